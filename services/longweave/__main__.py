@@ -1,0 +1,5 @@
+import sys
+
+from longweave.cli import main
+
+sys.exit(main())

@@ -1,0 +1,45 @@
+"""Message contracts: every message that crosses a topic, defined once (pydantic v2).
+
+The JSON Schemas under ``contracts/`` and the AsyncAPI document are generated from these
+models (``longweave contracts generate``) and a test keeps them in sync.
+"""
+
+from longweave.contracts.messages import (
+    MESSAGE_TYPES,
+    AcceptedSample,
+    AxisScore,
+    CheckResult,
+    DeadLetter,
+    Judgment,
+    Objective,
+    Paradigm,
+    RegenerationRequest,
+    Scenario,
+    ScenarioRequest,
+    Segment,
+    SegmentTask,
+    StitchedSample,
+    Turn,
+    Usage,
+    ValidationReport,
+)
+
+__all__ = [
+    "MESSAGE_TYPES",
+    "AcceptedSample",
+    "AxisScore",
+    "CheckResult",
+    "DeadLetter",
+    "Judgment",
+    "Objective",
+    "Paradigm",
+    "RegenerationRequest",
+    "Scenario",
+    "ScenarioRequest",
+    "Segment",
+    "SegmentTask",
+    "StitchedSample",
+    "Turn",
+    "Usage",
+    "ValidationReport",
+]

@@ -1,0 +1,220 @@
+"""Pydantic v2 models of the messages on longweave's topics.
+
+Long texts (segments, stitched records) live in MongoDB; messages carry their ids
+(claim check), so every message stays far below Kafka's 1 MB default limit.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SCHEMA_VERSION = 1
+
+Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$")]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Paradigm(StrEnum):
+    CONVERSATION = "conversation"
+
+
+class Objective(StrEnum):
+    SFT = "sft"
+    DPO = "dpo"
+
+
+class Message(BaseModel):
+    """Base of every topic message: strict about unknown fields, versioned."""
+
+    model_config = ConfigDict(extra="forbid")
+    schema_version: Literal[1] = SCHEMA_VERSION
+
+
+class Usage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    prompt_tokens: int = Field(0, ge=0)
+    completion_tokens: int = Field(0, ge=0)
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+        )
+
+
+class Turn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class ScenarioRequest(Message):
+    """A user's order: ``count`` samples of one paradigm. Published on the requests topic."""
+
+    request_id: Id
+    run_id: Id
+    paradigm: Paradigm = Paradigm.CONVERSATION
+    objective: Objective = Objective.SFT
+    count: int = Field(ge=1, le=100_000)
+    segments: int = Field(2, ge=1, le=64, description="N: segments stitched into one record")
+    turns_per_segment: int = Field(2, ge=1, le=32, description="K: user/assistant turns per segment")
+    target_tokens: int = Field(600, ge=50, le=1_000_000, description="target record length")
+    length_tolerance: float = Field(
+        0.5, gt=0, le=10, description="accepted window: target × (1 ± tolerance)"
+    )
+    max_attempts: int = Field(3, ge=1, le=10)
+    judge_min_score: int = Field(3, ge=1, le=5, description="every judge axis must score ≥ this")
+    filters: dict[str, str] = Field(default_factory=dict, description="scenario field equality")
+    seed: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Scenario(Message):
+    """One sampled scenario for one sample: the unit of work that flows through the mesh."""
+
+    run_id: Id
+    sample_id: Id
+    scenario_id: Id
+    index: int = Field(ge=0)
+
+
+class SegmentTask(Message):
+    """Generator, write segment ``segment_index`` of ``sample_id`` for ``attempt``."""
+
+    run_id: Id
+    sample_id: Id
+    attempt: int = Field(ge=1)
+    segment_index: int = Field(ge=0)
+    running_summary: str = Field("", max_length=20_000)
+    feedback: list[str] = Field(default_factory=list)
+
+
+class Segment(Message):
+    """A generated segment; its turns are stored in MongoDB under ``segment_id``."""
+
+    run_id: Id
+    sample_id: Id
+    attempt: int = Field(ge=1)
+    segment_index: int = Field(ge=0)
+    segment_id: Id
+    summary: str = Field("", max_length=20_000)
+    finish_reason: str
+    usage: Usage = Field(default_factory=Usage)
+
+
+class StitchedSample(Message):
+    """A whole record of one attempt, stored in the ``drafts`` collection as ``draft_id``."""
+
+    run_id: Id
+    sample_id: Id
+    attempt: int = Field(ge=1)
+    draft_id: Id
+
+
+class CheckResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    passed: bool
+    reason: str = ""
+    segment_indexes: list[int] = Field(
+        default_factory=list, description="segments at fault; empty means the whole record"
+    )
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ValidationReport(Message):
+    run_id: Id
+    sample_id: Id
+    attempt: int = Field(ge=1)
+    draft_id: Id
+    passed: bool
+    checks: list[CheckResult]
+
+    @property
+    def failures(self) -> list[CheckResult]:
+        return [c for c in self.checks if not c.passed]
+
+
+class AxisScore(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    score: int = Field(ge=1, le=5)
+    rationale: str
+
+
+class Judgment(Message):
+    run_id: Id
+    sample_id: Id
+    attempt: int = Field(ge=1)
+    draft_id: Id
+    passed: bool
+    scores: dict[str, AxisScore]
+    model: str
+    prompt_version: str
+    failed_axes: list[str] = Field(default_factory=list)
+
+
+Stage = Literal["generator", "validator", "judge"]
+
+
+class RegenerationRequest(Message):
+    """Redo ``sample_id`` after ``attempt`` failed at ``stage``, with targeted feedback."""
+
+    run_id: Id
+    sample_id: Id
+    attempt: int = Field(ge=1, description="the attempt that failed")
+    stage: Stage
+    reasons: list[str] = Field(min_length=1)
+    segment_indexes: list[int] = Field(
+        default_factory=list, description="segments to redo; empty means the whole record"
+    )
+
+
+class DeadLetter(Message):
+    """Something that cannot go on: a bad input, or a sample out of attempts."""
+
+    dead_letter_id: Id
+    kind: Literal["invalid_message", "attempts_exhausted", "handler_failure"]
+    source_topic: str
+    reasons: list[str] = Field(min_length=1)
+    run_id: str | None = None
+    sample_id: str | None = None
+    payload: str | None = Field(None, description="the original message, verbatim (truncated)")
+    history: list[dict[str, Any]] = Field(default_factory=list)
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @model_validator(mode="after")
+    def _sample_letters_name_the_sample(self) -> DeadLetter:
+        if self.kind == "attempts_exhausted" and not self.sample_id:
+            raise ValueError("an attempts_exhausted dead letter must name its sample")
+        return self
+
+
+class AcceptedSample(Message):
+    """A draft that passed validation and judgment: the sink stores it as a record."""
+
+    run_id: Id
+    sample_id: Id
+    attempt: int = Field(ge=1)
+    draft_id: Id
+    judgment: Judgment
+
+
+MESSAGE_TYPES: tuple[type[Message], ...] = (
+    ScenarioRequest,
+    Scenario,
+    SegmentTask,
+    Segment,
+    StitchedSample,
+    ValidationReport,
+    Judgment,
+    RegenerationRequest,
+    DeadLetter,
+    AcceptedSample,
+)

@@ -1,0 +1,1 @@
+"""Generator: writes one K-turn segment per task and starts regenerations."""

@@ -1,0 +1,104 @@
+"""Pure generation logic for the conversation paradigm: prompt context, output schema,
+reply → turns, and what a failure asks to redo."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from longweave.contracts import Turn
+
+# A rough words→tokens ratio for English-like text with BPE tokenizers.
+TOKENS_PER_WORD = 1.35
+SUMMARY_MAX_WORDS = 80
+
+
+def segment_schema(turns: int, words_per_exchange: int) -> dict[str, Any]:
+    """JSON Schema of one segment reply: exactly `turns` user/assistant exchanges.
+
+    Length bounds (in characters, ≈ 6 per word with spacing) keep constrained decoding from
+    settling on empty or runaway turns; the validator's token window is the real check."""
+    assistant_chars = words_per_exchange * 4  # the assistant carries ~2/3 of an exchange
+    return {
+        "type": "object",
+        "properties": {
+            "exchanges": {
+                "type": "array",
+                "minItems": turns,
+                "maxItems": turns,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "user": {"type": "string", "minLength": 20,
+                                 "maxLength": max(120, words_per_exchange * 3)},
+                        "assistant": {"type": "string", "minLength": assistant_chars,
+                                      "maxLength": assistant_chars * 2},
+                    },
+                    "required": ["user", "assistant"],
+                    "additionalProperties": False,
+                },
+            }
+        },
+        "required": ["exchanges"],
+        "additionalProperties": False,
+    }
+
+
+def words_per_exchange(spec: dict[str, Any]) -> int:
+    exchanges = spec["segments"] * spec["turns_per_segment"]
+    return max(20, round(spec["target_tokens"] / TOKENS_PER_WORD / exchanges))
+
+
+def segment_max_tokens(spec: dict[str, Any]) -> int:
+    """Room for ~3× the segment's share of the target plus JSON overhead, so a reply is
+    cut off only when the model runs away (which the truncation check then rejects)."""
+    share = spec["target_tokens"] / spec["segments"]
+    return int(share * 3) + 64 * spec["turns_per_segment"] + 128
+
+
+def segment_prompt_context(
+    sample: dict[str, Any], segment_index: int, running_summary: str, feedback: list[str]
+) -> dict[str, Any]:
+    spec = sample["spec"]
+    k = spec["turns_per_segment"]
+    return {
+        "scenario": sample["scenario"],
+        "running_summary": running_summary,
+        "first_exchange": segment_index * k + 1,
+        "last_exchange": (segment_index + 1) * k,
+        "total_exchanges": spec["segments"] * k,
+        "turns": k,
+        "words_per_exchange": words_per_exchange(spec),
+        "noise": sample["noise"],
+        "feedback": feedback,
+    }
+
+
+def exchanges_to_turns(parsed: dict[str, Any]) -> list[Turn]:
+    turns: list[Turn] = []
+    for exchange in parsed["exchanges"]:
+        turns.append(Turn(role="user", content=exchange["user"].strip()))
+        turns.append(Turn(role="assistant", content=exchange["assistant"].strip()))
+    return turns
+
+
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+
+
+def trim_to_sentence(text: str) -> str:
+    """Cut a summary that hit max_tokens back to its last complete sentence."""
+    ends = list(_SENTENCE_END.finditer(text))
+    return text[: ends[-1].end()].strip() if ends else text.strip()
+
+
+def segments_to_generate(n_segments: int, redo_indexes: list[int]) -> list[int]:
+    """The segments an attempt writes: all of them, or only those being redone."""
+    return sorted(set(redo_indexes)) if redo_indexes else list(range(n_segments))
+
+
+def redo_after_generation_failure(
+    n_segments: int, redo_indexes: list[int], failed_index: int
+) -> list[int]:
+    """A segment that could not be written takes every later planned segment with it:
+    those were never written in this attempt."""
+    return [i for i in segments_to_generate(n_segments, redo_indexes) if i >= failed_index]

@@ -1,0 +1,1 @@
+"""Judge: an LLM scores each record on named axes; thresholds decide accept or regenerate."""

@@ -1,0 +1,95 @@
+"""Judge wiring: validated samples in; accepted samples or regeneration requests out."""
+
+from __future__ import annotations
+
+import asyncio
+
+from faststream.kafka import KafkaRouter
+
+from longweave.contracts import (
+    AcceptedSample,
+    Judgment,
+    RegenerationRequest,
+    ValidationReport,
+)
+from longweave.judge.logic import RUBRICS, decide, feedback, judge_schema, scores_from_reply
+from longweave.llm import LLMError, ReplyParseError
+from longweave.runtime import ServiceContext, new_router
+from longweave.store import TERMINAL_STAGES
+
+JUDGE_PROMPT = "conversation/judge.j2"
+
+
+def build_router(ctx: ServiceContext) -> KafkaRouter:
+    router = new_router(ctx)
+    topics = ctx.topics
+    accepted_out = ctx.publisher(router, topics.accepted, AcceptedSample,
+                                 "Records that passed the judge")
+    regen_out = ctx.publisher(router, topics.regeneration, RegenerationRequest,
+                                 "Records the judge rejected, with rationales")
+
+    @router.subscriber(topics.validated, **ctx.subscriber_options(topics.validated),
+                       description="Score a validated record on the paradigm's axes")
+    async def on_validated(report: ValidationReport) -> None:
+        sample = await ctx.store.get_sample(report.sample_id)
+        if sample is None or sample["attempt"] != report.attempt or \
+                sample["stage"] in TERMINAL_STAGES:
+            ctx.metrics.messages.labels(topics.validated, "stale").inc()
+            return
+        draft = await ctx.store.get_draft(report.draft_id)
+        if draft is None:
+            raise LookupError(f"draft {report.draft_id} is not in the store")
+        spec = sample["spec"]
+        if draft.get("judgment") is not None:  # judged before this redelivery
+            judgment = Judgment.model_validate(draft["judgment"])
+        else:
+            try:
+                async with asyncio.timeout(ctx.settings.llm_work_deadline_s):
+                    judgment = await _judge(ctx, sample, draft, report)
+            except (LLMError, ReplyParseError, TimeoutError) as exc:
+                ctx.metrics.samples.labels("judge_failed").inc()
+                await ctx.emit(regen_out, RegenerationRequest(
+                    run_id=report.run_id, sample_id=report.sample_id, attempt=report.attempt,
+                    stage="judge", reasons=[f"judge could not score the record: {exc}"],
+                ), key=report.sample_id)
+                return
+            await ctx.store.update_draft(report.draft_id,
+                                         {"judgment": judgment.model_dump(mode="json")})
+        if judgment.passed:
+            ctx.metrics.samples.labels("judge_passed").inc()
+            await ctx.store.set_stage(report.sample_id, report.attempt, "storing")
+            await ctx.emit(accepted_out, AcceptedSample(
+                run_id=report.run_id, sample_id=report.sample_id, attempt=report.attempt,
+                draft_id=report.draft_id, judgment=judgment,
+            ), key=report.sample_id)
+            return
+        ctx.metrics.samples.labels("judge_rejected").inc()
+        await ctx.emit(regen_out, RegenerationRequest(
+            run_id=report.run_id, sample_id=report.sample_id, attempt=report.attempt,
+            stage="judge",
+            reasons=feedback(judgment.scores, judgment.failed_axes, spec["judge_min_score"]),
+        ), key=report.sample_id)
+
+    return router
+
+
+async def _judge(ctx: ServiceContext, sample: dict, draft: dict, report: ValidationReport
+                 ) -> Judgment:
+    spec = sample["spec"]
+    rubric = RUBRICS[spec["paradigm"]]
+    axes = list(rubric)
+    prompt = ctx.prompts.render(JUDGE_PROMPT, scenario=sample["scenario"], axes=rubric,
+                                turns=[t for t in draft["turns"] if t["role"] != "system"])
+    completion = await ctx.llm("judge").chat(
+        prompt.messages, max_tokens=160 * len(axes) + 64, temperature=0.0,
+        seed=sample["index"], json_schema=judge_schema(axes), schema_name="judgment",
+    )
+    scores = scores_from_reply(completion.parsed, axes)
+    failed = decide(scores, spec["judge_min_score"])
+    await ctx.account(f"{report.draft_id}:judge", sample, report.attempt, "judge", "judge",
+                      prompt.version, completion)
+    return Judgment(
+        run_id=report.run_id, sample_id=report.sample_id, attempt=report.attempt,
+        draft_id=report.draft_id, passed=not failed, scores=scores, model=completion.model,
+        failed_axes=failed, prompt_version=prompt.version,
+    )

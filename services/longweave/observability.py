@@ -1,0 +1,138 @@
+"""Prometheus metrics and the /metrics + /healthz endpoint of every service.
+
+Each service owns a registry, so `serve all` can still expose one port per service.
+The endpoint is a tiny asyncio HTTP server: no extra web framework in the services.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+log = logging.getLogger(__name__)
+
+LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200)
+
+
+class ServiceMetrics:
+    """The metric families a service exposes; LLM families are labelled by endpoint role."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.messages = Counter(
+            "longweave_messages_total", "Messages handled, by topic and outcome",
+            ["topic", "outcome"], registry=r,
+        )
+        self.handler_seconds = Histogram(
+            "longweave_handler_seconds", "Handler wall time per message", ["topic"],
+            buckets=LATENCY_BUCKETS, registry=r,
+        )
+        self.published = Counter(
+            "longweave_published_total", "Messages published, by topic", ["topic"], registry=r,
+        )
+        self.redeliveries = Counter(
+            "longweave_redeliveries_total", "Handler failures sent back for redelivery",
+            ["topic"], registry=r,
+        )
+        self.dead_letters = Counter(
+            "longweave_dead_letters_total", "Dead letters published, by kind", ["kind"], registry=r,
+        )
+        self.samples = Counter(
+            "longweave_samples_total",
+            "Sample outcomes at this stage (passed, regenerate, accepted, dead_lettered, ...)",
+            ["outcome"], registry=r,
+        )
+        self.llm_requests = Counter(
+            "longweave_llm_requests_total", "LLM HTTP requests, by role and outcome",
+            ["role", "outcome"], registry=r,
+        )
+        self.llm_retries = Counter(
+            "longweave_llm_retries_total", "LLM requests retried, by role and cause",
+            ["role", "cause"], registry=r,
+        )
+        self.llm_latency = Histogram(
+            "longweave_llm_request_seconds", "LLM call latency (all attempts)", ["role"],
+            buckets=LATENCY_BUCKETS, registry=r,
+        )
+        self.llm_tokens = Counter(
+            "longweave_llm_tokens_total", "LLM tokens, by role and direction (prompt/completion)",
+            ["role", "direction"], registry=r,
+        )
+        self.llm_cost = Counter(
+            "longweave_llm_cost_usd_total", "Estimated LLM cost in USD", ["role"], registry=r,
+        )
+        self.llm_in_flight = Gauge(
+            "longweave_llm_in_flight", "LLM requests in flight", ["role"], registry=r,
+        )
+        self.up = Gauge("longweave_up", "1 while the service is consuming", registry=r)
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+HealthCheck = Callable[[], Awaitable[bool]]
+
+
+class OpsEndpoint:
+    """Serves GET /metrics and /healthz (200 when the health check passes, else 503)."""
+
+    def __init__(self, metrics: ServiceMetrics, health: HealthCheck, host: str, port: int):
+        self.metrics = metrics
+        self.health = health
+        self.host = host
+        self.port = port
+        self._server: asyncio.AbstractServer | None = None
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._handle, self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request_line = await asyncio.wait_for(reader.readline(), 5)
+            while (await asyncio.wait_for(reader.readline(), 5)) not in (b"\r\n", b"\n", b""):
+                pass  # headers are not needed
+            parts = request_line.decode("latin-1").split()
+            path = parts[1].split("?")[0] if len(parts) > 1 else "/"
+            status, body, ctype = await self._route(path)
+            head = (
+                f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+            )
+            writer.write(head.encode("latin-1") + body)
+            await writer.drain()
+        except (TimeoutError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def _route(self, path: str) -> tuple[str, bytes, str]:
+        if path == "/metrics":
+            return "200 OK", self.metrics.exposition(), CONTENT_TYPE_LATEST
+        if path in ("/healthz", "/readyz"):
+            try:
+                healthy = await asyncio.wait_for(self.health(), 5)
+            except Exception:  # noqa: BLE001 - any failure means unhealthy
+                log.exception("health check failed")
+                healthy = False
+            if healthy:
+                return "200 OK", b'{"status":"ok"}', "application/json"
+            return "503 Service Unavailable", b'{"status":"unavailable"}', "application/json"
+        return "404 Not Found", b"not found", "text/plain"

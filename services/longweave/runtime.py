@@ -1,0 +1,286 @@
+"""Wiring shared by the six services: context, consume guard, publishing and the runner.
+
+A service module exposes ``build_router(ctx) -> KafkaRouter`` (and optionally an async
+``startup(ctx)``); the runner puts one or all of them on a broker, serves each one's
+/metrics and /healthz, and stops gracefully on SIGTERM/SIGINT.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import signal
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from faststream import BaseMiddleware
+from faststream.kafka import KafkaBroker, KafkaRouter
+from faststream.middlewares import AckPolicy
+from pydantic import BaseModel, ValidationError
+
+from longweave.contracts import DeadLetter
+from longweave.kafka_admin import ensure_topics
+from longweave.llm import Completion, LLMClient
+from longweave.observability import OpsEndpoint, ServiceMetrics
+from longweave.prompts import PromptLibrary
+from longweave.settings import Settings
+from longweave.store import Store, now
+from longweave.topics import Topics
+
+log = logging.getLogger(__name__)
+
+MAX_PAYLOAD_IN_DEAD_LETTER = 64_000
+
+
+@dataclass
+class ServiceContext:
+    """Everything a service's handlers need; built once per service per process."""
+
+    name: str
+    settings: Settings
+    topics: Topics
+    store: Store
+    prompts: PromptLibrary
+    metrics: ServiceMetrics
+    dead_letters: Any = None  # the dead-letter publisher, declared by new_router()
+    _llm: dict[str, LLMClient] = field(default_factory=dict)
+    # Delivery failures per (topic, partition, offset): bounded redelivery of poison messages.
+    _failures: dict[tuple[str, int, int], int] = field(default_factory=dict)
+
+    def llm(self, role: str) -> LLMClient:
+        if role not in self._llm:
+            endpoint = (
+                self.settings.generator_endpoint if role == "generator"
+                else self.settings.judge_endpoint
+            )
+            self._llm[role] = LLMClient(endpoint, self.metrics)
+        return self._llm[role]
+
+    async def account(
+        self, call_id: str, sample: dict[str, Any], attempt: int, role: str, purpose: str,
+        prompt_version: str, completion: Completion,
+    ) -> None:
+        """Record one LLM call (deterministic id: a redelivery overwrites, never doubles)."""
+        await self.store.record_llm_call({
+            "_id": call_id, "run_id": sample["run_id"], "sample_id": sample["_id"],
+            "attempt": attempt, "role": role, "purpose": purpose, "model": completion.model,
+            "prompt_version": prompt_version, "usage": completion.usage.model_dump(),
+            "latency_s": completion.latency_s, "finish_reason": completion.finish_reason,
+            "http_attempts": completion.attempts, "created_at": now(),
+        })
+
+    def publisher(self, router: KafkaRouter, topic: str, schema: type[BaseModel],
+                  description: str) -> Any:
+        """Declare what this service publishes (titled per service, for AsyncAPI)."""
+        return router.publisher(topic, schema=schema, description=description,
+                                title=f"{self.name}:publish:{topic}")
+
+    async def emit(self, publisher: Any, message: BaseModel, key: str | None) -> None:
+        """Publish through a declared publisher (so AsyncAPI documents it) and count it."""
+        await publisher.publish(message, key=key.encode() if key else None)
+        self.metrics.published.labels(publisher.topic).inc()
+
+    async def dead_letter(self, letter: DeadLetter) -> None:
+        assert self.dead_letters is not None, "new_router() declares the dead-letter publisher"
+        await self.emit(self.dead_letters, letter, letter.sample_id or letter.run_id)
+        self.metrics.dead_letters.labels(letter.kind).inc()
+
+    def subscriber_options(self, topic: str) -> dict[str, Any]:
+        s = self.settings
+        return {
+            # One consumer group per subscribed topic: a rebalance of one never stalls or
+            # revokes the other (a shared group rebalances whenever either changes).
+            "group_id": f"{s.topic_prefix}.{self.name}.{topic.removeprefix(s.topic_prefix + '.')}",
+            "auto_offset_reset": "earliest",
+            # Commit only after the handler finished (its effects are durable); on an
+            # unexpected error, seek back so the message is redelivered.
+            "ack_policy": AckPolicy.NACK_ON_ERROR,
+            "max_workers": s.consumers_per_service,
+            # aiokafka heartbeats and rejoins in the background, so a long handler costs no
+            # rebalance as long as it stays inside max_poll_interval (derived from the
+            # deadline). The rebalance timeout stays short: a dead member is noticed fast.
+            "max_poll_interval_ms": s.max_poll_interval_ms,
+        }
+
+    async def aclose(self) -> None:
+        for client in self._llm.values():
+            await client.aclose()
+
+
+def consume_guard(ctx: ServiceContext) -> type[BaseMiddleware]:
+    """Middleware that turns every bad input into a dead letter instead of a crash loop.
+
+    - A message that does not match its contract: dead letter at once, with the reason
+      and the original payload.
+    - Any other exception: redelivered (with backoff) up to ``max_redeliveries`` times,
+      then dead-lettered with the error, so a poison message cannot loop forever.
+    - A handler running past ``handler_deadline_s`` is cancelled and counts as a failure.
+    """
+
+    class ConsumeGuard(BaseMiddleware):
+        async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
+            raw = msg.raw_message
+            topic, partition, offset = raw.topic, raw.partition, raw.offset
+            with ctx.metrics.handler_seconds.labels(topic).time():
+                try:
+                    async with asyncio.timeout(ctx.settings.handler_deadline_s):
+                        result = await call_next(msg)
+                except ValidationError as exc:
+                    await _dead_letter_invalid(ctx, topic, raw.value, exc)
+                    ctx.metrics.messages.labels(topic, "invalid").inc()
+                    return None
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - the guard decides where it goes
+                    return await _on_failure(ctx, topic, partition, offset, raw.value, exc)
+            ctx._failures.pop((topic, partition, offset), None)
+            ctx.metrics.messages.labels(topic, "ok").inc()
+            return result
+
+    return ConsumeGuard
+
+
+async def _dead_letter_invalid(
+    ctx: ServiceContext, topic: str, payload: bytes, exc: ValidationError
+) -> None:
+    reasons = [
+        f"{'.'.join(str(p) for p in err['loc']) or '<message>'}: {err['msg']}"
+        for err in exc.errors()[:20]
+    ]
+    await ctx.dead_letter(
+        _letter(ctx, "invalid_message", topic, payload, reasons)
+    )
+    log.warning("dead-lettered an invalid message from %s: %s", topic, "; ".join(reasons))
+
+
+async def _on_failure(
+    ctx: ServiceContext, topic: str, partition: int, offset: int, payload: bytes, exc: Exception
+) -> None:
+    key = (topic, partition, offset)
+    failures = ctx._failures.get(key, 0) + 1
+    ctx._failures[key] = failures
+    if failures <= ctx.settings.max_redeliveries:
+        log.warning("handler failed on %s@%s:%s (%s), redelivering", topic, partition, offset,
+                    exc)
+        ctx.metrics.redeliveries.labels(topic).inc()
+        ctx.metrics.messages.labels(topic, "redelivered").inc()
+        await asyncio.sleep(min(30.0, 0.5 * 2**failures))
+        raise exc
+    ctx._failures.pop(key, None)
+    reason = f"handler failed {failures} times: {type(exc).__name__}: {exc}"
+    log.error("%s\n%s", reason, "".join(traceback.format_exception(exc)[-5:]))
+    await ctx.dead_letter(_letter(ctx, "handler_failure", topic, payload, [reason]))
+    ctx.metrics.messages.labels(topic, "dead_lettered").inc()
+    return None
+
+
+def _letter(
+    ctx: ServiceContext, kind: str, topic: str, payload: bytes, reasons: list[str]
+) -> DeadLetter:
+    text = payload.decode("utf-8", errors="replace") if payload is not None else ""
+    ids: dict[str, Any] = {}
+    try:
+        decoded = json.loads(text)
+        if isinstance(decoded, dict):
+            ids = {k: decoded[k] for k in ("run_id", "sample_id") if isinstance(decoded.get(k), str)}
+    except ValueError:
+        pass
+    digest = hashlib.sha256(f"{topic}\0{text}".encode()).hexdigest()[:24]
+    return DeadLetter(
+        dead_letter_id=f"{kind}:{digest}",
+        kind=kind,  # type: ignore[arg-type]
+        source_topic=topic,
+        reasons=reasons,
+        payload=text[:MAX_PAYLOAD_IN_DEAD_LETTER],
+        **ids,
+    )
+
+
+def new_router(ctx: ServiceContext) -> KafkaRouter:
+    """A service's router: guarded consumption and a declared dead-letter publisher."""
+    router = KafkaRouter(middlewares=[consume_guard(ctx)])
+    ctx.dead_letters = ctx.publisher(
+        router, ctx.topics.dead_letter, DeadLetter,
+        "Bad inputs and samples out of attempts, with reasons",
+    )
+    return router
+
+
+# -- the runner ------------------------------------------------------------------------
+
+
+def build_contexts(settings: Settings, names: list[str], store: Store) -> list[ServiceContext]:
+    topics = Topics.with_prefix(settings.topic_prefix)
+    prompts = PromptLibrary()
+    return [
+        ServiceContext(name, settings, topics, store, prompts, ServiceMetrics(name))
+        for name in names
+    ]
+
+
+def build_broker(settings: Settings, contexts: list[ServiceContext]) -> KafkaBroker:
+    from longweave.mesh import SERVICES
+
+    broker = KafkaBroker(
+        settings.kafka_bootstrap,
+        enable_idempotence=True,
+        acks="all",
+        graceful_timeout=settings.handler_deadline_s,
+        client_id="longweave",
+        log_level=logging.DEBUG,  # per-message lines only when debugging
+    )
+    for ctx in contexts:
+        broker.include_router(SERVICES[ctx.name].build_router(ctx))
+    return broker
+
+
+async def serve(settings: Settings, names: list[str], stop: asyncio.Event | None = None) -> None:
+    """Run the named services until SIGTERM/SIGINT (or `stop` is set), then drain and exit."""
+    from longweave.mesh import SERVICES
+
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    topics = Topics.with_prefix(settings.topic_prefix)
+    await ensure_topics(settings, topics)
+    store = Store(settings.mongodb_uri, settings.mongodb_db)
+    await store.ensure_indexes()
+    contexts = build_contexts(settings, names, store)
+    broker = build_broker(settings, contexts)
+
+    async def healthy() -> bool:
+        return bool(await broker.ping(timeout=3.0)) and await store.ping()
+
+    endpoints = []
+    for ctx in contexts:
+        startup = getattr(SERVICES[ctx.name], "startup", None)
+        if startup is not None:
+            await startup(ctx)
+        endpoint = OpsEndpoint(ctx.metrics, healthy, settings.metrics_host,
+                               settings.ports.of(ctx.name))
+        await endpoint.start()
+        endpoints.append(endpoint)
+    await broker.start()
+    for ctx in contexts:
+        ctx.metrics.up.set(1)
+    log.info("serving %s (metrics on ports %s)", ", ".join(names),
+             ", ".join(str(e.port) for e in endpoints))
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping: draining in-flight messages")
+        for ctx in contexts:
+            ctx.metrics.up.set(0)
+        await broker.stop()
+        for endpoint in endpoints:
+            await endpoint.stop()
+        for ctx in contexts:
+            await ctx.aclose()
+        store.close()
+        log.info("stopped")

@@ -1,0 +1,1 @@
+"""Scenario sampler: turns a scenario request into one scenario message per sample."""

@@ -1,0 +1,142 @@
+"""Runtime settings, read from the environment (prefix ``LONGWEAVE_``).
+
+Defaults point at the local stack (`longweave stack up`). Secrets (API keys) are
+``SecretStr`` so they never appear in reprs, logs or stored metadata.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE_NAMES = ("sampler", "generator", "stitcher", "validator", "judge", "sink")
+
+
+class ServicePorts(BaseModel):
+    """Port of each service's /metrics + /healthz HTTP endpoint."""
+
+    sampler: int = 9101
+    generator: int = 9102
+    stitcher: int = 9103
+    validator: int = 9104
+    judge: int = 9105
+    sink: int = 9106
+
+    def of(self, service: str) -> int:
+        return int(getattr(self, service))
+
+
+class LLMEndpoint(BaseModel):
+    """One OpenAI-compatible endpoint as a role (generator or judge) sees it."""
+
+    role: str
+    base_url: str
+    model: str
+    api_key: SecretStr | None = None
+    # "json_schema": response_format with a JSON Schema (llama.cpp, vLLM, SGLang, OpenAI);
+    # "json_object": JSON mode only; "none": prompted JSON, parsed with repair.
+    structured_output: str = "json_schema"
+    timeout_s: float = 300.0
+    max_retries: int = 4
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LONGWEAVE_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    mongodb_uri: str = "mongodb://127.0.0.1:27017/?directConnection=true"
+    mongodb_db: str = "longweave"
+
+    llm_base_url: str = "http://127.0.0.1:8080/v1"
+    llm_model: str = "smollm2-135m-instruct"
+    llm_api_key: SecretStr | None = None
+    llm_structured_output: str = "json_schema"
+    llm_timeout_s: float = 300.0
+    llm_max_retries: int = 4
+    # Decoding for generation. Small local models loop without a frequency penalty; large
+    # hosted models usually want none.
+    llm_temperature: float = 0.7
+    llm_frequency_penalty: float = 0.0
+
+    # The judge falls back to the generator's endpoint when these are unset.
+    judge_base_url: str | None = None
+    judge_model: str | None = None
+    judge_api_key: SecretStr | None = None
+    judge_structured_output: str | None = None
+
+    topic_prefix: str = "longweave"
+    topic_partitions: int = 6
+    topic_replication: int = 1
+
+    # Consumers per subscriber in one process (each owns a share of the partitions).
+    consumers_per_service: int = 2
+    # One message's handler may run this long at most (it bounds LLM retries too); the
+    # consumer's max_poll_interval is derived from it so a slow LLM never triggers a rebalance.
+    handler_deadline_s: float = 900.0
+    # A handler failing for an unexpected reason is redelivered this many times, then dead-lettered.
+    max_redeliveries: int = 3
+
+    ports: ServicePorts = Field(default_factory=ServicePorts)
+    metrics_host: str = "0.0.0.0"
+
+    # Local stack (`longweave stack up`): where pid files, logs and data live.
+    home: Path = Path(".longweave")
+    local_llm_threads: int = 2
+    local_llm_parallel: int = 2
+    local_llm_ctx: int = 16384
+
+    log_level: str = "INFO"
+
+    @cached_property
+    def generator_endpoint(self) -> LLMEndpoint:
+        return LLMEndpoint(
+            role="generator",
+            base_url=self.llm_base_url,
+            model=self.llm_model,
+            api_key=self.llm_api_key,
+            structured_output=self.llm_structured_output,
+            timeout_s=self.llm_timeout_s,
+            max_retries=self.llm_max_retries,
+        )
+
+    @cached_property
+    def judge_endpoint(self) -> LLMEndpoint:
+        return LLMEndpoint(
+            role="judge",
+            base_url=self.judge_base_url or self.llm_base_url,
+            model=self.judge_model or self.llm_model,
+            api_key=self.judge_api_key or self.llm_api_key,
+            structured_output=self.judge_structured_output or self.llm_structured_output,
+            timeout_s=self.llm_timeout_s,
+            max_retries=self.llm_max_retries,
+        )
+
+    @property
+    def llm_work_deadline_s(self) -> float:
+        """LLM work inside one handler stops here (and becomes a regeneration), leaving the
+        handler time to record the outcome before its own deadline."""
+        return self.handler_deadline_s * 0.8
+
+    @property
+    def max_poll_interval_ms(self) -> int:
+        # A handler is cancelled at its deadline, so one poll gap never exceeds it.
+        return int((self.handler_deadline_s + 120.0) * 1000)
+
+    def host_port(self, which: str) -> tuple[str, int]:
+        """(host, port) of the local stack's kafka, mongodb or llm address."""
+        if which == "kafka":
+            host, _, port = self.kafka_bootstrap.split(",")[0].rpartition(":")
+            return host or "127.0.0.1", int(port)
+        url = urlparse(self.mongodb_uri if which == "mongodb" else self.llm_base_url)
+        default = 27017 if which == "mongodb" else 8080
+        return url.hostname or "127.0.0.1", url.port or default
+
+
+def get_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

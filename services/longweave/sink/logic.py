@@ -1,0 +1,55 @@
+"""Pure record building: what an accepted record stores (and exports read)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from longweave.contracts import AcceptedSample
+from longweave.contracts.messages import SCHEMA_VERSION
+from longweave.validator.checks import estimate_tokens
+
+
+def build_record(
+    accepted: AcceptedSample,
+    sample: dict[str, Any],
+    draft: dict[str, Any],
+    usage: dict[str, int],
+    llm_seconds: float,
+    accepted_at: datetime,
+) -> dict[str, Any]:
+    judgment = accepted.judgment
+    turns = draft["turns"]
+    return {
+        "_id": accepted.sample_id,
+        "schema_version": SCHEMA_VERSION,
+        "run_id": accepted.run_id,
+        "sample_id": accepted.sample_id,
+        "paradigm": sample["spec"]["paradigm"],
+        "objective": sample["spec"]["objective"],
+        "messages": turns,
+        "scenario_id": sample["scenario_id"],
+        "scenario": sample["scenario"],
+        "noise": sample["noise"],
+        "spec": sample["spec"],
+        "models": {"generator": draft["models"], "judge": judgment.model},
+        "prompt_versions": {**draft["prompt_versions"], "judge": judgment.prompt_version},
+        "tokens": {
+            "record_estimate": sum(estimate_tokens(t["content"]) for t in turns
+                                   if t["role"] != "system"),
+            "prompt": usage["prompt_tokens"],
+            "completion": usage["completion_tokens"],
+            "llm_calls": usage["calls"],
+        },
+        "timings": {
+            "created_at": sample["created_at"],
+            "accepted_at": accepted_at,
+            "wall_s": (accepted_at - sample["created_at"]).total_seconds(),
+            "llm_s": llm_seconds,
+        },
+        "attempts": accepted.attempt,
+        "history": sample.get("history", []),
+        "validation": draft.get("validation", {}),
+        "scores": {k: v.model_dump() for k, v in judgment.scores.items()},
+        "draft_id": accepted.draft_id,
+    }

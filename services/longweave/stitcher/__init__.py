@@ -1,0 +1,1 @@
+"""Stitcher: asks for segments one after another, then stitches them into one record."""

@@ -1,0 +1,91 @@
+"""Stitcher wiring: scenarios and segments in; segment tasks and stitched samples out."""
+
+from __future__ import annotations
+
+import logging
+
+from faststream.kafka import KafkaRouter
+
+from longweave.contracts import Scenario, Segment, SegmentTask, StitchedSample, Usage
+from longweave.runtime import ServiceContext, new_router
+from longweave.stitcher.logic import (
+    current_segment_refs,
+    missing_segments,
+    next_segment,
+    stitch,
+    summary_before,
+)
+from longweave.store import TERMINAL_STAGES, draft_id, now
+
+log = logging.getLogger(__name__)
+
+
+def build_router(ctx: ServiceContext) -> KafkaRouter:
+    router = new_router(ctx)
+    topics = ctx.topics
+    tasks_out = ctx.publisher(router, topics.segment_tasks, SegmentTask,
+                                 "Ask the generator for the next segment")
+    stitched_out = ctx.publisher(router, topics.stitched, StitchedSample,
+                                 "A whole record (stored in MongoDB drafts)")
+
+    @router.subscriber(topics.scenarios, **ctx.subscriber_options(topics.scenarios),
+                       description="Start a sample: ask for its first segment")
+    async def on_scenario(scenario: Scenario) -> None:
+        sample = await ctx.store.get_sample(scenario.sample_id)
+        if sample is None:
+            raise LookupError(f"sample {scenario.sample_id} is not in the store")
+        if sample["attempt"] != 1 or sample["stage"] not in ("queued", "generating"):
+            ctx.metrics.messages.labels(topics.scenarios, "stale").inc()
+            return
+        await ctx.store.set_stage(scenario.sample_id, 1, "generating")
+        await ctx.emit(tasks_out, SegmentTask(
+            run_id=scenario.run_id, sample_id=scenario.sample_id, attempt=1, segment_index=0,
+        ), key=scenario.sample_id)
+
+    @router.subscriber(topics.segments, **ctx.subscriber_options(topics.segments),
+                       description="Collect segments; stitch when the attempt is complete")
+    async def on_segment(segment: Segment) -> None:
+        sample = await ctx.store.record_segment(
+            segment.sample_id, segment.attempt, segment.segment_index, segment.segment_id,
+            segment.summary,
+        )
+        if sample is None or sample["stage"] in TERMINAL_STAGES:
+            ctx.metrics.messages.labels(topics.segments, "stale").inc()
+            return
+        following = next_segment(sample, segment.segment_index)
+        if following is not None:
+            await ctx.emit(tasks_out, SegmentTask(
+                run_id=segment.run_id, sample_id=segment.sample_id, attempt=segment.attempt,
+                segment_index=following, running_summary=summary_before(sample, following),
+                feedback=sample.get("feedback", []),
+            ), key=segment.sample_id)
+            return
+        missing = missing_segments(sample)
+        if missing:
+            raise LookupError(f"sample {segment.sample_id} lacks segments {missing}")
+        refs = current_segment_refs(sample)
+        seg_ids = [refs[i]["id"] for i in range(sample["spec"]["segments"])]
+        docs = await ctx.store.get_segments(seg_ids)
+        turns = stitch(sample["scenario"], [docs[s]["turns"] for s in seg_ids])
+        usage = sum((Usage(**docs[s]["usage"]) for s in seg_ids), Usage())
+        d_id = draft_id(segment.sample_id, segment.attempt)
+        await ctx.store.save_draft({
+            "_id": d_id,
+            "run_id": segment.run_id,
+            "sample_id": segment.sample_id,
+            "attempt": segment.attempt,
+            "turns": [t.model_dump() for t in turns],
+            "segment_ids": seg_ids,
+            "finish_reasons": [docs[s]["finish_reason"] for s in seg_ids],
+            "models": sorted({docs[s]["model"] for s in seg_ids}),
+            "prompt_versions": docs[seg_ids[0]]["prompt_versions"],
+            "generation_usage": usage.model_dump(),
+            "created_at": now(),
+        })
+        await ctx.store.set_stage(segment.sample_id, segment.attempt, "validating")
+        await ctx.emit(stitched_out, StitchedSample(
+            run_id=segment.run_id, sample_id=segment.sample_id, attempt=segment.attempt,
+            draft_id=d_id,
+        ), key=segment.sample_id)
+
+    return router

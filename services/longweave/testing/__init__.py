@@ -1,0 +1,1 @@
+"""Test tools for longweave (not used by the product at run time)."""

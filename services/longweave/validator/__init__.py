@@ -1,0 +1,1 @@
+"""Validator: rule-based checks, registered per paradigm."""

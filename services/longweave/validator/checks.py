@@ -1,0 +1,162 @@
+"""Rule checks. Each check is registered for the paradigms it applies to and returns a
+machine-readable CheckResult (name, passed, reason, the segments at fault)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from longweave.contracts import CheckResult, Turn
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the checks look at: the stitched turns and how they were produced."""
+
+    turns: list[Turn]
+    spec: dict[str, Any]
+    finish_reasons: list[str] = field(default_factory=list)
+
+    @property
+    def dialogue(self) -> list[Turn]:
+        return [t for t in self.turns if t.role != "system"]
+
+    def segment_of_turn(self, dialogue_index: int) -> int:
+        return dialogue_index // (2 * self.spec["turns_per_segment"])
+
+
+Check = Callable[[Draft], CheckResult]
+
+
+@dataclass(frozen=True)
+class RegisteredCheck:
+    name: str
+    paradigms: frozenset[str]
+    run: Check
+
+
+CHECKS: dict[str, RegisteredCheck] = {}
+
+
+def register_check(name: str, paradigms: tuple[str, ...]) -> Callable[[Check], Check]:
+    def add(fn: Check) -> Check:
+        if name in CHECKS:
+            raise ValueError(f"check {name!r} is already registered")
+        CHECKS[name] = RegisteredCheck(name, frozenset(paradigms), fn)
+        return fn
+
+    return add
+
+
+def checks_for(paradigm: str) -> list[RegisteredCheck]:
+    return [c for c in CHECKS.values() if paradigm in c.paradigms]
+
+
+def run_checks(paradigm: str, draft: Draft) -> list[CheckResult]:
+    return [check.run(draft) for check in checks_for(paradigm)]
+
+
+def estimate_tokens(text: str) -> int:
+    """≈ 4 characters per token: the usual estimate for BPE tokenizers on English-like text."""
+    return math.ceil(len(text) / 4)
+
+
+def _ok(name: str, **details: Any) -> CheckResult:
+    return CheckResult(name=name, passed=True, details=details)
+
+
+def _fail(name: str, reason: str, segments: list[int] | None = None, **details: Any
+          ) -> CheckResult:
+    return CheckResult(name=name, passed=False, reason=reason,
+                       segment_indexes=sorted(set(segments or [])), details=details)
+
+
+@register_check("turn_structure", paradigms=("conversation",))
+def turn_structure(draft: Draft) -> CheckResult:
+    name = "turn_structure"
+    dialogue = draft.dialogue
+    expected = 2 * draft.spec["segments"] * draft.spec["turns_per_segment"]
+    for i, turn in enumerate(dialogue):
+        want = "user" if i % 2 == 0 else "assistant"
+        if turn.role != want:
+            return _fail(name, f"turn {i + 1} is {turn.role}, expected {want}",
+                         [draft.segment_of_turn(i)])
+        if not turn.content.strip():
+            return _fail(name, f"turn {i + 1} ({turn.role}) is empty",
+                         [draft.segment_of_turn(i)])
+    if len(dialogue) != expected:
+        return _fail(name, f"{len(dialogue)} turns, expected {expected}")
+    return _ok(name, turns=len(dialogue))
+
+
+@register_check("token_window", paradigms=("conversation",))
+def token_window(draft: Draft) -> CheckResult:
+    name = "token_window"
+    tokens = sum(estimate_tokens(t.content) for t in draft.dialogue)
+    target, tolerance = draft.spec["target_tokens"], draft.spec["length_tolerance"]
+    low, high = int(target * max(0.0, 1 - tolerance)), int(target * (1 + tolerance))
+    if tokens < low:
+        return _fail(name, f"too short: ~{tokens} tokens, the target is {target} "
+                     f"(accepted {low}-{high}); write longer, more detailed turns",
+                     tokens=tokens, low=low, high=high)
+    if tokens > high:
+        return _fail(name, f"too long: ~{tokens} tokens, the target is {target} "
+                     f"(accepted {low}-{high}); write shorter turns",
+                     tokens=tokens, low=low, high=high)
+    return _ok(name, tokens=tokens, low=low, high=high)
+
+
+@register_check("truncation", paradigms=("conversation",))
+def truncation(draft: Draft) -> CheckResult:
+    cut = [i for i, reason in enumerate(draft.finish_reasons) if reason == "length"]
+    if cut:
+        return _fail("truncation", f"segments {cut} were cut off at max_tokens "
+                     "(finish_reason=length)", cut)
+    return _ok("truncation")
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SENTENCE = re.compile(r"[^.!?]+[.!?]?")
+LOOP_NGRAM = 5
+LOOP_MAX_NGRAM_REPEATS = 4
+LOOP_MAX_SENTENCE_REPEATS = 3
+
+
+def _normalise(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def _loop_in(text: str) -> str | None:
+    """Why `text` looks like a generation loop, or None."""
+    sentences = Counter(s for s in (_normalise(x) for x in _SENTENCE.findall(text)) if
+                        len(s.split()) >= 3)
+    sentence, times = sentences.most_common(1)[0] if sentences else ("", 0)
+    if times >= LOOP_MAX_SENTENCE_REPEATS:
+        return f"the sentence {sentence[:60]!r} repeats {times} times"
+    words = _WORD.findall(text.lower())
+    grams = Counter(tuple(words[i : i + LOOP_NGRAM]) for i in range(len(words) - LOOP_NGRAM + 1))
+    gram, times = grams.most_common(1)[0] if grams else ((), 0)
+    if times >= LOOP_MAX_NGRAM_REPEATS:
+        return f"the phrase {' '.join(gram)!r} repeats {times} times"
+    return None
+
+
+@register_check("loop_detection", paradigms=("conversation",))
+def loop_detection(draft: Draft) -> CheckResult:
+    name = "loop_detection"
+    seen: dict[str, int] = {}
+    for i, turn in enumerate(draft.dialogue):
+        looping = _loop_in(turn.content)
+        if looping:
+            return _fail(name, f"turn {i + 1} ({turn.role}) loops: {looping}",
+                         [draft.segment_of_turn(i)])
+        key = f"{turn.role}:{_normalise(turn.content)}"
+        if key in seen and len(key.split()) > 3:
+            return _fail(name, f"turn {i + 1} repeats turn {seen[key] + 1} verbatim",
+                         [draft.segment_of_turn(i)])
+        seen.setdefault(key, i)
+    return _ok(name)

@@ -1,0 +1,68 @@
+"""Validator wiring: stitched samples in; validated samples or regeneration requests out."""
+
+from __future__ import annotations
+
+from faststream.kafka import KafkaRouter
+
+from longweave.contracts import (
+    CheckResult,
+    RegenerationRequest,
+    StitchedSample,
+    Turn,
+    ValidationReport,
+)
+from longweave.runtime import ServiceContext, new_router
+from longweave.store import TERMINAL_STAGES
+from longweave.validator.checks import Draft, run_checks
+
+
+def regeneration_scope(failures: list[CheckResult]) -> list[int]:
+    """Redo only the named segments when every failure names some; else the whole record."""
+    if any(not f.segment_indexes for f in failures):
+        return []
+    return sorted({i for f in failures for i in f.segment_indexes})
+
+
+def build_router(ctx: ServiceContext) -> KafkaRouter:
+    router = new_router(ctx)
+    topics = ctx.topics
+    validated_out = ctx.publisher(router, topics.validated, ValidationReport,
+                                 "Samples that passed every rule check")
+    regen_out = ctx.publisher(router, topics.regeneration, RegenerationRequest,
+                                 "Samples that failed a rule check")
+
+    @router.subscriber(topics.stitched, **ctx.subscriber_options(topics.stitched),
+                       description="Run the paradigm's rule checks")
+    async def on_stitched(stitched: StitchedSample) -> None:
+        sample = await ctx.store.get_sample(stitched.sample_id)
+        if sample is None or sample["attempt"] != stitched.attempt or \
+                sample["stage"] in TERMINAL_STAGES:
+            ctx.metrics.messages.labels(topics.stitched, "stale").inc()
+            return
+        draft = await ctx.store.get_draft(stitched.draft_id)
+        if draft is None:
+            raise LookupError(f"draft {stitched.draft_id} is not in the store")
+        checks = run_checks(sample["spec"]["paradigm"], Draft(
+            turns=[Turn.model_validate(t) for t in draft["turns"]],
+            spec=sample["spec"], finish_reasons=draft["finish_reasons"],
+        ))
+        report = ValidationReport(
+            run_id=stitched.run_id, sample_id=stitched.sample_id, attempt=stitched.attempt,
+            draft_id=stitched.draft_id, passed=all(c.passed for c in checks), checks=checks,
+        )
+        await ctx.store.update_draft(stitched.draft_id, {
+            "validation": report.model_dump(mode="json", include={"passed", "checks"}),
+        })
+        if report.passed:
+            ctx.metrics.samples.labels("validation_passed").inc()
+            await ctx.store.set_stage(stitched.sample_id, stitched.attempt, "judging")
+            await ctx.emit(validated_out, report, key=stitched.sample_id)
+            return
+        ctx.metrics.samples.labels("validation_failed").inc()
+        await ctx.emit(regen_out, RegenerationRequest(
+            run_id=stitched.run_id, sample_id=stitched.sample_id, attempt=stitched.attempt,
+            stage="validator", reasons=[f"{f.name}: {f.reason}" for f in report.failures],
+            segment_indexes=regeneration_scope(report.failures),
+        ), key=stitched.sample_id)
+
+    return router

@@ -1,0 +1,54 @@
+"""End to end with the real local model (SmolLM2-135M through llama.cpp's server).
+
+The model is a toy: this proves the plumbing (real broker, real store, real model over
+HTTP), so the request's thresholds are lenient; the quality gates themselves are tested
+with the scripted test server.
+"""
+
+import json
+
+import pytest
+
+from longweave.demo import LOCAL_MODEL_ENV
+from longweave.judge.logic import RUBRICS
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_three_conversations_land_with_complete_metadata_and_export(start_mesh, tmp_path):
+    mesh = start_mesh(**LOCAL_MODEL_ENV)
+    run_id = await mesh.publish(
+        paradigm="conversation", count=3, segments=2, turns_per_segment=2, target_tokens=240,
+        length_tolerance=0.9, max_attempts=8, judge_min_score=1, seed=11,
+    )
+    status = await mesh.wait(run_id, timeout_s=1200)
+    assert status["stages"]["accepted"] == 3, status
+
+    records = await mesh.store.records_of_run(run_id).to_list(None)
+    assert len(records) == 3
+    for record in records:
+        assert record["run_id"] == run_id and record["paradigm"] == "conversation"
+        assert {"domain", "business_scenario", "geography", "tone"} <= set(record["scenario"])
+        assert record["models"]["generator"] and record["models"]["judge"]
+        versions = record["prompt_versions"]
+        assert {"segment", "summary", "judge"} <= set(versions)
+        assert all("@v" in versions[k] for k in ("segment", "summary", "judge"))
+        tokens = record["tokens"]
+        assert tokens["prompt"] > 0 and tokens["completion"] > 0 and tokens["llm_calls"] >= 4
+        assert record["timings"]["wall_s"] > 0 and record["timings"]["llm_s"] > 0
+        assert record["attempts"] >= 1 and len(record["history"]) == record["attempts"] - 1
+        assert set(record["scores"]) == set(RUBRICS["conversation"])
+        assert record["validation"]["passed"] is True
+        roles = [m["role"] for m in record["messages"]]
+        assert roles == ["system"] + ["user", "assistant"] * 4
+
+    out = tmp_path / "sft.jsonl"
+    result = mesh.cli("export", run_id, "--format", "sft", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 3
+    for row in rows:
+        assert [m["role"] for m in row["messages"]][:3] == ["system", "user", "assistant"]
+        assert all(isinstance(m["content"], str) and m["content"] for m in row["messages"])
+
+    assert mesh.stop() == 0, "SIGTERM must drain and exit cleanly"

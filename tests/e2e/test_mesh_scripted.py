@@ -1,0 +1,87 @@
+"""End to end over the real broker and store, with the scripted test server as the model:
+the regeneration loop, dead letters, and calls that outlast the consumer session."""
+
+import pytest
+
+from longweave.testing.scripted_llm_server import ScriptedLLMServer
+from support.mesh import metric_value
+from support.scripted import SUMMARY_RULE, rules_for_city
+
+pytestmark = pytest.mark.e2e
+
+LYON = "fin-invoice-dispute-lyon"
+NAIROBI = "health-clinic-booking-nairobi"
+MUNICH = "travel-rail-delay-munich"
+REQUEST = dict(paradigm="conversation", count=1, segments=2, turns_per_segment=2,
+               target_tokens=200, length_tolerance=0.5, judge_min_score=3)
+
+
+@pytest.fixture
+def llm():
+    server = ScriptedLLMServer().start_in_thread()
+    yield server
+    server.stop_thread()
+
+
+async def test_failed_judgments_regenerate_then_accept_or_dead_letter(start_mesh, llm):
+    llm.set_rules([
+        *rules_for_city("Lyon", judge_scores=[1, 5]),      # fails once, then passes
+        *rules_for_city("Nairobi", judge_scores=[2]),      # fails every time
+        SUMMARY_RULE,
+    ])
+    mesh = start_mesh(llm_base_url=llm.base_url)
+    once = await mesh.publish(**REQUEST, max_attempts=3, filters={"scenario_id": LYON})
+    always = await mesh.publish(**REQUEST, max_attempts=2, filters={"scenario_id": NAIROBI})
+
+    status = await mesh.wait(once, timeout_s=120)
+    assert status["stages"]["accepted"] == 1 and status["regenerated"] == 1
+    status = await mesh.wait(always, timeout_s=120)
+    assert status["stages"]["dead_lettered"] == 1 and status["stages"]["accepted"] == 0
+
+    db = mesh.store.db
+    # Regenerated and accepted: one record, made by the second attempt, with its history.
+    records = await db.records.find({"run_id": once}).to_list(None)
+    assert len(records) == 1
+    record = records[0]
+    assert record["attempts"] == 2
+    assert record["history"][0]["stage"] == "judge"
+    assert "coherence scored 1/5" in record["history"][0]["reasons"][0]
+    assert {a["score"] for a in record["scores"].values()} == {5}
+    drafts = await db.drafts.find({"run_id": once}).sort("attempt").to_list(None)
+    assert [d["judgment"]["passed"] for d in drafts] == [False, True]
+
+    # Always failing: dead letter after max_attempts, with reasons and the full history.
+    letters = await db.dead_letters.find({"run_id": always}).to_list(None)
+    assert len(letters) == 1
+    letter = letters[0]
+    assert letter["kind"] == "attempts_exhausted"
+    assert all("scored 2/5 (needs 3)" in r for r in letter["reasons"])
+    assert [h["attempt"] for h in letter["history"]] == [1, 2]
+    assert await db.records.count_documents({"run_id": always}) == 0
+
+    # Nothing done twice: each LLM call happened exactly as often as the flow requires.
+    hits = llm.stats()["rule_hits"]
+    assert hits["judge-Lyon"] == 2 and hits["judge-Nairobi"] == 2
+    assert hits["segment-Lyon-0"] == 2 and hits["segment-Lyon-1"] == 2  # whole record redone
+    assert hits["summary"] == 4  # one per attempt per sample (the last segment needs none)
+    assert await db.llm_calls.count_documents({"run_id": once}) == 2 * 4  # 2 segments, 1 summary, 1 judge
+    sink_metrics = mesh.metrics("sink")
+    assert metric_value(sink_metrics, "longweave_samples_total", outcome="accepted") == 1
+    assert metric_value(sink_metrics, "longweave_samples_total", outcome="dead_lettered") == 1
+    assert mesh.stop() == 0
+
+
+async def test_llm_call_longer_than_the_session_timeout_is_not_redelivered(start_mesh, llm):
+    """aiokafka's session timeout is 10 s: a 12 s call must not cost a rebalance and a
+    second call (heartbeats run beside the handler; max_poll_interval covers the deadline)."""
+    llm.set_rules([*rules_for_city("Munich", judge_scores=[5], segment_latency_s=12.0),
+                   SUMMARY_RULE])
+    mesh = start_mesh(llm_base_url=llm.base_url)
+    run_id = await mesh.publish(**REQUEST, filters={"scenario_id": MUNICH})
+    status = await mesh.wait(run_id, timeout_s=180)
+    assert status["stages"]["accepted"] == 1 and status["regenerated"] == 0
+    hits = llm.stats()["rule_hits"]
+    assert hits["segment-Munich-0"] == 1 and hits["segment-Munich-1"] == 1
+    generator = mesh.metrics("generator")
+    assert metric_value(generator, "longweave_redeliveries_total") == 0
+    assert mesh.stop() == 0

@@ -1,0 +1,57 @@
+import jsonschema
+import pytest
+
+from longweave.generator.logic import (
+    exchanges_to_turns,
+    redo_after_generation_failure,
+    segment_max_tokens,
+    segment_prompt_context,
+    segment_schema,
+    segments_to_generate,
+    trim_to_sentence,
+    words_per_exchange,
+)
+
+SPEC = {"segments": 3, "turns_per_segment": 2, "target_tokens": 1200}
+
+
+def test_schema_requires_exactly_k_exchanges():
+    schema = segment_schema(2, 40)
+    good = {"exchanges": [{"user": "u" * 25, "assistant": "a" * 200}] * 2}
+    jsonschema.validate(good, schema)
+    for bad in ({"exchanges": good["exchanges"][:1]},
+                {"exchanges": [{"user": "u" * 25}] * 2},
+                {"exchanges": [{"user": "", "assistant": "a" * 200}] * 2}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, schema)
+
+
+def test_length_budget_follows_the_target():
+    assert words_per_exchange(SPEC) == round(1200 / 1.35 / 6)
+    assert segment_max_tokens(SPEC) > 1200 / 3 * 2  # room for a long-winded segment
+
+
+def test_prompt_context_numbers_exchanges_across_segments():
+    sample = {"spec": SPEC, "scenario": {"domain": "x"}, "noise": ["a", "b"]}
+    ctx = segment_prompt_context(sample, 1, "summary", ["fix it"])
+    assert (ctx["first_exchange"], ctx["last_exchange"], ctx["total_exchanges"]) == (3, 4, 6)
+    assert ctx["feedback"] == ["fix it"] and ctx["running_summary"] == "summary"
+
+
+def test_exchanges_become_alternating_turns():
+    turns = exchanges_to_turns({"exchanges": [{"user": " hi ", "assistant": "hello"}]})
+    assert [(t.role, t.content) for t in turns] == [("user", "hi"), ("assistant", "hello")]
+
+
+def test_plan_and_redo_after_a_failed_segment():
+    assert segments_to_generate(3, []) == [0, 1, 2]
+    assert segments_to_generate(3, [2, 0]) == [0, 2]
+    # Segment 1 failed in a full attempt: 1 and 2 were never written.
+    assert redo_after_generation_failure(3, [], 1) == [1, 2]
+    # Redoing only 0 and 2, and 0 failed: 2 is still due, 1 is kept from before.
+    assert redo_after_generation_failure(3, [0, 2], 0) == [0, 2]
+
+
+def test_truncated_summary_is_cut_to_its_last_sentence():
+    assert trim_to_sentence("One. Two! Three is cut") == "One. Two!"
+    assert trim_to_sentence("no sentence end") == "no sentence end"

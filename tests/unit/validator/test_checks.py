@@ -1,0 +1,123 @@
+import pytest
+
+from longweave.contracts import Turn
+from longweave.validator.checks import (
+    CHECKS,
+    Draft,
+    checks_for,
+    estimate_tokens,
+    loop_detection,
+    register_check,
+    run_checks,
+    token_window,
+    truncation,
+    turn_structure,
+)
+from longweave.validator.service import regeneration_scope
+
+SPEC = {"segments": 2, "turns_per_segment": 2, "target_tokens": 400, "length_tolerance": 0.5}
+SENTENCES = [
+    "The invoice from March was charged twice to the business account.",
+    "Please send the statement page and the supplier's invoice number.",
+    "We opened a dispute and the refund window is eight weeks long.",
+    "The supplier confirmed the duplicate by email this morning.",
+    "Your bank will credit the amount provisionally within five days.",
+    "Keep the reference number for any later correspondence with us.",
+    "Could the same thing happen with the April direct debit as well?",
+    "We can set a limit on that mandate so it cannot exceed the usual amount.",
+]
+
+
+def clean_turns(words_per_turn=25):
+    turns = [Turn(role="system", content="You are a bank clerk.")]
+    for i, sentence in enumerate(SENTENCES):
+        role = "user" if i % 2 == 0 else "assistant"
+        filler = " ".join(f"detail{i}x{j}" for j in range(words_per_turn - len(sentence.split())))
+        turns.append(Turn(role=role, content=f"{sentence} {filler}".strip()))
+    return turns
+
+
+def draft(turns=None, finish=("stop", "stop"), **spec):
+    return Draft(turns=turns or clean_turns(), spec={**SPEC, **spec},
+                 finish_reasons=list(finish))
+
+
+def test_clean_draft_passes_every_conversation_check():
+    results = run_checks("conversation", draft())
+    assert [r.name for r in results if not r.passed] == []
+    assert {r.name for r in results} == {"turn_structure", "token_window", "truncation",
+                                         "loop_detection"}
+
+
+def test_turn_structure_fails_on_wrong_order_and_names_the_segment():
+    turns = clean_turns()
+    turns[5] = Turn(role="assistant", content="out of order")  # dialogue turn 5 → segment 1
+    result = turn_structure(draft(turns))
+    assert not result.passed and "expected user" in result.reason
+    assert result.segment_indexes == [1]
+
+
+def test_turn_structure_fails_on_missing_turns_and_empty_turns():
+    assert "expected 8" in turn_structure(draft(clean_turns()[:-2])).reason
+    turns = clean_turns()
+    turns[2] = Turn(role="assistant", content="   ")
+    assert "empty" in turn_structure(draft(turns)).reason
+
+
+def test_token_window_passes_inside_and_fails_outside():
+    assert token_window(draft()).passed
+    short = token_window(draft(target_tokens=2000))
+    assert not short.passed and short.reason.startswith("too short")
+    long = token_window(draft(target_tokens=100, length_tolerance=0.1))
+    assert not long.passed and long.reason.startswith("too long")
+    assert short.segment_indexes == []  # a length problem is the whole record's
+
+
+def test_truncation_names_the_cut_segments():
+    assert truncation(draft()).passed
+    result = truncation(draft(finish=("stop", "length")))
+    assert not result.passed and result.segment_indexes == [1]
+
+
+def test_loop_detection_catches_repeated_phrases_sentences_and_turns():
+    assert loop_detection(draft()).passed
+    turns = clean_turns()
+    turns[4] = Turn(role="assistant", content="kenya kenya kenya kenya kenya " * 4)
+    phrase = loop_detection(draft(turns))
+    assert not phrase.passed and "repeats" in phrase.reason and phrase.segment_indexes == [0]
+    turns = clean_turns()
+    turns[3] = Turn(role="user", content="I need help now. " * 3)
+    assert "sentence" in loop_detection(draft(turns)).reason
+    turns = clean_turns()
+    turns[7] = turns[3]  # a later user turn copies an earlier one
+    verbatim = loop_detection(draft(turns))
+    assert "repeats turn 3 verbatim" in verbatim.reason and verbatim.segment_indexes == [1]
+
+
+def test_registry_rejects_a_second_check_with_the_same_name():
+    with pytest.raises(ValueError, match="already registered"):
+        register_check("truncation", ("conversation",))(lambda d: None)
+
+
+def test_a_registered_check_runs_for_its_paradigm_only():
+    @register_check("always_fails_for_test", paradigms=("test-paradigm",))
+    def always_fails(d):
+        from longweave.validator.checks import _fail
+
+        return _fail("always_fails_for_test", "planted")
+
+    try:
+        assert [c.name for c in checks_for("test-paradigm")] == ["always_fails_for_test"]
+        assert "always_fails_for_test" not in [c.name for c in checks_for("conversation")]
+    finally:
+        del CHECKS["always_fails_for_test"]
+
+
+def test_regeneration_scope_is_the_segments_only_when_every_failure_names_some():
+    cut = truncation(draft(finish=("length", "stop")))
+    assert regeneration_scope([cut]) == [0]
+    assert regeneration_scope([cut, token_window(draft(target_tokens=5000))]) == []
+
+
+def test_token_estimate_is_about_four_characters_per_token():
+    assert estimate_tokens("x" * 400) == 100
