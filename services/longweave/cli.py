@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="per-stage progress of a run")
     status.add_argument("run_id")
-    status.add_argument("--wait", action="store_true", help="wait until the run completes")
+    status.add_argument("--wait", action="store_true", help="wait until the run finishes (exit 0), or time out (exit 3)")
     status.add_argument("--timeout", type=float, default=3600.0)
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=_status)
@@ -165,8 +165,9 @@ async def _watch(settings: Settings, run_id: str, wait: bool, timeout: float,
             if line != last:
                 print(line, flush=True)
                 last = line
-            if status["complete"] or not wait:
-                return 0 if status["complete"] or not wait else 1
+            if status["finished"] or not wait:
+                # complete, cancelled and budget-stopped runs are all finished: exit 0
+                return 0 if status["status"] != "failed" else 1
             if time.monotonic() > deadline:
                 print(f"timed out after {timeout:.0f}s", file=sys.stderr)
                 return 3

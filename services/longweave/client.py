@@ -16,11 +16,11 @@ from aiokafka import AIOKafkaProducer
 from longweave.contracts import ScenarioRequest
 from longweave.kafka_admin import ensure_topics
 from longweave.settings import Settings
-from longweave.store import Store
+from longweave.store import FINISHED_RUN_STATUSES, Store
 from longweave.topics import Topics
 
 STAGES = ("queued", "generating", "validating", "judging", "storing", "accepted",
-          "dead_lettered")
+          "dead_lettered", "stopped")
 
 
 def new_run_id() -> str:
@@ -73,6 +73,7 @@ async def run_status(store: Store, run_id: str) -> dict[str, Any]:
         "requested": requested,
         "done": done,
         "complete": bool(run) and run.get("status") == "complete",
+        "finished": bool(run) and run.get("status") in FINISHED_RUN_STATUSES,
         "stages": {stage: progress.get(stage, 0) for stage in STAGES},
         "regenerated": progress.get("regenerated", 0),
         "usage": run.get("usage") if run else None,

@@ -79,6 +79,17 @@ class ServiceContext:
         return router.publisher(topic, schema=schema, description=description,
                                 title=f"{self.name}:publish:{topic}")
 
+    async def stopped_before_new_work(self, run_id: str, sample_id: str) -> bool:
+        """Called before issuing new work for a sample: when its run was asked to stop
+        (cancelled, out of budget), end the sample as "stopped" instead."""
+        reason = await self.store.stop_requested(run_id)
+        if reason is None:
+            return False
+        if await self.store.finish_sample(sample_id, "stopped", {"stopped_reason": reason}):
+            self.metrics.samples.labels("stopped").inc()
+        await self.store.complete_run_if_done(run_id)
+        return True
+
     async def emit(self, publisher: Any, message: BaseModel, key: str | None) -> None:
         """Publish through a declared publisher (so AsyncAPI documents it) and count it."""
         await publisher.publish(message, key=key.encode() if key else None)

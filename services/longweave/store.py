@@ -13,6 +13,7 @@ Collections
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +21,14 @@ from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-TERMINAL_STAGES = ("accepted", "dead_lettered")
+log = logging.getLogger(__name__)
+
+# A sample ends accepted, dead-lettered, or stopped (its run was cancelled or ran out of
+# budget before the sample finished).
+TERMINAL_STAGES = ("accepted", "dead_lettered", "stopped")
+# How a run ends: every sample finished, or a stop (cancel, budget) drained it.
+RUN_END_STATUS = {None: "complete", "cancelled": "cancelled", "budget": "budget_stopped"}
+FINISHED_RUN_STATUSES = ("complete", "cancelled", "budget_stopped", "failed")
 
 
 def now() -> datetime:
@@ -85,6 +93,43 @@ class Store:
 
     async def update_run(self, run_id: str, fields: dict[str, Any]) -> None:
         await self.db.runs.update_one({"_id": run_id}, {"$set": fields})
+
+    async def request_stop(self, run_id: str, reason: str) -> bool:
+        """Ask a run to stop issuing new work (reason: "cancelled" or "budget"). In-flight
+        work drains; samples that would need new work end as "stopped"."""
+        result = await self.db.runs.update_one(
+            {"_id": run_id, "stop_requested": None,
+             "status": {"$nin": list(FINISHED_RUN_STATUSES)}},
+            {"$set": {"stop_requested": reason, "stop_requested_at": now()}},
+        )
+        return result.modified_count == 1
+
+    async def stop_requested(self, run_id: str) -> str | None:
+        run = await self.db.runs.find_one({"_id": run_id}, {"stop_requested": 1})
+        return run.get("stop_requested") if run else None
+
+    async def complete_run_if_done(self, run_id: str) -> bool:
+        """Mark the run finished once every sample has ended; True when this call did it."""
+        run = await self.get_run(run_id)
+        if run is None or run.get("status") in FINISHED_RUN_STATUSES or not run.get("fanned_out"):
+            return False
+        progress = await self.run_progress(run_id)
+        ended = sum(progress.get(stage, 0) for stage in TERMINAL_STAGES)
+        if ended < run["requested"]:
+            return False
+        status = RUN_END_STATUS[run.get("stop_requested")]
+        result = await self.db.runs.update_one(
+            {"_id": run_id, "status": {"$nin": list(FINISHED_RUN_STATUSES)}},
+            {"$set": {
+                "status": status, "completed_at": now(),
+                "usage": await self.usage_of({"run_id": run_id}),
+                **{stage: progress.get(stage, 0) for stage in TERMINAL_STAGES},
+                "regenerated": progress.get("regenerated", 0),
+            }},
+        )
+        if result.modified_count:
+            log.info("run %s %s: %s", run_id, status, progress)
+        return bool(result.modified_count)
 
     async def run_progress(self, run_id: str) -> dict[str, int]:
         """Samples per stage, plus how many needed more than one attempt."""

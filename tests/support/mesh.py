@@ -9,12 +9,12 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+
 from longweave.client import build_request, publish_request, run_status
 from longweave.settings import SERVICE_NAMES, Settings
 from longweave.stack import free_loopback_ports
@@ -90,7 +90,7 @@ def start_mesh_process(servers_env: dict[str, str], workdir: Path,
     env = {**os.environ, **servers_env,
            "LONGWEAVE_TOPIC_PREFIX": f"t{tag}", "LONGWEAVE_MONGODB_DB": f"lw_{tag}",
            "LONGWEAVE_TOPIC_PARTITIONS": "3", "LONGWEAVE_METRICS_HOST": "127.0.0.1",
-           **{f"LONGWEAVE_PORTS__{n.upper()}": str(p) for n, p in zip(SERVICE_NAMES, ports)},
+           **{f"LONGWEAVE_PORTS__{n.upper()}": str(p) for n, p in zip(SERVICE_NAMES, ports, strict=False)},
            **extra_env}
     if llm_base_url:
         env["LONGWEAVE_LLM_BASE_URL"] = llm_base_url

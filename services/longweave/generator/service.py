@@ -91,6 +91,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         failure = {"attempt": request.attempt, "stage": request.stage,
                    "reasons": request.reasons, "segment_indexes": request.segment_indexes,
                    "at": now().isoformat()}
+        if await ctx.stopped_before_new_work(request.run_id, request.sample_id):
+            return
         if request.attempt >= sample["spec"]["max_attempts"]:
             if sample["attempt"] == request.attempt:
                 ctx.metrics.samples.labels("attempts_exhausted").inc()

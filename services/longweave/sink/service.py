@@ -39,7 +39,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                                          {"accepted_attempt": accepted.attempt,
                                           "accepted_at": accepted_at}):
             ctx.metrics.samples.labels("accepted").inc()
-        await _complete_run_if_done(ctx, accepted.run_id)
+        await ctx.store.complete_run_if_done(accepted.run_id)
 
     @router.subscriber(topics.dead_letter, **ctx.subscriber_options(topics.dead_letter),
                        description="Keep every dead letter; a sample's ends the sample")
@@ -51,22 +51,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                 letter.sample_id, "dead_lettered", {"dead_letter_id": letter.dead_letter_id}):
             ctx.metrics.samples.labels("dead_lettered").inc()
         if letter.run_id:
-            await _complete_run_if_done(ctx, letter.run_id)
+            await ctx.store.complete_run_if_done(letter.run_id)
 
     return router
 
-
-async def _complete_run_if_done(ctx: ServiceContext, run_id: str) -> None:
-    run = await ctx.store.get_run(run_id)
-    if run is None or run.get("status") == "complete" or not run.get("fanned_out"):
-        return
-    progress = await ctx.store.run_progress(run_id)
-    if progress.get("accepted", 0) + progress.get("dead_lettered", 0) >= run["requested"]:
-        usage = await ctx.store.usage_of({"run_id": run_id})
-        await ctx.store.update_run(run_id, {
-            "status": "complete", "completed_at": now(), "usage": usage,
-            "accepted": progress.get("accepted", 0),
-            "dead_lettered": progress.get("dead_lettered", 0),
-            "regenerated": progress.get("regenerated", 0),
-        })
-        log.info("run %s complete: %s", run_id, progress)

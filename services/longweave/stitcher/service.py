@@ -37,6 +37,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         if sample["attempt"] != 1 or sample["stage"] not in ("queued", "generating"):
             ctx.metrics.messages.labels(topics.scenarios, "stale").inc()
             return
+        if await ctx.stopped_before_new_work(scenario.run_id, scenario.sample_id):
+            return
         await ctx.store.set_stage(scenario.sample_id, 1, "generating")
         await ctx.emit(tasks_out, SegmentTask(
             run_id=scenario.run_id, sample_id=scenario.sample_id, attempt=1, segment_index=0,
@@ -54,6 +56,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             return
         following = next_segment(sample, segment.segment_index)
         if following is not None:
+            if await ctx.stopped_before_new_work(segment.run_id, segment.sample_id):
+                return
             await ctx.emit(tasks_out, SegmentTask(
                 run_id=segment.run_id, sample_id=segment.sample_id, attempt=segment.attempt,
                 segment_index=following, running_summary=summary_before(sample, following),
