@@ -176,15 +176,21 @@ async def _watch(settings: Settings, run_id: str, wait: bool, timeout: float,
         store.close()
 
 
-def render_status(status: dict[str, Any], width: int = 30) -> str:
+def render_status(status: dict[str, Any], width: int = 24) -> str:
+    """One line: a progress bar over finished samples, then the count at each stage."""
     requested = status["requested"]
     if not requested:
         return f"{status['run_id']}: {status['status']}"
-    filled = int(width * status["done"] / requested)
-    bar = "#" * filled + "-" * (width - filled)
-    stages = " ".join(f"{k}={v}" for k, v in status["stages"].items())
-    return (f"[{bar}] {status['done']}/{requested} {status['status']} | {stages} "
-            f"| regenerated={status['regenerated']}")
+    ended = sum(status["stages"][k] for k in ("accepted", "dead_lettered", "stopped"))
+    filled = int(width * ended / requested)
+    stages = status["stages"]
+    in_flight = " ".join(f"{k} {stages[k]}" for k in
+                         ("queued", "generating", "validating", "judging", "storing") if stages[k])
+    ends = f"accepted {stages['accepted']} · dead-lettered {stages['dead_lettered']}"
+    if stages["stopped"]:
+        ends += f" · stopped {stages['stopped']}"
+    return (f"[{'#' * filled}{'.' * (width - filled)}] {ended}/{requested} {status['status']}"
+            f" | {in_flight or '-'} | {ends} | regenerated {status['regenerated']}")
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:

@@ -55,6 +55,23 @@ class Turn(BaseModel):
     content: str
 
 
+# Scenario fields a request may filter or weight on (nested geography fields are dotted).
+SCENARIO_FIELDS = (
+    "scenario_id", "domain", "tone", "register", "user_persona", "assistant_persona",
+    "audience", "document_type", "geography.country", "geography.city", "geography.locale",
+    "geography.language",
+)
+ScenarioField = Literal[
+    "scenario_id", "domain", "tone", "register", "user_persona", "assistant_persona",
+    "audience", "document_type", "geography.country", "geography.city", "geography.locale",
+    "geography.language",
+]
+FieldValue = Annotated[str, Field(min_length=1, max_length=300)]
+FilterValue = FieldValue | Annotated[list[FieldValue], Field(min_length=1, max_length=1000)]
+Weight = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
+OperatorName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+
+
 class ScenarioRequest(Message):
     """A user's order: ``count`` samples of one paradigm. Published on the requests topic."""
 
@@ -71,9 +88,36 @@ class ScenarioRequest(Message):
     )
     max_attempts: int = Field(3, ge=1, le=10)
     judge_min_score: int = Field(3, ge=1, le=5, description="every judge axis must score ≥ this")
-    filters: dict[str, str] = Field(default_factory=dict, description="scenario field equality")
-    seed: int = 0
+    filters: dict[ScenarioField, FilterValue] = Field(
+        default_factory=dict, max_length=len(SCENARIO_FIELDS),
+        description="keep scenarios whose field equals the value, or any of the values "
+                    "(case-insensitive); tone and user_persona also match a scenario's variants",
+    )
+    weights: dict[ScenarioField, dict[FieldValue, Weight]] = Field(
+        default_factory=dict, max_length=len(SCENARIO_FIELDS),
+        description="field → value → weight (default 1, 0 excludes): a scenario variant's "
+                    "share of the samples is proportional to the product of its weights",
+    )
+    complexity: int = Field(
+        1, ge=0, le=8, description="constraint layers (complexification) added per sample"
+    )
+    complexify_operators: list[OperatorName] = Field(
+        default_factory=list, max_length=32,
+        description="restrict complexification to these operators (default: all)",
+    )
+    noise_transformations: int = Field(
+        2, ge=2, le=4, description="surface transformations the generator must apply per sample"
+    )
+    seed: int = Field(0, ge=-(2**63), le=2**63 - 1)
     created_at: datetime = Field(default_factory=utcnow)
+
+    @model_validator(mode="after")
+    def _enough_operators(self) -> ScenarioRequest:
+        chosen = set(self.complexify_operators)
+        if chosen and self.complexity > len(chosen):
+            raise ValueError(f"complexity {self.complexity} needs at least {self.complexity} "
+                             f"distinct complexify_operators, got {len(chosen)}")
+        return self
 
 
 class Scenario(Message):

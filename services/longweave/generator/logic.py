@@ -10,7 +10,7 @@ from longweave.contracts import Turn
 
 # A rough words→tokens ratio for English-like text with BPE tokenizers.
 TOKENS_PER_WORD = 1.35
-SUMMARY_MAX_WORDS = 80
+SUMMARY_MAX_WORDS = 60
 
 
 def segment_schema(turns: int, words_per_exchange: int) -> dict[str, Any]:

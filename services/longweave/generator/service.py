@@ -146,7 +146,7 @@ async def _write_segment(
             turns=[t.model_dump() for t in turns], max_words=SUMMARY_MAX_WORDS,
         )
         summarised = await client.chat(
-            summary_prompt.messages, max_tokens=SUMMARY_MAX_WORDS * 2 + 40, temperature=0.2,
+            summary_prompt.messages, max_tokens=SUMMARY_MAX_WORDS * 2 + 20, temperature=0.2,
             seed=_seed(sample, task),
         )
         await ctx.account(f"{seg_id}:summary", sample, task.attempt, "generator", "summary",

@@ -1,0 +1,72 @@
+"""The registry of complexification operators and the layers they produce."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ConstraintLayer(BaseModel):
+    """One applied layer: what the generator is told, and (when code can verify it) how."""
+
+    model_config = ConfigDict(extra="forbid")
+    operator: str
+    instruction: str = Field(min_length=1)
+    spec: dict[str, Any] | None = Field(
+        None, description='machine-checkable form, e.g. {"check": "max_words_per_turn", '
+                          '"role": "assistant", "value": 120}; None when only a judge can tell',
+    )
+
+
+@dataclass(frozen=True)
+class LayerContext:
+    """What an operator may look at: the scenario as sampled, the sample's spec, and a
+    random source seeded for this sample and operator (so layers are reproducible)."""
+
+    scenario: dict[str, Any]
+    spec: dict[str, Any]
+    rng: random.Random
+
+
+Operator = Callable[[LayerContext], ConstraintLayer]
+
+
+@dataclass(frozen=True)
+class RegisteredOperator:
+    name: str
+    description: str
+    verifiable: bool
+    build: Operator
+
+
+OPERATORS: dict[str, RegisteredOperator] = {}
+
+
+def register_operator(name: str, description: str, verifiable: bool
+                      ) -> Callable[[Operator], Operator]:
+    def add(fn: Operator) -> Operator:
+        if name in OPERATORS:
+            raise ValueError(f"operator {name!r} is already registered")
+        OPERATORS[name] = RegisteredOperator(name, description, verifiable, fn)
+        return fn
+
+    return add
+
+
+def operator_names() -> list[str]:
+    return sorted(OPERATORS)
+
+
+def apply_operators(names: list[str], scenario: dict[str, Any], spec: dict[str, Any],
+                    seed: str) -> list[ConstraintLayer]:
+    """The layers of `names`, in order; each operator draws from its own seeded stream."""
+    layers = []
+    for name in names:
+        rng = random.Random(f"{seed}:{name}")
+        layer = OPERATORS[name].build(LayerContext(scenario, spec, rng))
+        layers.append(layer)
+    return layers
