@@ -48,6 +48,9 @@ def run_demo(settings: Settings, count: int, out_dir: Path, timeout_s: float) ->
     from longweave.stack.local import LocalStack
 
     started_at = time.monotonic()
+    # Stop what we started on SIGTERM too (and on SIGINT where a parent shell ignored it).
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _interrupt)
     stack = LocalStack(settings)
     already_up = all(s.running for s in stack.status().values())
     print("» starting the local stack (broker, store, model)…", flush=True)
@@ -70,6 +73,10 @@ def run_demo(settings: Settings, count: int, out_dir: Path, timeout_s: float) ->
         if not already_up:
             print("» stopping the local stack", flush=True)
             stack.down()
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _start_mesh(settings: Settings) -> subprocess.Popen[bytes]:

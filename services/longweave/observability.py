@@ -55,7 +55,7 @@ class ServiceMetrics:
             ["outcome"], registry=r,
         )
         self.llm_requests = Counter(
-            "longweave_llm_requests_total", "LLM HTTP requests, by role and outcome",
+            "longweave_llm_requests_total", "LLM HTTP requests, by role and outcome (ok, error)",
             ["role", "outcome"], registry=r,
         )
         self.llm_retries = Counter(
@@ -63,7 +63,8 @@ class ServiceMetrics:
             ["role", "cause"], registry=r,
         )
         self.llm_latency = Histogram(
-            "longweave_llm_request_seconds", "LLM call latency (all attempts)", ["role"],
+            "longweave_llm_request_seconds",
+            "LLM call latency (all attempts and backoff; cache hits excluded)", ["role"],
             buckets=LATENCY_BUCKETS, registry=r,
         )
         self.llm_tokens = Counter(
@@ -75,6 +76,30 @@ class ServiceMetrics:
         )
         self.llm_in_flight = Gauge(
             "longweave_llm_in_flight", "LLM requests in flight", ["role"], registry=r,
+        )
+        self.llm_concurrency_limit = Gauge(
+            "longweave_llm_concurrency_limit",
+            "Current adaptive concurrency limit (shrinks on 429s, grows back on successes)",
+            ["role"], registry=r,
+        )
+        self.llm_errors = Counter(
+            "longweave_llm_errors_total",
+            "Failed LLM attempts by class (rate_limited, server_error, timeout, connection, "
+            "rejected, malformed_response, invalid_output, truncated, deadline, run_stopped)",
+            ["role", "error_class"], registry=r,
+        )
+        self.llm_cache_hits = Counter(
+            "longweave_llm_cache_hits_total", "LLM calls served from the response cache",
+            ["role"], registry=r,
+        )
+        self.llm_cache_misses = Counter(
+            "longweave_llm_cache_misses_total",
+            "Cacheable LLM calls not found in the response cache", ["role"], registry=r,
+        )
+        self.llm_throttle_seconds = Counter(
+            "longweave_llm_throttle_seconds_total",
+            "Seconds LLM calls waited for the requests/tokens-per-minute budgets", ["role"],
+            registry=r,
         )
         self.up = Gauge("longweave_up", "1 while the service is consuming", registry=r)
 

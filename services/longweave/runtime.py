@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from longweave.contracts import DeadLetter
 from longweave.kafka_admin import ensure_topics
+from longweave.kafka_compat import pace_empty_fetches
 from longweave.llm import Completion, LLMClient
 from longweave.observability import OpsEndpoint, ServiceMetrics
 from longweave.prompts import PromptLibrary
@@ -258,6 +259,7 @@ async def serve(settings: Settings, names: list[str], stop: asyncio.Event | None
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
+    pace_empty_fetches(settings.kafka_idle_fetch_interval_ms / 1000)
     topics = Topics.with_prefix(settings.topic_prefix)
     await ensure_topics(settings, topics)
     store = Store(settings.mongodb_uri, settings.mongodb_db)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, Field, SecretStr
@@ -30,6 +31,17 @@ class ServicePorts(BaseModel):
         return int(getattr(self, service))
 
 
+StructuredOutput = Literal["json_schema", "json_object", "none"]
+HttpClient = Literal["auto", "native", "httpx"]
+
+
+class ModelPrice(BaseModel):
+    """USD per million tokens of one model."""
+
+    prompt: float = Field(ge=0)
+    completion: float = Field(ge=0)
+
+
 class LLMEndpoint(BaseModel):
     """One OpenAI-compatible endpoint as a role (generator or judge) sees it."""
 
@@ -39,9 +51,17 @@ class LLMEndpoint(BaseModel):
     api_key: SecretStr | None = None
     # "json_schema": response_format with a JSON Schema (llama.cpp, vLLM, SGLang, OpenAI);
     # "json_object": JSON mode only; "none": prompted JSON, parsed with repair.
-    structured_output: str = "json_schema"
-    timeout_s: float = 300.0
-    max_retries: int = 4
+    structured_output: StructuredOutput = "json_schema"
+    timeout_s: float = Field(300.0, gt=0)  # one HTTP attempt
+    max_retries: int = Field(4, ge=0)
+    call_deadline_s: float = Field(600.0, gt=0)  # one call: queueing, attempts and backoff
+    # Concurrency starts at the cap, halves on 429s and grows back on successes (AIMD).
+    max_concurrency: int = Field(16, ge=1)
+    requests_per_minute: float | None = Field(None, gt=0)
+    tokens_per_minute: float | None = Field(None, gt=0)
+    # "native": the gateway's own HTTP/1.1 client (fast; http and https); "httpx": httpx,
+    # for proxies; "auto": native unless a proxy from the environment applies to the URL.
+    http_client: HttpClient = "auto"
 
 
 class Settings(BaseSettings):
@@ -56,9 +76,19 @@ class Settings(BaseSettings):
     llm_base_url: str = "http://127.0.0.1:8080/v1"
     llm_model: str = "smollm2-135m-instruct"
     llm_api_key: SecretStr | None = None
-    llm_structured_output: str = "json_schema"
+    llm_structured_output: StructuredOutput = "json_schema"
     llm_timeout_s: float = 300.0
     llm_max_retries: int = 4
+    # LLM gateway (see services/longweave/llm/README.md).
+    llm_call_deadline_s: float = 600.0
+    llm_max_concurrency: int = 16
+    llm_requests_per_minute: float | None = None
+    llm_tokens_per_minute: float | None = None
+    llm_http_client: HttpClient = "auto"
+    # Model → USD per million prompt/completion tokens, as JSON; unpriced models cost 0.
+    llm_prices: dict[str, ModelPrice] = Field(default_factory=dict)
+    # Off: no reply is read from or written to the response cache, whatever runs ask.
+    llm_cache: bool = True
     # Decoding for generation. Small local models loop without a frequency penalty; large
     # hosted models usually want none.
     llm_temperature: float = 0.7
@@ -68,7 +98,14 @@ class Settings(BaseSettings):
     judge_base_url: str | None = None
     judge_model: str | None = None
     judge_api_key: SecretStr | None = None
-    judge_structured_output: str | None = None
+    judge_structured_output: StructuredOutput | None = None
+    judge_max_concurrency: int | None = None
+    judge_requests_per_minute: float | None = None
+    judge_tokens_per_minute: float | None = None
+
+    # Empty fetches are paced to one per interval per consumer (for brokers that ignore
+    # fetch.max.wait.ms; see kafka_compat). 0 disables.
+    kafka_idle_fetch_interval_ms: int = 200
 
     topic_prefix: str = "longweave"
     topic_partitions: int = 6
@@ -103,6 +140,11 @@ class Settings(BaseSettings):
             structured_output=self.llm_structured_output,
             timeout_s=self.llm_timeout_s,
             max_retries=self.llm_max_retries,
+            call_deadline_s=self.llm_call_deadline_s,
+            max_concurrency=self.llm_max_concurrency,
+            requests_per_minute=self.llm_requests_per_minute,
+            tokens_per_minute=self.llm_tokens_per_minute,
+            http_client=self.llm_http_client,
         )
 
     @cached_property
@@ -115,6 +157,11 @@ class Settings(BaseSettings):
             structured_output=self.judge_structured_output or self.llm_structured_output,
             timeout_s=self.llm_timeout_s,
             max_retries=self.llm_max_retries,
+            call_deadline_s=self.llm_call_deadline_s,
+            max_concurrency=self.judge_max_concurrency or self.llm_max_concurrency,
+            requests_per_minute=self.judge_requests_per_minute or self.llm_requests_per_minute,
+            tokens_per_minute=self.judge_tokens_per_minute or self.llm_tokens_per_minute,
+            http_client=self.llm_http_client,
         )
 
     @property

@@ -72,6 +72,19 @@ Weight = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
 OperatorName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 
 
+class RunBudget(BaseModel):
+    """Limits on what one run may spend on LLM calls; when one is reached the run stops
+    issuing new work and ends as "budget_stopped" (calls in flight still finish)."""
+
+    model_config = ConfigDict(extra="forbid")
+    max_tokens: int | None = Field(
+        None, ge=1, description="prompt + completion tokens paid for, all roles together"
+    )
+    max_cost_usd: float | None = Field(
+        None, gt=0, description="estimated cost in USD (from the gateway's price table)"
+    )
+
+
 class ScenarioRequest(Message):
     """A user's order: ``count`` samples of one paradigm. Published on the requests topic."""
 
@@ -108,6 +121,11 @@ class ScenarioRequest(Message):
     noise_transformations: int = Field(
         2, ge=2, le=4, description="surface transformations the generator must apply per sample"
     )
+    cache: bool = Field(
+        True, description="reuse cached LLM replies (identical calls are served from MongoDB, "
+                          "so a restarted run does not pay twice); false always calls the model"
+    )
+    budget: RunBudget = Field(default_factory=RunBudget)
     seed: int = Field(0, ge=-(2**63), le=2**63 - 1)
     created_at: datetime = Field(default_factory=utcnow)
 

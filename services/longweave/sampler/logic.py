@@ -1,69 +1,158 @@
-"""Pure sampling logic: deterministic for a seed, covers the catalog before repeating."""
+"""Pure sampling logic: a request and the catalog in, sample documents out.
+
+Deterministic for a seed. Each sample records every sampled field under ``sampled`` and a
+``combination_id``: the hash of its *field combination*, the tuple (scenario, user persona,
+tone, constraint layers with their parameters, noise transformations). The scenario fixes
+domain, situation, guidance, geography, register, audience, document type and assistant
+persona, so two samples with different combination ids differ in at least one sampled field.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import itertools
+import json
+import math
 import random
+from collections.abc import Mapping
 from typing import Any
 
+from longweave.catalog import scenario_fields
+from longweave.complexify import ConstraintLayer, apply_operators, operator_names
 from longweave.contracts import ScenarioRequest
+from longweave.noise import NOISE_INSTRUCTIONS
+from longweave.sampler.fields import unknown_values, weighted_candidates
+from longweave.sampler.plan import Pick, plan
 
-NOISE_TRANSFORMATIONS = (
-    "substitute synonyms for some common words",
-    "restructure a few sentences (e.g. active to passive, split or join clauses)",
-    "reorder phrases within some sentences where meaning allows",
-    "add mild, natural redundancy (a brief restatement or confirmation)",
-)
+# Kept for callers that list the instructions; the names are the keys of NOISE_INSTRUCTIONS.
+NOISE_TRANSFORMATIONS = tuple(NOISE_INSTRUCTIONS.values())
+# Above this many operator combinations, draw one per sample instead of cycling through all.
+MAX_ENUMERATED_COMBINATIONS = 5_000
 
 
 def sample_id(run_id: str, index: int) -> str:
     return f"{run_id}-{index:06d}"
 
 
-def choose_scenarios(
-    catalog: list[dict[str, Any]], count: int, seed: int
-) -> list[dict[str, Any]]:
-    """`count` scenarios: each pass over the catalog is a fresh seeded shuffle, so every
-    scenario is used once before any is used twice."""
-    if not catalog:
+def request_problems(request: ScenarioRequest, catalog: list[Mapping[str, Any]]) -> list[str]:
+    """Why a contract-valid request cannot be sampled from `catalog` (empty: it can)."""
+    problems = []
+    unknown_ops = sorted(set(request.complexify_operators) - set(operator_names()))
+    if unknown_ops:
+        problems.append(f"complexify_operators: unknown {', '.join(map(repr, unknown_ops))} "
+                        f"(known: {', '.join(operator_names())})")
+    available = len(set(request.complexify_operators) or operator_names())
+    if request.complexity > available:
+        problems.append(f"complexity {request.complexity} exceeds the {available} "
+                        f"operators available")
+    problems += unknown_values(catalog, request.filters, request.weights)
+    if not problems and not weighted_candidates(catalog, request.filters, request.weights):
+        problems.append(f"no scenario matches the filters {request.filters} "
+                        f"with a non-zero weight")
+    return problems
+
+
+def choose_scenarios(catalog: list[Mapping[str, Any]], count: int, seed: int,
+                     filters: Mapping[str, Any] | None = None,
+                     weights: Mapping[str, Any] | None = None) -> list[Pick]:
+    """`count` stratified picks (scenario variant + occurrence), pass by pass."""
+    return plan(weighted_candidates(catalog, filters or {}, weights or {}), count, seed)
+
+
+def choose_operators(names: list[str], complexity: int, seed: int, index: int) -> list[str]:
+    """Operators for sample `index`: the request cycles through every combination of
+    `complexity` operators (seeded order) before any repeats; their order is shuffled."""
+    if complexity == 0:
         return []
-    rng = random.Random(seed)
-    chosen: list[dict[str, Any]] = []
-    while len(chosen) < count:
-        order = sorted(catalog, key=lambda s: s["scenario_id"])
-        rng.shuffle(order)
-        chosen.extend(order[: count - len(chosen)])
+    names = sorted(names)
+    rng = random.Random(f"{seed}:layers:{index}")
+    if math.comb(len(names), complexity) > MAX_ENUMERATED_COMBINATIONS:
+        return rng.sample(names, complexity)
+    combos = list(itertools.combinations(names, complexity))
+    random.Random(f"{seed}:layer-combinations").shuffle(combos)
+    chosen = list(combos[index % len(combos)])
+    rng.shuffle(chosen)
     return chosen
 
 
+def choose_noise_names(seed: int, index: int, k: int = 2) -> list[str]:
+    """At least two surface transformations per sample (paper 2509.01185, noise injection),
+    cycling through every k-subset (seeded order) before any repeats."""
+    combos = list(itertools.combinations(sorted(NOISE_INSTRUCTIONS), max(2, k)))
+    random.Random(f"{seed}:noise-combinations").shuffle(combos)
+    return list(combos[index % len(combos)])
+
+
 def choose_noise(seed: int, index: int, k: int = 2) -> list[str]:
-    """At least two surface transformations per sample (paper 2509.01185, noise injection)."""
-    rng = random.Random(f"{seed}:{index}")
-    return rng.sample(NOISE_TRANSFORMATIONS, k)
+    """The generator instructions of `choose_noise_names`."""
+    return [NOISE_INSTRUCTIONS[name] for name in choose_noise_names(seed, index, k)]
 
 
 def sample_spec(request: ScenarioRequest) -> dict[str, Any]:
     return request.model_dump(
         mode="json",
         include={"paradigm", "objective", "segments", "turns_per_segment", "target_tokens",
-                 "length_tolerance", "max_attempts", "judge_min_score"},
+                 "length_tolerance", "max_attempts", "judge_min_score",
+                 "cache", "budget"},  # the LLM gateway reads these where calls are made
     )
 
 
-def build_samples(
-    request: ScenarioRequest, scenarios: list[dict[str, Any]], created_at: Any
-) -> list[dict[str, Any]]:
+def sampled_fields(pick: Pick, layers: list[ConstraintLayer], noise: list[str]
+                   ) -> dict[str, Any]:
+    scenario = pick.variant.effective_scenario()
+    geo = scenario["geography"]
+    return {
+        "scenario_id": scenario["scenario_id"],
+        "domain": scenario["domain"],
+        "geography": {k: geo[k] for k in ("country", "city", "locale", "language")},
+        "tone": scenario["tone"],
+        "register": scenario["register"],
+        "user_persona": scenario["user_persona"],
+        "assistant_persona": scenario["assistant_persona"],
+        "audience": scenario["audience"],
+        "document_type": scenario["document_type"],
+        "layers": [layer.operator for layer in layers],
+        "noise": noise,
+        "occurrence": pick.occurrence,
+    }
+
+
+def combination_key(sampled: Mapping[str, Any], layers: list[ConstraintLayer]) -> str:
+    """The field combination a sample stands for, as canonical JSON (see module doc)."""
+    return json.dumps([
+        sampled["scenario_id"], sampled["user_persona"], sampled["tone"],
+        sorted(json.dumps([layer.operator, layer.spec, layer.instruction], sort_keys=True)
+               for layer in layers),
+        sorted(sampled["noise"]),
+    ], ensure_ascii=False)
+
+
+def combination_id(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def build_samples(request: ScenarioRequest, picks: list[Pick], created_at: Any
+                  ) -> list[dict[str, Any]]:
     spec = sample_spec(request)
+    operators = sorted(set(request.complexify_operators) or operator_names())
     docs = []
-    for index, scenario in enumerate(scenarios):
-        scenario = {k: v for k, v in scenario.items() if k != "_id"}
+    for index, pick in enumerate(picks):
+        scenario = scenario_fields(pick.variant.effective_scenario())
+        layer_names = choose_operators(operators, request.complexity, request.seed, index)
+        layers = apply_operators(layer_names, scenario, spec, f"{request.seed}:{index}")
+        noise = choose_noise_names(request.seed, index, request.noise_transformations)
+        sampled = sampled_fields(pick, layers, noise)
         docs.append({
             "_id": sample_id(request.run_id, index),
             "run_id": request.run_id,
             "index": index,
             "scenario_id": scenario["scenario_id"],
             "scenario": scenario,
+            "sampled": sampled,
+            "combination_id": combination_id(combination_key(sampled, layers)),
+            "layers": [layer.model_dump() for layer in layers],
             "spec": spec,
-            "noise": choose_noise(request.seed, index),
+            "noise": [NOISE_INSTRUCTIONS[name] for name in noise],
             "attempt": 1,
             "redo_indexes": [],
             "feedback": [],

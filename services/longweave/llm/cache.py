@@ -1,0 +1,56 @@
+"""The response cache: completed calls in MongoDB (``llm_cache``), keyed by `cache_key`.
+
+A run killed mid-way and restarted finds every call it completed here and pays for none of
+them twice. The key is the document ``_id``, so concurrent writers (several processes
+finishing the same call) are safe: the first insert wins, later ones are no-ops. Entries
+hold the reply only — text, finish reason, usage, model — never a request header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from longweave.contracts import Usage
+from longweave.store import Store
+
+COLLECTION = "llm_cache"
+
+
+@dataclass(frozen=True)
+class CachedReply:
+    text: str
+    finish_reason: str
+    usage: Usage
+    model: str
+
+
+class ResponseCache:
+    def __init__(self, store: Store) -> None:
+        self._entries = store.db[COLLECTION]
+
+    async def get(self, key: str) -> CachedReply | None:
+        doc = await self._entries.find_one({"_id": key})
+        if doc is None:
+            return None
+        return CachedReply(text=doc["text"], finish_reason=doc["finish_reason"],
+                           usage=Usage(**doc["usage"]), model=doc["model"])
+
+    async def put(self, key: str, reply: CachedReply, meta: dict[str, Any]) -> None:
+        doc = {
+            "text": reply.text, "finish_reason": reply.finish_reason,
+            "usage": reply.usage.model_dump(), "model": reply.model,
+            "created_at": datetime.now(UTC), **meta,
+        }
+        try:
+            await self._entries.update_one({"_id": key}, {"$setOnInsert": doc}, upsert=True)
+        except DuplicateKeyError:
+            pass  # a concurrent writer stored the same call first
+
+    async def replace(self, key: str, reply: CachedReply, meta: dict[str, Any]) -> None:
+        """Overwrite an entry that no longer parses (e.g. written by an older version)."""
+        await self._entries.delete_one({"_id": key})
+        await self.put(key, reply, meta)

@@ -1,0 +1,117 @@
+"""Adaptive concurrency per endpoint: an AIMD controller (pure) and the async gate that
+enforces its limit.
+
+Additive increase: every success adds 1/limit, i.e. +1 per window of `limit` successes.
+Multiplicative decrease on a 429, at most once per throttling event: only a request issued
+after the last decrease can trigger the next one (requests already in flight were sent
+under the old limit), and not within a quiet period (the Retry-After, at least
+``cooldown_s``) — servers answer 429 instantly, so without it one burst would halve the
+limit many times over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+
+@dataclass
+class AimdController:
+    max_limit: int
+    min_limit: int = 1
+    decrease_factor: float = 0.5
+    cooldown_s: float = 1.0
+    limit: float = field(init=False)
+    epoch: int = field(default=0, init=False)
+    _quiet_until: float = field(default=-math.inf, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_limit <= self.max_limit:
+            raise ValueError("need 1 <= min_limit <= max_limit")
+        if not 0 < self.decrease_factor < 1:
+            raise ValueError("decrease_factor must be in (0, 1)")
+        self.limit = float(self.max_limit)
+
+    @property
+    def current(self) -> int:
+        return max(self.min_limit, int(self.limit))
+
+    def on_success(self) -> None:
+        self.limit = min(float(self.max_limit), self.limit + 1.0 / self.limit)
+
+    def on_throttle(self, issued_epoch: int, now: float, retry_after: float | None = None) -> bool:
+        """A request issued at `issued_epoch` was throttled; True when the limit shrank."""
+        if issued_epoch < self.epoch or now < self._quiet_until:
+            return False
+        self.limit = max(float(self.min_limit), self.limit * self.decrease_factor)
+        self.epoch += 1
+        self._quiet_until = now + max(self.cooldown_s, retry_after or 0.0)
+        return True
+
+
+class ConcurrencyGate:
+    """A semaphore whose size follows the controller; FIFO for waiters."""
+
+    def __init__(self, controller: AimdController,
+                 on_change: Callable[[int, int], None] | None = None) -> None:
+        self.controller = controller
+        self.in_flight = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._on_change = on_change  # (in_flight, limit), for gauges
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[int]:
+        """Hold one slot; yields the controller epoch the request is issued under."""
+        await self._acquire()
+        try:
+            yield self.controller.epoch
+        finally:
+            self._release()
+
+    def succeeded(self) -> None:
+        self.controller.on_success()
+        self._wake()
+
+    def throttled(self, issued_epoch: int, now: float, retry_after: float | None) -> bool:
+        shrank = self.controller.on_throttle(issued_epoch, now, retry_after)
+        if shrank:
+            self._changed()
+        return shrank
+
+    async def _acquire(self) -> None:
+        if not self._waiters and self.in_flight < self.controller.current:
+            self.in_flight += 1
+            self._changed()
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._release()  # granted just as we were cancelled: hand it on
+            else:
+                with contextlib.suppress(ValueError):  # already skipped by _wake
+                    self._waiters.remove(waiter)
+            raise
+
+    def _release(self) -> None:
+        self.in_flight -= 1
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiters and self.in_flight < self.controller.current:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                self.in_flight += 1
+                waiter.set_result(None)
+        self._changed()
+
+    def _changed(self) -> None:
+        if self._on_change is not None:
+            self._on_change(self.in_flight, self.controller.current)

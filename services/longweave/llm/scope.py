@@ -1,0 +1,41 @@
+"""What a call belongs to: its run (for budget and totals), the template version (part of
+the cache key), whether the run allows the response cache, and the run's budget."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from longweave.contracts import RunBudget
+
+
+@dataclass(frozen=True)
+class CallScope:
+    run_id: str | None = None
+    template_version: str | None = None
+    cache: bool = True
+    budget: RunBudget = field(default_factory=RunBudget)
+
+    @classmethod
+    def for_sample(cls, sample: Mapping[str, Any], template_version: str | None) -> CallScope:
+        """The scope of a call made for a sample document (its spec carries the run's
+        cache switch and budget, copied from the scenario request)."""
+        spec = sample.get("spec") or {}
+        return cls(
+            run_id=sample.get("run_id"),
+            template_version=template_version,
+            cache=bool(spec.get("cache", True)),
+            budget=RunBudget.model_validate(spec.get("budget") or {}),
+        )
+
+
+def budget_exceeded(totals: Mapping[str, Any], budget: RunBudget) -> str | None:
+    """Why a run with these paid totals is over its budget, or None."""
+    tokens = int(totals.get("prompt_tokens", 0)) + int(totals.get("completion_tokens", 0))
+    if budget.max_tokens is not None and tokens >= budget.max_tokens:
+        return f"{tokens} tokens used of a {budget.max_tokens}-token budget"
+    cost = float(totals.get("cost_usd", 0.0))
+    if budget.max_cost_usd is not None and cost >= budget.max_cost_usd:
+        return f"${cost:.4f} spent of a ${budget.max_cost_usd:.4f} budget"
+    return None
