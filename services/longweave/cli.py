@@ -1,4 +1,5 @@
-"""`longweave` command line: serve, stack, publish, status, export, contracts, demo."""
+"""`longweave` command line: serve, stack, publish, cancel, status, export, scenarios,
+contracts, demo."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-
-from pydantic import ValidationError
 
 from longweave.settings import SERVICE_NAMES, Settings
 
@@ -55,10 +54,37 @@ def _parser() -> argparse.ArgumentParser:
     pub.add_argument("--tolerance", type=float, help="length window: target × (1 ± tolerance)")
     pub.add_argument("--max-attempts", type=int)
     pub.add_argument("--judge-min-score", type=int)
-    pub.add_argument("--filter", action="append", default=[], metavar="FIELD=VALUE")
+    pub.add_argument("--filter", action="append", default=[], metavar="FIELD=VALUE",
+                     help="keep scenarios whose FIELD equals VALUE (repeat a field: any of)")
+    pub.add_argument("--weight", action="append", default=[], metavar="FIELD=VALUE=W",
+                     help="sample scenarios whose FIELD is VALUE W times as often (0 excludes)")
+    pub.add_argument("--complexity", type=int, help="constraint layers per sample")
+    pub.add_argument("--operator", action="append", default=[], metavar="NAME",
+                     help="complexify only with these operators (repeatable)")
+    pub.add_argument("--noise", type=int, help="noise transformations per sample (2-4)")
     pub.add_argument("--seed", type=int)
     pub.add_argument("--run-id")
     pub.set_defaults(func=_publish)
+
+    cancel = sub.add_parser("cancel", help="stop a run: no new work, in-flight work drains")
+    cancel.add_argument("run_id")
+    cancel.set_defaults(func=_cancel)
+
+    scenarios = sub.add_parser("scenarios", help="the scenario database the sampler draws from")
+    scen = scenarios.add_subparsers(required=True, metavar="ACTION")
+    load = scen.add_parser("load", help="load the shipped catalog into MongoDB (idempotent)")
+    load.add_argument("--file", type=Path, help="another catalog file instead")
+    load.set_defaults(func=_scenarios_load)
+    listing = scen.add_parser("list", help="list stored scenarios")
+    listing.add_argument("--filter", action="append", default=[], metavar="FIELD=VALUE")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=_scenarios_list)
+    add = scen.add_parser("add", help="validate a YAML/JSON file of scenarios and add them")
+    add.add_argument("file", type=Path)
+    add.set_defaults(func=_scenarios_add)
+    exp = scen.add_parser("export", help="write every stored scenario as a catalog file")
+    exp.add_argument("--out", type=Path, help="default: standard output")
+    exp.set_defaults(func=_scenarios_export)
 
     status = sub.add_parser("status", help="per-stage progress of a run")
     status.add_argument("run_id")
@@ -69,8 +95,10 @@ def _parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="write a run's accepted records as JSONL")
     export.add_argument("run_id")
-    export.add_argument("--format", default="sft", choices=["sft"])
-    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--format", default="sft", choices=["sft", "dpo", "openai"])
+    export.add_argument("--out", type=Path, required=True,
+                        help="a .jsonl file, or a folder (required with --split)")
+    export.add_argument("--split", help="e.g. train=0.9,test=0.1 (stable per sample)")
     export.set_defaults(func=_export)
 
     contracts = sub.add_parser("contracts", help="regenerate contracts/ from the models")
@@ -123,13 +151,33 @@ def _request_fields(args: argparse.Namespace) -> dict[str, Any]:
         "max_attempts": args.max_attempts, "judge_min_score": args.judge_min_score,
         "seed": args.seed, "run_id": args.run_id,
     }
+    flags.update({"complexity": args.complexity, "noise_transformations": args.noise,
+                  "complexify_operators": args.operator or None})
     fields.update({k: v for k, v in flags.items() if v is not None})
-    for item in args.filter:
+    if args.filter:
+        fields["filters"] = {**fields.get("filters", {}), **_filters(args.filter)}
+    for item in args.weight:
+        field, sep1, rest = item.partition("=")
+        value, sep2, weight = rest.rpartition("=")
+        try:
+            number = float(weight)
+        except ValueError:
+            number = None
+        if not (sep1 and sep2 and field and value) or number is None:
+            raise SystemExit(f"--weight wants FIELD=VALUE=WEIGHT, got {item!r}")
+        fields.setdefault("weights", {}).setdefault(field, {})[value] = number
+    return fields
+
+
+def _filters(items: list[str]) -> dict[str, str | list[str]]:
+    """FIELD=VALUE flags; a field given more than once keeps any of its values."""
+    values: dict[str, list[str]] = {}
+    for item in items:
         name, sep, value = item.partition("=")
         if not sep:
             raise SystemExit(f"--filter wants FIELD=VALUE, got {item!r}")
-        fields.setdefault("filters", {})[name] = value
-    return fields
+        values.setdefault(name, []).append(value)
+    return {k: v[0] if len(v) == 1 else v for k, v in values.items()}
 
 
 def _publish(args: argparse.Namespace, settings: Settings) -> int:
@@ -137,12 +185,101 @@ def _publish(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         request = build_request(_request_fields(args))
-    except ValidationError as exc:
+    except ValueError as exc:  # pydantic's ValidationError included
         print(f"invalid request:\n{exc}", file=sys.stderr)
         return 2
     run_id = asyncio.run(publish_request(settings, request))
     print(f"published request {request.request_id}: {request.count} × {request.paradigm}")
     print(run_id)
+    return 0
+
+
+def _with_store(settings: Settings, work: Any) -> Any:
+    """Run `work(store)` (a coroutine function) against the configured store."""
+    from longweave.store import Store
+
+    async def go() -> Any:
+        store = Store(settings.mongodb_uri, settings.mongodb_db)
+        try:
+            return await work(store)
+        finally:
+            store.close()
+
+    return asyncio.run(go())
+
+
+def _cancel(args: argparse.Namespace, settings: Settings) -> int:
+    from longweave.client import cancel_run
+
+    outcome = _with_store(settings, lambda store: cancel_run(store, args.run_id))
+    messages = {
+        "cancelling": "cancel requested: no new work; in-flight work drains, then the run "
+                      "ends cancelled",
+        "already stopping": "the run is already stopping",
+        "finished": "the run has already finished",
+        "unknown": "no such run (not sampled yet, or another database)",
+    }
+    print(f"{args.run_id}: {messages[outcome]}")
+    return 0 if outcome in ("cancelling", "already stopping") else 1
+
+
+def _scenarios_load(args: argparse.Namespace, settings: Settings) -> int:
+    from longweave.catalog import CatalogError
+    from longweave.scenarios import load_scenarios
+
+    try:
+        loaded, retired, version = _with_store(
+            settings, lambda store: load_scenarios(store, args.file))
+    except CatalogError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"catalog v{version}: {loaded} scenarios loaded, {retired} retired")
+    return 0
+
+
+def _scenarios_list(args: argparse.Namespace, settings: Settings) -> int:
+    from longweave.scenarios import list_scenarios
+
+    try:
+        docs = _with_store(settings, lambda store: list_scenarios(store, _filters(args.filter)))
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    for doc in docs:
+        if args.json:
+            print(json.dumps(doc, ensure_ascii=False, default=str))
+        else:
+            geo = doc["geography"]
+            print(f"{doc['_id']:44} {doc['domain']:20} {geo['city'] + ', ' + geo['country']:36} "
+                  f"{doc.get('source', '-')}")
+    if not args.json:
+        print(f"{len(docs)} scenarios", file=sys.stderr)
+    return 0
+
+
+def _scenarios_add(args: argparse.Namespace, settings: Settings) -> int:
+    from longweave.catalog import CatalogError
+    from longweave.scenarios import add_scenarios
+
+    try:
+        ids = _with_store(settings, lambda store: add_scenarios(store, args.file))
+    except CatalogError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"added {len(ids)} scenarios: {', '.join(ids)}")
+    return 0
+
+
+def _scenarios_export(args: argparse.Namespace, settings: Settings) -> int:
+    from longweave.scenarios import export_scenarios
+
+    text = _with_store(settings, export_scenarios)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        print(f"exported to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -197,16 +334,21 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     from longweave.client import export_run
     from longweave.store import Store
 
-    async def go() -> int:
+    async def go() -> dict[str, int]:
         store = Store(settings.mongodb_uri, settings.mongodb_db)
         try:
-            return await export_run(store, args.run_id, args.format, args.out)
+            return await export_run(store, args.run_id, args.format, args.out, args.split)
         finally:
             store.close()
 
-    count = asyncio.run(go())
-    print(f"exported {count} records to {args.out}")
-    return 0 if count else 1
+    try:
+        counts = asyncio.run(go())
+    except ValueError as exc:
+        print(f"export failed: {exc}", file=sys.stderr)
+        return 2
+    for name, count in counts.items():
+        print(f"exported {count} {args.format} rows to {name}.jsonl")
+    return 0 if sum(counts.values()) else 1
 
 
 def _contracts(args: argparse.Namespace, settings: Settings) -> int:

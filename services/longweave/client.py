@@ -13,7 +13,18 @@ from typing import Any
 import yaml
 from aiokafka import AIOKafkaProducer
 
+from longweave import __version__
 from longweave.contracts import ScenarioRequest
+from longweave.export import (
+    FORMATS,
+    dataset_card,
+    dpo_row,
+    judged_worse,
+    openai_row,
+    parse_split,
+    sft_row,
+    split_of,
+)
 from longweave.kafka_admin import ensure_topics
 from longweave.settings import Settings
 from longweave.store import FINISHED_RUN_STATUSES, Store
@@ -28,11 +39,18 @@ def new_run_id() -> str:
 
 
 def build_request(fields: dict[str, Any]) -> ScenarioRequest:
-    """A validated request; run and request ids are generated when not given."""
+    """A validated request; run and request ids are generated when not given. Raises
+    ValueError (pydantic's ValidationError is one) naming every problem."""
+    from longweave.sampler.logic import operator_problems
+
     fields = dict(fields)
     fields.setdefault("run_id", new_run_id())
     fields.setdefault("request_id", uuid.uuid4().hex)
-    return ScenarioRequest.model_validate(fields)
+    request = ScenarioRequest.model_validate(fields)
+    problems = operator_problems(request)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return request
 
 
 def load_request_file(path: Path) -> dict[str, Any]:
@@ -61,6 +79,19 @@ async def publish_request(settings: Settings, request: ScenarioRequest) -> str:
     return request.run_id
 
 
+async def cancel_run(store: Store, run_id: str) -> str:
+    """Ask a run to stop: no new work is issued, work in flight drains, and the run ends
+    "cancelled". Returns "cancelling", "already stopping", "finished" or "unknown"."""
+    if await store.request_stop(run_id, "cancelled"):
+        return "cancelling"
+    run = await store.get_run(run_id)
+    if run is None:
+        return "unknown"
+    if run.get("status") in FINISHED_RUN_STATUSES:
+        return "finished"
+    return "already stopping"
+
+
 async def run_status(store: Store, run_id: str) -> dict[str, Any]:
     run = await store.get_run(run_id)
     progress = await store.run_progress(run_id)
@@ -80,25 +111,46 @@ async def run_status(store: Store, run_id: str) -> dict[str, Any]:
     }
 
 
-async def sft_rows(store: Store, run_id: str) -> AsyncIterator[dict[str, Any]]:
-    """TRL's conversational SFT layout: {"messages": [{"role", "content"}, ...]}."""
+async def export_rows(store: Store, run_id: str, fmt: str
+                      ) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    """(sample id, row) in the layout of `fmt`, in sample order."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r} (available: {', '.join(FORMATS)})")
     async for record in store.records_of_run(run_id):
-        yield {
-            "messages": [{"role": t["role"], "content": t["content"]}
-                         for t in record["messages"]],
-            "id": record["sample_id"],
-        }
+        if fmt == "sft":
+            yield record["sample_id"], sft_row(record)
+        elif fmt == "openai":
+            yield record["sample_id"], openai_row(record)
+        else:
+            for draft in judged_worse(await store.drafts_of_sample(record["sample_id"])):
+                yield record["sample_id"], dpo_row(record, draft)
 
 
-async def export_run(store: Store, run_id: str, fmt: str, out: Path) -> int:
-    if fmt != "sft":
-        raise ValueError(f"unknown export format {fmt!r} (available: sft)")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        async for row in sft_rows(store, run_id):
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-            count += 1
-    tmp.replace(out)  # a reader never sees a half-written export
-    return count
+async def export_run(store: Store, run_id: str, fmt: str, out: Path,
+                     split: str | None = None) -> dict[str, int]:
+    """Write a run's records as JSONL (one file, or one per split) plus a dataset card
+    (README.md beside them). Returns rows per file name. Files appear atomically."""
+    shares = parse_split(split)
+    single = not shares and out.suffix == ".jsonl"
+    folder = out.parent if single else out
+    folder.mkdir(parents=True, exist_ok=True)
+    names = list(shares) or [out.stem if single else fmt]
+    paths = {name: folder / f"{name}.jsonl" for name in names}
+    counts = dict.fromkeys(names, 0)
+    handles = {name: path.with_suffix(".jsonl.tmp").open("w", encoding="utf-8")
+               for name, path in paths.items()}
+    try:
+        async for sample_id, row in export_rows(store, run_id, fmt):
+            name = split_of(sample_id, shares) if shares else names[0]
+            handles[name].write(json.dumps(row, ensure_ascii=False) + "\n")
+            counts[name] += 1
+    finally:
+        for handle in handles.values():
+            handle.close()
+    for name, path in paths.items():
+        path.with_suffix(".jsonl.tmp").replace(path)
+    run = await store.get_run(run_id) or {"_id": run_id}
+    records = await store.records_of_run(run_id).to_list(None)
+    (folder / "README.md").write_text(dataset_card(run, records, fmt, counts, __version__),
+                                      encoding="utf-8")
+    return counts

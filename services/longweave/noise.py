@@ -45,18 +45,20 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "correct": ("accurate",), "perhaps": ("maybe",), "frequently": ("often",),
 }
 # Lower-case words that can open a sentence and stay lower case after being moved inside it.
-_COMMON_OPENERS = frozenset(
-    "the a an you we it this that these those they there please your our my his her its "
-    "each every some most many any all no one first then".split()
-)
-_PREPOSITIONS = frozenset(
-    "in on at for after before during by from with within under over since until "
-    "throughout across".split()
-)
-_FUNCTION_WORDS = _COMMON_OPENERS | _PREPOSITIONS | frozenset(
-    "and or but not can will would should could may might must is are was were be been "
-    "have has had do does did then than".split()
-)
+_COMMON_OPENERS = frozenset((
+    "the", "a", "an", "you", "we", "it", "this", "that", "these", "those", "they", "there",
+    "please", "your", "our", "my", "his", "her", "its", "each", "every", "some", "most",
+    "many", "any", "all", "no", "one", "first", "then",
+))
+_PREPOSITIONS = frozenset((
+    "in", "on", "at", "for", "after", "before", "during", "by", "from", "with", "within",
+    "under", "over", "since", "until", "throughout", "across",
+))
+_FUNCTION_WORDS = _COMMON_OPENERS | _PREPOSITIONS | frozenset((
+    "and", "or", "but", "not", "can", "will", "would", "should", "could", "may", "might",
+    "must", "is", "are", "was", "were", "be", "been", "have", "has", "had", "do", "does",
+    "did", "than",
+))
 _SENTENCE = re.compile(r"[^.!?\n]*[^.!?\n\s][^.!?\n]*[.!?]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _TOKEN = re.compile(r"[\w'’-]+", re.UNICODE)

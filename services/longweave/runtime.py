@@ -26,6 +26,7 @@ from longweave.contracts import DeadLetter
 from longweave.kafka_admin import ensure_topics
 from longweave.kafka_compat import pace_empty_fetches
 from longweave.llm import Completion, LLMClient
+from longweave.llm.pricing import PriceTable
 from longweave.observability import OpsEndpoint, ServiceMetrics
 from longweave.prompts import PromptLibrary
 from longweave.settings import Settings
@@ -58,7 +59,11 @@ class ServiceContext:
                 self.settings.generator_endpoint if role == "generator"
                 else self.settings.judge_endpoint
             )
-            self._llm[role] = LLMClient(endpoint, self.metrics)
+            self._llm[role] = LLMClient(
+                endpoint, self.metrics, store=self.store,
+                prices=PriceTable(self.settings.llm_prices),
+                cache_enabled=self.settings.llm_cache,
+            )
         return self._llm[role]
 
     async def account(
@@ -71,7 +76,9 @@ class ServiceContext:
             "attempt": attempt, "role": role, "purpose": purpose, "model": completion.model,
             "prompt_version": prompt_version, "usage": completion.usage.model_dump(),
             "latency_s": completion.latency_s, "finish_reason": completion.finish_reason,
-            "http_attempts": completion.attempts, "created_at": now(),
+            "http_attempts": completion.attempts, "cached": completion.cached,
+            "cost_usd": completion.cost_usd, "usage_estimated": completion.usage_estimated,
+            "created_at": now(),
         })
 
     def publisher(self, router: KafkaRouter, topic: str, schema: type[BaseModel],

@@ -75,6 +75,31 @@ class Store:
         cursor = self.db.scenarios.find(dict(filters)).sort("_id", ASCENDING)
         return await cursor.to_list(None)
 
+    async def load_catalog_scenarios(self, scenarios: list[dict[str, Any]], version: int
+                                     ) -> tuple[int, int]:
+        """Make the shipped catalog's scenarios exactly `scenarios` (idempotent): upsert them,
+        retire shipped ones no longer listed. User scenarios are left alone.
+        Returns (loaded, retired)."""
+        ids = [s["scenario_id"] for s in scenarios]
+        ops = [UpdateOne({"_id": s["scenario_id"]},
+                         {"$set": {**s, "source": "catalog", "catalog_version": version}},
+                         upsert=True) for s in scenarios]
+        if ops:
+            await self.db.scenarios.bulk_write(ops, ordered=False)
+        retired = await self.db.scenarios.delete_many({"source": "catalog", "_id": {"$nin": ids}})
+        return len(ops), retired.deleted_count
+
+    async def upsert_user_scenarios(self, scenarios: list[dict[str, Any]]) -> int:
+        ops = [UpdateOne({"_id": s["scenario_id"]}, {"$set": {**s, "source": "user"}},
+                         upsert=True) for s in scenarios]
+        if ops:
+            await self.db.scenarios.bulk_write(ops, ordered=False)
+        return len(ops)
+
+    async def scenario_sources(self, ids: list[str]) -> dict[str, str]:
+        cursor = self.db.scenarios.find({"_id": {"$in": ids}}, {"source": 1})
+        return {d["_id"]: d.get("source", "catalog") async for d in cursor}
+
     # -- runs --------------------------------------------------------------------------
     async def create_run(self, run: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """Insert the run; if its run id or request id exists, return that one instead."""
@@ -122,6 +147,8 @@ class Store:
             {"_id": run_id, "status": {"$nin": list(FINISHED_RUN_STATUSES)}},
             {"$set": {
                 "status": status, "completed_at": now(),
+                "wall_s": (now() - run["created_at"]).total_seconds()
+                if run.get("created_at") else None,
                 "usage": await self.usage_of({"run_id": run_id}),
                 **{stage: progress.get(stage, 0) for stage in TERMINAL_STAGES},
                 "regenerated": progress.get("regenerated", 0),
@@ -208,6 +235,14 @@ class Store:
         )
         return result.modified_count == 1
 
+    async def stop_samples(self, sample_ids: list[str], reason: str) -> int:
+        """End not-yet-started samples of a stopped run as "stopped" in one write."""
+        result = await self.db.samples.update_many(
+            {"_id": {"$in": sample_ids}, "stage": {"$nin": list(TERMINAL_STAGES)}},
+            {"$set": {"stage": "stopped", "stopped_reason": reason, "updated_at": now()}},
+        )
+        return result.modified_count
+
     # -- segments, drafts, records -----------------------------------------------------
     async def get_segment(self, seg_id: str) -> dict[str, Any] | None:
         return await self.db.segments.find_one({"_id": seg_id})
@@ -226,6 +261,14 @@ class Store:
 
     async def update_draft(self, d_id: str, fields: dict[str, Any]) -> None:
         await self.db.drafts.update_one({"_id": d_id}, {"$set": fields})
+
+    async def reject_draft(self, d_id: str, stage: str, reasons: list[str]) -> None:
+        """Keep a rejected draft with why it was rejected (DPO exports pair it later)."""
+        await self.db.drafts.update_one(
+            {"_id": d_id}, {"$set": {"rejected": {"stage": stage, "reasons": reasons}}})
+
+    def rejected_drafts(self, run_id: str):  # noqa: ANN201 - a motor cursor
+        return self.db.drafts.find({"run_id": run_id, "rejected": {"$exists": True}})
 
     async def drafts_of_sample(self, sample_id: str) -> list[dict[str, Any]]:
         return await self.db.drafts.find({"sample_id": sample_id}).sort("attempt").to_list(None)

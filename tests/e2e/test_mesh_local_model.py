@@ -10,7 +10,7 @@ import json
 import pytest
 
 from longweave.demo import LOCAL_MODEL_ENV
-from longweave.judge.logic import RUBRICS
+from longweave.judge.logic import load_rubric
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +37,7 @@ async def test_three_conversations_land_with_complete_metadata_and_export(start_
         assert tokens["prompt"] > 0 and tokens["completion"] > 0 and tokens["llm_calls"] >= 4
         assert record["timings"]["wall_s"] > 0 and record["timings"]["llm_s"] > 0
         assert record["attempts"] >= 1 and len(record["history"]) == record["attempts"] - 1
-        assert set(record["scores"]) == set(RUBRICS["conversation"])
+        assert set(record["scores"]) == set(load_rubric("conversation").axes)
         assert record["validation"]["passed"] is True
         roles = [m["role"] for m in record["messages"]]
         assert roles == ["system"] + ["user", "assistant"] * 4

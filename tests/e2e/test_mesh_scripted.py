@@ -23,7 +23,7 @@ def llm():
     server.stop_thread()
 
 
-async def test_failed_judgments_regenerate_then_accept_or_dead_letter(start_mesh, llm):
+async def test_failed_judgments_regenerate_then_accept_or_dead_letter(start_mesh, llm, tmp_path):
     llm.set_rules([
         *rules_for_city("Lyon", judge_scores=[1, 5]),      # fails once, then passes
         *rules_for_city("Nairobi", judge_scores=[2]),      # fails every time
@@ -49,13 +49,18 @@ async def test_failed_judgments_regenerate_then_accept_or_dead_letter(start_mesh
     assert {a["score"] for a in record["scores"].values()} == {5}
     drafts = await db.drafts.find({"run_id": once}).sort("attempt").to_list(None)
     assert [d["judgment"]["passed"] for d in drafts] == [False, True]
+    assert drafts[0]["rejected"]["stage"] == "judge"  # kept, with why
+    assert "coherence scored 1/5" in drafts[0]["rejected"]["reasons"][0]
+    assert "rejected" not in drafts[1]
 
     # Always failing: dead letter after max_attempts, with reasons and the full history.
     letters = await db.dead_letters.find({"run_id": always}).to_list(None)
     assert len(letters) == 1
     letter = letters[0]
     assert letter["kind"] == "attempts_exhausted"
-    assert all("scored 2/5 (needs 3)" in r for r in letter["reasons"])
+    assert all(r.startswith("judge: ") for r in letter["reasons"])
+    assert "judge: coherence scored 2/5 (needs 3)" in letter["reasons"][0]
+    assert letter["reasons"][-1] == "judge: mean score 2.00 is under 3"
     assert [h["attempt"] for h in letter["history"]] == [1, 2]
     assert await db.records.count_documents({"run_id": always}) == 0
 
@@ -68,7 +73,30 @@ async def test_failed_judgments_regenerate_then_accept_or_dead_letter(start_mesh
     sink_metrics = mesh.metrics("sink")
     assert metric_value(sink_metrics, "longweave_samples_total", outcome="accepted") == 1
     assert metric_value(sink_metrics, "longweave_samples_total", outcome="dead_lettered") == 1
+
+    exports_load_in_datasets(mesh, once, tmp_path)
     assert mesh.stop() == 0
+
+
+def exports_load_in_datasets(mesh, run_id, tmp_path):
+    """SFT, OpenAI and DPO exports load with `datasets` in the layouts trainers read; the
+    judge-rejected first draft is the DPO pair's rejected side."""
+    import datasets
+
+    columns = {"sft": {"messages", "id"}, "openai": {"messages"},
+               "dpo": {"prompt", "chosen", "rejected"}}
+    for fmt, expected in columns.items():
+        out = tmp_path / fmt / f"{fmt}.jsonl"
+        result = mesh.cli("export", run_id, "--format", fmt, "--out", str(out))
+        assert result.returncode == 0, result.stderr
+        rows = datasets.load_dataset("json", data_files=str(out), split="train")
+        assert set(rows.column_names) == expected and len(rows) == 1
+        assert (out.parent / "README.md").read_text().startswith(f"# {run_id}")
+    dpo = datasets.load_dataset("json", data_files=str(tmp_path / "dpo" / "dpo.jsonl"),
+                                split="train")[0]
+    assert dpo["prompt"][-1]["role"] == "user"
+    assert dpo["chosen"][0]["role"] == dpo["rejected"][0]["role"] == "assistant"
+    assert dpo["chosen"] != dpo["rejected"]
 
 
 async def test_llm_call_longer_than_the_session_timeout_is_not_redelivered(start_mesh, llm):

@@ -4,27 +4,58 @@ both the segment prompt and the judge prompt quote."""
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
-from longweave.judge.logic import RUBRICS
+from longweave.judge.logic import load_rubric
 
-AXES = list(RUBRICS["conversation"])
+AXES = load_rubric("conversation").axis_names
 
 
-def conversation_segment(city: str, segment: int, exchanges: int = 2) -> dict[str, Any]:
-    """Distinct, loop-free turns of the sizes the segment schema asks for (target 200)."""
+DRAFTS = ("first", "second", "third")
+NOUNS = ("ticket", "receipt", "deadline", "form", "reference", "manager", "refund", "office",
+         "contract", "appointment", "schedule", "invoice", "account", "meter", "policy",
+         "passport", "voucher", "statement", "permit", "letter")
+VERBS = ("check", "send", "confirm", "review", "update", "sign", "request", "compare",
+         "print", "renew")
+SENTENCES = (
+    "Please {v} the {n} before {d}.",
+    "I tried to {v} my {n}, but the {m} was missing.",
+    "The {n} number is {k}, and the {m} arrived on {d}.",
+    "Could you {v} whether the {n} covers the {m}?",
+    "We usually {v} a {n} within {k} days of the {m}.",
+    "If the {n} is late, {v} the {m} and keep a copy.",
+    "That depends on the {n}; some offices {v} it by {d}.",
+    "Is there a fee to {v} the {n} after {k} weeks?",
+)
+DAYS = ("Monday", "Tuesday", "Friday", "the weekend", "next month", "the 14th")
+
+
+def _sentence(rng: random.Random) -> str:
+    return rng.choice(SENTENCES).format(v=rng.choice(VERBS), n=rng.choice(NOUNS),
+                                        m=rng.choice(NOUNS), d=rng.choice(DAYS),
+                                        k=rng.randint(2, 999))
+
+
+def conversation_segment(city: str, segment: int, exchanges: int = 2, draft: int = 0
+                         ) -> dict[str, Any]:
+    """Loop-free turns of the sizes the segment schema asks for (target 200), different
+    for every city, segment and `draft` (attempt), so no two records are near-duplicates."""
+    rng = random.Random(f"{city}:{segment}:{draft}")
     items = []
     for j in range(exchanges):
-        tag = f"{city} part {segment} exchange {j}"
-        items.append({
-            "user": f"In {tag}, what should I prepare before the appointment?",
-            "assistant": (
-                f"For {tag}, bring the signed form and a copy of your identity document. "
-                f"The office in {city} checks them first, then records the reference number "
-                f"{segment}{j}7 so that any later question can be traced quickly."
-            ),
-        })
+        user = f"In {city}, {_sentence(rng).lower()}"
+        assistant = " ".join(_sentence(rng) for _ in range(8))
+        items.append({"user": user[:120], "assistant": _fit(assistant, 150, 290)})
     return {"exchanges": items}
+
+
+def _fit(text: str, low: int, high: int) -> str:
+    """Cut to at most `high` characters at a sentence end, keeping at least `low`."""
+    while len(text) > high and ". " in text:
+        text = text[: text.rstrip(".").rfind(". ") + 1]
+    assert low <= len(text) <= high, len(text)
+    return text
 
 
 def judge_reply(score: int) -> dict[str, Any]:
@@ -40,8 +71,8 @@ def rules_for_city(city: str, judge_scores: list[int], segment_latency_s: float 
         rules.append({
             "name": f"segment-{city}-{s}",
             "match": f"(?s)Place: {city}.*exchanges {first} to {last} of",
-            "replies": [{"content": conversation_segment(city, s),
-                         "latency_s": segment_latency_s}],
+            "replies": [{"content": conversation_segment(city, s, draft=d),
+                         "latency_s": segment_latency_s} for d in range(len(DRAFTS))],
         })
     rules.append({
         "name": f"judge-{city}",

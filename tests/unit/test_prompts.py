@@ -52,3 +52,16 @@ def test_catalog_is_valid_and_outside_the_united_states():
     assert len({s["scenario_id"] for s in catalog}) == len(catalog) >= 10
     assert all(s["geography"]["country"] != "United States" for s in catalog)
     assert all("register" in s for s in catalog)
+
+
+def test_segment_prompt_renders_constraint_layers_and_local_rules():
+    scenario = load_catalog()[0]
+    layers = [{"operator": "length_constraint", "instruction": "Keep replies under 90 words.",
+               "spec": {"check": "max_words_per_turn", "value": 90}}]
+    segment = PromptLibrary().render(
+        "conversation/segment.j2", scenario=scenario, running_summary="", first_exchange=1,
+        last_exchange=2, total_exchanges=4, turns=2, words_per_exchange=40,
+        noise=["a", "b"], feedback=[], layers=layers)
+    user = segment.messages[1]["content"]
+    assert "- Keep replies under 90 words." in user
+    assert scenario["geography"]["regulatory_notes"] in user

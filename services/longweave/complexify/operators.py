@@ -13,18 +13,18 @@ from longweave.complexify.layers import ConstraintLayer, LayerContext, register_
 from longweave.generator.logic import words_per_exchange
 
 EXTRA_REQUIREMENTS = (
-    "Midway through, the user reveals a hard deadline of {days} working days that changes "
-    "the plan; the assistant adapts its advice to it.",
-    "The user can only act from a mobile phone (no computer, no printer); every step the "
-    "assistant proposes must work that way.",
-    "One document or piece of information the assistant asks for turns out to be "
-    "unavailable; the assistant finds a workable alternative.",
-    "The user must get a third person's approval (a manager, a partner, a landlord) before "
-    "acting; the assistant helps them prepare that conversation.",
-    "The user states a fixed budget in local currency early on; every option the assistant "
-    "offers must fit it or say clearly why it cannot.",
-    "The user is writing in their second language and once asks for a term to be explained "
-    "more simply; the assistant does so without talking down.",
+    ("Midway through, the user reveals a hard deadline of {days} working days that changes "
+     "the plan; the assistant adapts its advice to it."),
+    ("The user can only act from a mobile phone (no computer, no printer); every step the "
+     "assistant proposes must work that way."),
+    ("One document or piece of information the assistant asks for turns out to be "
+     "unavailable; the assistant finds a workable alternative."),
+    ("The user must get a third person's approval (a manager, a partner, a landlord) before "
+     "acting; the assistant helps them prepare that conversation."),
+    ("The user states a fixed budget in local currency early on; every option the assistant "
+     "offers must fit it or say clearly why it cannot."),
+    ("The user is writing in their second language and once asks for a term to be explained "
+     "more simply; the assistant does so without talking down."),
 )
 TENSIONS = (
     ("the lowest possible cost", "the fastest possible outcome"),

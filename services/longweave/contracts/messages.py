@@ -17,6 +17,10 @@ SCHEMA_VERSION = 1
 Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$")]
 
 
+# Languages the validator's language check can identify (validator/language.py).
+Language = Literal["en", "fr", "de", "es", "pt", "it", "nl", "sv"]
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -100,7 +104,11 @@ class ScenarioRequest(Message):
         0.5, gt=0, le=10, description="accepted window: target × (1 ± tolerance)"
     )
     max_attempts: int = Field(3, ge=1, le=10)
-    judge_min_score: int = Field(3, ge=1, le=5, description="every judge axis must score ≥ this")
+    judge_min_score: int | None = Field(
+        None, ge=1, le=5,
+        description="every judge axis (and the mean) must reach this; default: the rubric's "
+                    "per-axis thresholds and overall rule",
+    )
     filters: dict[ScenarioField, FilterValue] = Field(
         default_factory=dict, max_length=len(SCENARIO_FIELDS),
         description="keep scenarios whose field equals the value, or any of the values "
@@ -126,6 +134,19 @@ class ScenarioRequest(Message):
                           "so a restarted run does not pay twice); false always calls the model"
     )
     budget: RunBudget = Field(default_factory=RunBudget)
+    forbid_pii: bool = Field(
+        False, description="reject records with emails, phone numbers or IBANs in them"
+    )
+    language: Language | None = Field(
+        None, description="ISO 639-1 code of the language records must be written in"
+    )
+    assistant_json_schema: dict[str, Any] | None = Field(
+        None, description="every assistant turn must be JSON valid against this schema"
+    )
+    required_fields: list[str] = Field(
+        default_factory=list, max_length=64,
+        description="fields every assistant JSON reply must fill (non-empty)",
+    )
     seed: int = Field(0, ge=-(2**63), le=2**63 - 1)
     created_at: datetime = Field(default_factory=utcnow)
 

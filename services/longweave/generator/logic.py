@@ -70,6 +70,7 @@ def segment_prompt_context(
         "turns": k,
         "words_per_exchange": words_per_exchange(spec),
         "noise": sample["noise"],
+        "layers": sample.get("layers", []),  # constraint layers chosen by the sampler
         "feedback": feedback,
     }
 

@@ -26,7 +26,7 @@ from longweave.generator.logic import (
     trim_to_sentence,
     words_per_exchange,
 )
-from longweave.llm import LLMError, ReplyParseError
+from longweave.llm import CallScope, LLMError, ReplyParseError, RunStopped
 from longweave.runtime import ServiceContext, new_router
 from longweave.stitcher.logic import summary_before
 from longweave.store import TERMINAL_STAGES, now, segment_id
@@ -63,6 +63,9 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                 # never in a cancelled handler and a redelivery.
                 async with asyncio.timeout(ctx.settings.llm_work_deadline_s):
                     segment = await _write_segment(ctx, sample, task, seg_id)
+            except RunStopped:  # cancelled or out of budget: end the sample, no regeneration
+                await ctx.stopped_before_new_work(task.run_id, task.sample_id)
+                return
             except (LLMError, ReplyParseError, TimeoutError) as exc:
                 reason = f"segment {task.segment_index}: {type(exc).__name__}: {exc}"
                 log.warning("sample %s attempt %d: %s", task.sample_id, task.attempt, reason)
@@ -134,7 +137,7 @@ async def _write_segment(
         prompt.messages, max_tokens=segment_max_tokens(spec),
         temperature=ctx.settings.llm_temperature,
         frequency_penalty=ctx.settings.llm_frequency_penalty, seed=_seed(sample, task), json_schema=segment_schema(spec["turns_per_segment"], words_per_exchange(spec)),
-        schema_name="segment",
+        schema_name="segment", scope=CallScope.for_sample(sample, prompt.version),
     )
     await ctx.account(f"{seg_id}:write", sample, task.attempt, "generator", "segment",
                       prompt.version, completion)
@@ -148,6 +151,7 @@ async def _write_segment(
         summarised = await client.chat(
             summary_prompt.messages, max_tokens=SUMMARY_MAX_WORDS * 2 + 20, temperature=0.2,
             seed=_seed(sample, task),
+            scope=CallScope.for_sample(sample, summary_prompt.version),
         )
         await ctx.account(f"{seg_id}:summary", sample, task.attempt, "generator", "summary",
                           summary_prompt.version, summarised)

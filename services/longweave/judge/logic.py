@@ -1,19 +1,45 @@
-"""Pure judging logic: rubric axes per paradigm, the reply schema and the decision rule."""
+"""Pure judging logic: the paradigm's rubric, the reply schema and the decision rule."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from longweave.contracts import AxisScore
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
 
-RUBRICS: dict[str, dict[str, str]] = {
-    "conversation": {
-        "coherence": "turns follow from one another; nothing contradicts earlier turns",
-        "scenario_grounding": "the conversation is about the given situation, place and people",
-        "tone_fidelity": "the assistant keeps the requested tone throughout",
-        "instruction_compliance": "the assistant does what the user asks, within its role",
-    },
-}
+from longweave.contracts import AxisScore
+from longweave.prompts import prompts_root
+
+OVERALL = "overall"
+
+class Axis(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: str
+    min_score: int = Field(3, ge=1, le=5)
+
+
+class Rubric(BaseModel):
+    """A paradigm's judging rubric (prompts/<paradigm>/rubric.yaml)."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: int
+    axes: dict[str, Axis] = Field(min_length=1)
+    overall: dict[str, float] = Field(default_factory=dict)
+
+    @property
+    def axis_names(self) -> list[str]:
+        return list(self.axes)
+
+    def descriptions(self) -> dict[str, str]:
+        return {name: axis.description for name, axis in self.axes.items()}
+
+
+@lru_cache(maxsize=16)
+def load_rubric(paradigm: str) -> Rubric:
+    path = prompts_root() / paradigm / "rubric.yaml"
+    return Rubric.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
 
 RATIONALE_MAX_CHARS = 400
 
@@ -40,14 +66,29 @@ def scores_from_reply(parsed: dict[str, Any], axes: list[str]) -> dict[str, Axis
     return {name: AxisScore.model_validate(parsed[name]) for name in axes}
 
 
-def decide(scores: dict[str, AxisScore], min_score: int) -> list[str]:
-    """The failing axes: every axis must reach `min_score`. Empty means accepted."""
-    return [name for name, s in scores.items() if s.score < min_score]
+def decide(scores: dict[str, AxisScore], rubric: Rubric, min_score: int | None = None
+           ) -> list[str]:
+    """What fails: axes under their threshold, then "overall" if the mean is too low.
+    Empty means accepted. A request's `min_score` replaces every threshold, the mean's too."""
+    failed = [name for name, s in scores.items()
+              if s.score < (min_score if min_score is not None else rubric.axes[name].min_score)]
+    min_mean = min_score if min_score is not None else rubric.overall.get("min_mean")
+    if min_mean is not None and scores:
+        if sum(s.score for s in scores.values()) / len(scores) < min_mean:
+            failed.append(OVERALL)
+    return failed
 
 
-def feedback(scores: dict[str, AxisScore], failed_axes: list[str], min_score: int) -> list[str]:
-    return [
-        f"judge: {name} scored {scores[name].score}/5 (needs {min_score}): "
-        f"{scores[name].rationale}"
-        for name in failed_axes
-    ]
+def feedback(scores: dict[str, AxisScore], failed: list[str], rubric: Rubric,
+             min_score: int | None = None) -> list[str]:
+    lines = []
+    for name in failed:
+        if name == OVERALL:
+            mean = sum(s.score for s in scores.values()) / len(scores)
+            needed = min_score if min_score is not None else rubric.overall["min_mean"]
+            lines.append(f"judge: mean score {mean:.2f} is under {needed}")
+            continue
+        needed = min_score if min_score is not None else rubric.axes[name].min_score
+        lines.append(f"judge: {name} scored {scores[name].score}/5 (needs {needed}): "
+                     f"{scores[name].rationale}")
+    return lines

@@ -12,13 +12,10 @@ from longweave.contracts import (
     RegenerationRequest,
     ValidationReport,
 )
-from longweave.judge.logic import RUBRICS, decide, feedback, judge_schema, scores_from_reply
-from longweave.llm import LLMError, ReplyParseError
+from longweave.judge.logic import decide, feedback, judge_schema, load_rubric, scores_from_reply
+from longweave.llm import CallScope, LLMError, ReplyParseError, RunStopped
 from longweave.runtime import ServiceContext, new_router
 from longweave.store import TERMINAL_STAGES
-
-JUDGE_PROMPT = "conversation/judge.j2"
-
 
 def build_router(ctx: ServiceContext) -> KafkaRouter:
     router = new_router(ctx)
@@ -46,6 +43,9 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             try:
                 async with asyncio.timeout(ctx.settings.llm_work_deadline_s):
                     judgment = await _judge(ctx, sample, draft, report)
+            except RunStopped:  # cancelled or out of budget: end the sample, no regeneration
+                await ctx.stopped_before_new_work(report.run_id, report.sample_id)
+                return
             except (LLMError, ReplyParseError, TimeoutError) as exc:
                 ctx.metrics.samples.labels("judge_failed").inc()
                 await ctx.emit(regen_out, RegenerationRequest(
@@ -64,10 +64,12 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             ), key=report.sample_id)
             return
         ctx.metrics.samples.labels("judge_rejected").inc()
+        reasons = feedback(judgment.scores, judgment.failed_axes,
+                           load_rubric(spec["paradigm"]), spec.get("judge_min_score"))
+        await ctx.store.reject_draft(report.draft_id, "judge", reasons)
         await ctx.emit(regen_out, RegenerationRequest(
             run_id=report.run_id, sample_id=report.sample_id, attempt=report.attempt,
-            stage="judge",
-            reasons=feedback(judgment.scores, judgment.failed_axes, spec["judge_min_score"]),
+            stage="judge", reasons=reasons,
         ), key=report.sample_id)
 
     return router
@@ -76,16 +78,19 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
 async def _judge(ctx: ServiceContext, sample: dict, draft: dict, report: ValidationReport
                  ) -> Judgment:
     spec = sample["spec"]
-    rubric = RUBRICS[spec["paradigm"]]
-    axes = list(rubric)
-    prompt = ctx.prompts.render(JUDGE_PROMPT, scenario=sample["scenario"], axes=rubric,
-                                turns=[t for t in draft["turns"] if t["role"] != "system"])
+    rubric = load_rubric(spec["paradigm"])
+    axes = rubric.axis_names
+    prompt = ctx.prompts.render(
+        f"{spec['paradigm']}/judge.j2", scenario=sample["scenario"], axes=rubric.descriptions(),
+        turns=[t for t in draft["turns"] if t["role"] != "system"],
+    )
     completion = await ctx.llm("judge").chat(
         prompt.messages, max_tokens=160 * len(axes) + 64, temperature=0.0,
         seed=sample["index"], json_schema=judge_schema(axes), schema_name="judgment",
+        scope=CallScope.for_sample(sample, prompt.version),
     )
     scores = scores_from_reply(completion.parsed, axes)
-    failed = decide(scores, spec["judge_min_score"])
+    failed = decide(scores, rubric, spec.get("judge_min_score"))
     await ctx.account(f"{report.draft_id}:judge", sample, report.attempt, "judge", "judge",
                       prompt.version, completion)
     return Judgment(

@@ -1,33 +1,64 @@
-"""Async client for one OpenAI-compatible chat-completions endpoint.
+"""The LLM gateway: one async client per OpenAI-compatible endpoint (one per role).
 
-Retries 429/5xx/timeouts/connection errors with jittered exponential backoff (honouring
-Retry-After), never retries other 4xx, and counts tokens, latency and errors per role.
-The API key is sent as a header and never logged.
+A call goes through, in order:
+1. the response cache (MongoDB), when the run allows it — a hit costs nothing;
+2. the run's stop flag and budget — a stopped run gets `RunStopped`, not a new call;
+3. the adaptive concurrency gate (AIMD) and the requests/tokens-per-minute budgets;
+4. the HTTP attempt, retried with jittered exponential backoff (or the server's
+   Retry-After) on 429, 5xx, timeouts and connection errors, never on other 4xx, all
+   within the per-call deadline;
+5. accounting of every paid reply: tokens (from ``usage``, else estimated), cost from the
+   price table, metrics, and the run's totals in MongoDB (which may stop the run);
+6. for structured calls: repair, schema validation and one re-ask carrying the error; a
+   reply cut off at max_tokens is never accepted;
+7. the cache write.
+
+The API key lives in one request header inside the transport. It is redacted from every
+error message, and nothing that is logged, stored or exported as a metric carries it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+from pymongo.errors import PyMongoError
 
 from longweave.contracts import Usage
+from longweave.llm.backoff import RETRYABLE_CLASSES, BackoffPolicy, parse_retry_after, status_class
+from longweave.llm.cache import CachedReply, ResponseCache
+from longweave.llm.cache_key import cache_key
+from longweave.llm.concurrency import AimdController, ConcurrencyGate
+from longweave.llm.errors import DeadlineExceeded, LLMError, RunStopped
+from longweave.llm.ledger import RunLedger
+from longweave.llm.metrics import RoleMetrics
 from longweave.llm.parsing import ReplyParseError, parse_structured
+from longweave.llm.pricing import PriceTable
+from longweave.llm.rate_limit import RateLimiter
+from longweave.llm.scope import CallScope
+from longweave.llm.structured import reask_body, with_structured_output
+from longweave.llm.tokens import estimate_prompt_tokens, estimate_tokens
+from longweave.llm.transport import (
+    HttpReply,
+    Transport,
+    TransportError,
+    TransportTimeout,
+    open_transport,
+)
 from longweave.observability import ServiceMetrics
 from longweave.settings import LLMEndpoint
+from longweave.store import Store
 
 log = logging.getLogger(__name__)
 
-RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
-
-
-class LLMError(RuntimeError):
-    """The endpoint could not produce a completion (after retries, or a non-retryable 4xx)."""
+CHAT_PATH = "/chat/completions"
+REDACTED = "[redacted]"
 
 
 @dataclass
@@ -37,9 +68,23 @@ class Completion:
     usage: Usage
     model: str
     latency_s: float
-    attempts: int = 1
+    attempts: int = 1  # HTTP requests made for this call (0: served from the cache)
     parsed: Any = None
+    cached: bool = False
+    cost_usd: float = 0.0
+    usage_estimated: bool = False  # the endpoint reported no usage: tokens were counted
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def truncated(self) -> bool:
+        return self.finish_reason == "length"
+
+
+@dataclass(slots=True)
+class _Failure:
+    error_class: str
+    detail: str
+    retry_after: float | None = None
 
 
 class LLMClient:
@@ -48,25 +93,42 @@ class LLMClient:
         endpoint: LLMEndpoint,
         metrics: ServiceMetrics | None = None,
         *,
+        store: Store | None = None,
+        prices: PriceTable | None = None,
+        cache_enabled: bool = True,
         rng: random.Random | None = None,
-        max_backoff_s: float = 30.0,
+        backoff: BackoffPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        transport: Transport | None = None,
     ) -> None:
         self.endpoint = endpoint
-        self.metrics = metrics
+        self.role = endpoint.role
+        self._m = RoleMetrics(metrics, endpoint.role)
         self._rng = rng or random.Random()
-        self._max_backoff_s = max_backoff_s
-        headers = {}
-        if endpoint.api_key is not None:
-            headers["Authorization"] = f"Bearer {endpoint.api_key.get_secret_value()}"
-        self._http = httpx.AsyncClient(
-            base_url=endpoint.base_url.rstrip("/"),
-            headers=headers,
-            timeout=httpx.Timeout(endpoint.timeout_s, connect=10.0),
-            limits=httpx.Limits(max_connections=256, max_keepalive_connections=64),
+        self._backoff = backoff or BackoffPolicy()
+        self._clock = clock
+        self._sleep = sleep
+        self._prices = prices or PriceTable()
+        self._unpriced_noted: set[str] = set()
+        key = endpoint.api_key.get_secret_value() if endpoint.api_key is not None else ""
+        self._secrets = [key] if key else []
+        self._transport = transport or open_transport(
+            endpoint.base_url, {"Authorization": f"Bearer {key}"} if key else {},
+            endpoint.http_client, endpoint.max_concurrency,
         )
+        self.gate = ConcurrencyGate(AimdController(endpoint.max_concurrency),
+                                    on_change=self._m.concurrency)
+        self._m.concurrency(0, endpoint.max_concurrency)
+        self._limiter = (
+            RateLimiter(endpoint.requests_per_minute, endpoint.tokens_per_minute, clock, sleep)
+            if endpoint.requests_per_minute or endpoint.tokens_per_minute else None
+        )
+        self._cache = ResponseCache(store) if store is not None and cache_enabled else None
+        self._ledger = RunLedger(store) if store is not None else None
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await self._transport.aclose()
 
     async def chat(
         self,
@@ -78,144 +140,237 @@ class LLMClient:
         frequency_penalty: float | None = None,
         json_schema: dict[str, Any] | None = None,
         schema_name: str = "reply",
+        scope: CallScope | None = None,
     ) -> Completion:
-        """One completion. With `json_schema`, the reply is parsed and validated into
-        `Completion.parsed`; a reply that fails is asked for once more with the error."""
-        body: dict[str, Any] = {
-            "model": self.endpoint.model,
-            "messages": messages,
-            "max_tokens": max_tokens,
-            "temperature": temperature,
-        }
+        """One completion. With `json_schema`, the reply is repaired, validated and returned
+        in `Completion.parsed` (else `ReplyParseError`). `scope` ties the call to a run
+        (budget, totals, cache switch) and a template version (cache key)."""
+        scope = scope or CallScope()
+        started = self._clock()
+        deadline = started + self.endpoint.call_deadline_s
+        body: dict[str, Any] = {"model": self.endpoint.model, "messages": messages,
+                                "max_tokens": max_tokens, "temperature": temperature}
         if seed is not None:
             body["seed"] = seed
         if frequency_penalty:
             body["frequency_penalty"] = frequency_penalty
-        if json_schema is None:
-            return await self._post(body)
-        body = self._with_response_format(body, json_schema, schema_name)
-        completion = await self._post(body)
+        if json_schema is not None:
+            body = with_structured_output(body, json_schema, schema_name,
+                                          self.endpoint.structured_output)
+        key = None
+        stale_entry = False
+        if self._cache is not None and scope.cache:
+            key = cache_key(body, scope.template_version)
+            hit, stale_entry = await self._cached(key, json_schema, scope, started)
+            if hit is not None:
+                return hit
+        if self._ledger is not None and scope.run_id:
+            try:
+                await self._ledger.ensure_can_spend(scope.run_id, scope.budget)
+            except RunStopped:
+                self._m.error("run_stopped")
+                raise
+        completion = await self._post(body, deadline, scope)
+        if json_schema is not None:
+            completion = await self._parse_or_reask(completion, body, json_schema, deadline,
+                                                    scope)
+        completion.latency_s = self._clock() - started
+        self._m.call_latency(completion.latency_s)
+        if key is not None:
+            await self._store_in_cache(key, completion, scope, replace=stale_entry)
+        return completion
+
+    # -- cache -------------------------------------------------------------------------
+
+    async def _cached(self, key: str, schema: dict[str, Any] | None, scope: CallScope,
+                      started: float) -> tuple[Completion | None, bool]:
+        """(the cached completion or None, whether an unusable entry is in the way)."""
+        assert self._cache is not None
+        entry = await self._cache.get(key)
+        if entry is None:
+            self._m.cache(hit=False)
+            return None, False
+        parsed = None
+        if schema is not None:
+            try:
+                parsed = parse_structured(entry.text, entry.finish_reason, schema)
+            except ReplyParseError:
+                self._m.cache(hit=False)
+                return None, True
+        self._m.cache(hit=True)
+        if self._ledger is not None and scope.run_id:
+            await self._ledger.count_cache_hit(scope.run_id, self.role)
+        return Completion(
+            text=entry.text, finish_reason=entry.finish_reason, usage=entry.usage,
+            model=entry.model, latency_s=self._clock() - started, attempts=0, parsed=parsed,
+            cached=True,
+        ), False
+
+    async def _store_in_cache(self, key: str, completion: Completion, scope: CallScope,
+                              replace: bool) -> None:
+        assert self._cache is not None
+        reply = CachedReply(completion.text, completion.finish_reason, completion.usage,
+                            completion.model)
+        meta = {"role": self.role, "template_version": scope.template_version,
+                "run_id": scope.run_id, "usage_estimated": completion.usage_estimated}
         try:
-            completion.parsed = parse_structured(
-                completion.text, completion.finish_reason, json_schema
-            )
+            if replace:
+                await self._cache.replace(key, reply, meta)
+            else:
+                await self._cache.put(key, reply, meta)
+        except PyMongoError as exc:  # the call is paid and good: do not fail it now
+            log.warning("%s: could not cache a completed call: %s", self.role, exc)
+
+    # -- structured output -------------------------------------------------------------
+
+    async def _parse_or_reask(self, completion: Completion, body: dict[str, Any],
+                              schema: dict[str, Any], deadline: float,
+                              scope: CallScope) -> Completion:
+        try:
+            completion.parsed = parse_structured(completion.text, completion.finish_reason,
+                                                 schema)
             return completion
         except ReplyParseError as first_error:
-            if completion.finish_reason == "length":
-                raise
-            # One re-ask, carrying the validation error.
-            retry_body = dict(body)
-            retry_body["messages"] = [
-                *messages,
-                {"role": "assistant", "content": completion.text},
-                {"role": "user", "content": f"That reply was invalid: {first_error}. "
-                 "Reply again with only the corrected JSON."},
-            ]
-            second = await self._post(retry_body)
-            second.usage = completion.usage + second.usage
-            second.parsed = parse_structured(second.text, second.finish_reason, json_schema)
-            return second
+            self._m.error("truncated" if completion.truncated else "invalid_output")
+            if completion.truncated:
+                raise  # asking again would be cut off again: the caller decides
+            error = self._redact(str(first_error))
+        second = await self._post(reask_body(body, completion.text, error), deadline, scope)
+        second.usage = completion.usage + second.usage
+        second.cost_usd += completion.cost_usd
+        second.attempts += completion.attempts
+        second.usage_estimated |= completion.usage_estimated
+        try:
+            second.parsed = parse_structured(second.text, second.finish_reason, schema)
+        except ReplyParseError:
+            self._m.error("truncated" if second.truncated else "invalid_output")
+            raise
+        return second
 
-    def _with_response_format(
-        self, body: dict[str, Any], schema: dict[str, Any], name: str
-    ) -> dict[str, Any]:
-        mode = self.endpoint.structured_output
-        if mode == "json_schema":
-            return {**body, "response_format": {
-                "type": "json_schema",
-                "json_schema": {"name": name, "schema": schema, "strict": True},
-            }}
-        if mode == "json_object":
-            return {**body, "response_format": {"type": "json_object"}}
-        return body
+    # -- HTTP with retries -------------------------------------------------------------
 
-    async def _post(self, body: dict[str, Any]) -> Completion:
-        role = self.endpoint.role
-        started = time.perf_counter()
+    async def _post(self, body: dict[str, Any], deadline: float, scope: CallScope) -> Completion:
+        payload = json.dumps(body, ensure_ascii=False).encode()
+        estimated = (estimate_prompt_tokens(body["messages"]) + body["max_tokens"]
+                     if self._limiter is not None else 0)
         attempt = 0
         while True:
             attempt += 1
-            cause, retry_after = await self._try_once(body)
-            if isinstance(cause, Completion):
-                cause.latency_s = time.perf_counter() - started
-                cause.attempts = attempt
-                self._account(cause)
-                return cause
-            if attempt > self.endpoint.max_retries or not _retryable(cause):
-                self._count("llm_requests", role, "error")
-                raise LLMError(f"{role} endpoint failed after {attempt} attempt(s): {cause}")
-            self._count_retry(role, cause)
-            await asyncio.sleep(self._backoff(attempt, retry_after))
+            outcome = await self._attempt(payload, estimated, deadline)
+            if isinstance(outcome, HttpReply):
+                completion = self._completion(outcome, body)
+                if completion is not None:
+                    completion.attempts = attempt
+                    await self._account(completion, estimated, scope)
+                    return completion
+                failure = _Failure("malformed_response",
+                                   f"HTTP 200 without a chat completion: "
+                                   f"{outcome.body[:200]!r}")
+            else:
+                failure = outcome
+            self._m.failed_request(failure.error_class)
+            detail = self._redact(failure.detail)
+            if failure.error_class not in RETRYABLE_CLASSES or attempt > self.endpoint.max_retries:
+                raise LLMError(f"{self.role} endpoint failed after {attempt} attempt(s): "
+                               f"{detail}", failure.error_class)
+            delay = self._backoff.delay(attempt, failure.retry_after, self._rng)
+            if self._clock() + delay >= deadline:
+                self._m.error("deadline")
+                raise DeadlineExceeded(
+                    f"{self.role} call deadline ({self.endpoint.call_deadline_s:g}s) reached "
+                    f"after {attempt} attempt(s); last: {detail}")
+            self._m.retry(failure.error_class)
+            log.debug("%s endpoint: attempt %d failed (%s); retrying in %.2fs", self.role,
+                      attempt, detail, delay)
+            await self._sleep(delay)
 
-    async def _try_once(self, body: dict[str, Any]) -> tuple[Completion | str, float | None]:
-        """One HTTP request: a Completion, or a retry cause with an optional Retry-After."""
-        in_flight = self.metrics.llm_in_flight.labels(self.endpoint.role) if self.metrics else None
-        if in_flight:
-            in_flight.inc()
+    async def _attempt(self, payload: bytes, estimated: int,
+                       deadline: float) -> HttpReply | _Failure:
+        remaining = deadline - self._clock()
+        if remaining <= 0:
+            self._m.error("deadline")
+            raise DeadlineExceeded(f"{self.role} call deadline "
+                                   f"({self.endpoint.call_deadline_s:g}s) reached")
         try:
-            response = await self._http.post("/chat/completions", json=body)
-        except httpx.TimeoutException:
-            return "timeout", None
-        except httpx.TransportError as exc:
-            return f"connection_error:{type(exc).__name__}", None
-        finally:
-            if in_flight:
-                in_flight.dec()
-        if response.status_code in RETRYABLE_STATUS:
-            return f"http_{response.status_code}", _retry_after(response)
-        if response.status_code >= 400:
-            return f"rejected_http_{response.status_code}: {response.text[:300]}", None
+            async with asyncio.timeout(remaining):  # bounds the wait for a slot and budget
+                async with self.gate.slot() as epoch:
+                    if self._limiter is not None:
+                        self._m.throttled(await self._limiter.admit(estimated))
+                    timeout = min(self.endpoint.timeout_s, max(0.001, deadline - self._clock()))
+                    reply = await self._transport.post(CHAT_PATH, payload, timeout)
+                    if reply.status == 429:
+                        self.gate.throttled(epoch, self._clock(),
+                                            parse_retry_after(reply.headers))
+                    elif reply.status < 300:
+                        self.gate.succeeded()
+        except TransportTimeout as exc:
+            return _Failure("timeout", str(exc))
+        except TransportError as exc:
+            return _Failure("connection", str(exc))
+        except TimeoutError as exc:
+            self._m.error("deadline")
+            raise DeadlineExceeded(f"{self.role} call deadline "
+                                   f"({self.endpoint.call_deadline_s:g}s) reached while "
+                                   "waiting for a slot") from exc
+        if 200 <= reply.status < 300:
+            return reply
+        return _Failure(status_class(reply.status),
+                        f"HTTP {reply.status}: {reply.body[:300].decode('utf-8', 'replace')}",
+                        parse_retry_after(reply.headers))
+
+    def _completion(self, reply: HttpReply, body: dict[str, Any]) -> Completion | None:
+        """The completion in a 2xx reply, or None when the reply is not one."""
         try:
-            payload = response.json()
+            payload = json.loads(reply.body)
             choice = payload["choices"][0]
-            usage = payload.get("usage") or {}
-            return Completion(
-                text=choice["message"].get("content") or "",
-                finish_reason=choice.get("finish_reason") or "stop",
-                usage=Usage(
-                    prompt_tokens=usage.get("prompt_tokens", 0),
-                    completion_tokens=usage.get("completion_tokens", 0),
-                ),
-                model=payload.get("model") or self.endpoint.model,
-                latency_s=0.0,
-                raw=payload,
-            ), None
-        except (ValueError, KeyError, IndexError, TypeError):
-            return "malformed_response", None
+            text = choice["message"].get("content") or ""
+            finish_reason = choice.get("finish_reason") or "stop"
+            model = payload.get("model") or self.endpoint.model
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            return None
+        if not isinstance(text, str):
+            return None
+        usage, estimated = _usage_of(payload, body, text)
+        return Completion(text=text, finish_reason=str(finish_reason), usage=usage,
+                          model=str(model), latency_s=0.0, usage_estimated=estimated,
+                          raw=payload)
 
-    def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, self._max_backoff_s * 4)
-        ceiling = min(self._max_backoff_s, 0.5 * 2 ** (attempt - 1))
-        return self._rng.uniform(ceiling / 2, ceiling)
+    # -- accounting --------------------------------------------------------------------
 
-    def _account(self, completion: Completion) -> None:
-        if not self.metrics:
-            return
-        role = self.endpoint.role
-        self.metrics.llm_requests.labels(role, "ok").inc()
-        self.metrics.llm_latency.labels(role).observe(completion.latency_s)
-        self.metrics.llm_tokens.labels(role, "prompt").inc(completion.usage.prompt_tokens)
-        self.metrics.llm_tokens.labels(role, "completion").inc(completion.usage.completion_tokens)
+    async def _account(self, completion: Completion, estimated: int, scope: CallScope) -> None:
+        """Count one paid reply: cost, metrics, rate budget and the run's totals."""
+        usage = completion.usage
+        cost = self._prices.cost_usd(usage, self.endpoint.model, completion.model)
+        if cost is None:
+            cost = 0.0
+            if self.endpoint.model not in self._unpriced_noted:
+                self._unpriced_noted.add(self.endpoint.model)
+                log.info("%s: model %s has no price in LONGWEAVE_LLM_PRICES; its calls count "
+                         "as $0", self.role, self.endpoint.model)
+        completion.cost_usd = cost
+        self._m.reply(usage, cost)
+        if self._limiter is not None:
+            self._limiter.settle(estimated, usage.prompt_tokens + usage.completion_tokens)
+        if self._ledger is not None and scope.run_id:
+            try:
+                await self._ledger.charge(scope.run_id, self.role, usage, cost, scope.budget)
+            except PyMongoError as exc:  # accounting must not throw away a paid reply
+                log.warning("%s: could not add a call to run %s's totals: %s", self.role,
+                            scope.run_id, exc)
 
-    def _count(self, family: str, role: str, outcome: str) -> None:
-        if self.metrics:
-            getattr(self.metrics, family).labels(role, outcome).inc()
-
-    def _count_retry(self, role: str, cause: str) -> None:
-        log.warning("%s endpoint: retrying after %s", role, cause)
-        if self.metrics:
-            self.metrics.llm_retries.labels(role, cause.split(":")[0]).inc()
-
-
-def _retryable(cause: str) -> bool:
-    """Only 4xx rejections are final; 429/5xx, timeouts and connection errors are retried."""
-    return not cause.startswith("rejected_")
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
+def _usage_of(payload: dict[str, Any], body: dict[str, Any], text: str) -> tuple[Usage, bool]:
+    """(usage, estimated): the reply's usage, or counted when the endpoint sent none."""
+    usage = payload.get("usage")
+    if isinstance(usage, dict):
+        prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+        if isinstance(prompt, int) and isinstance(completion, int) \
+                and prompt >= 0 and completion >= 0:
+            return Usage(prompt_tokens=prompt, completion_tokens=completion), False
+    return Usage(prompt_tokens=estimate_prompt_tokens(body["messages"]),
+                 completion_tokens=estimate_tokens(text)), True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 import jsonschema
@@ -39,9 +40,18 @@ def parse_structured(text: str, finish_reason: str, schema: dict[str, Any]) -> A
     if finish_reason == "length":
         raise ReplyParseError("reply was truncated at max_tokens (finish_reason=length)")
     value = extract_json(text)
-    try:
-        jsonschema.validate(value, schema)
-    except jsonschema.ValidationError as exc:
-        where = "/".join(str(p) for p in exc.absolute_path) or "<root>"
-        raise ReplyParseError(f"reply does not match the schema at {where}: {exc.message}") from exc
+    error = jsonschema.exceptions.best_match(_validator(json.dumps(schema, sort_keys=True))
+                                             .iter_errors(value))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "<root>"
+        raise ReplyParseError(f"reply does not match the schema at {where}: {error.message}")
     return value
+
+
+@lru_cache(maxsize=256)
+def _validator(schema_json: str) -> Any:
+    # Building a validator (and checking the schema) costs far more than validating.
+    schema = json.loads(schema_json)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)

@@ -34,8 +34,7 @@ def sample_id(run_id: str, index: int) -> str:
     return f"{run_id}-{index:06d}"
 
 
-def request_problems(request: ScenarioRequest, catalog: list[Mapping[str, Any]]) -> list[str]:
-    """Why a contract-valid request cannot be sampled from `catalog` (empty: it can)."""
+def operator_problems(request: ScenarioRequest) -> list[str]:
     problems = []
     unknown_ops = sorted(set(request.complexify_operators) - set(operator_names()))
     if unknown_ops:
@@ -45,6 +44,12 @@ def request_problems(request: ScenarioRequest, catalog: list[Mapping[str, Any]])
     if request.complexity > available:
         problems.append(f"complexity {request.complexity} exceeds the {available} "
                         f"operators available")
+    return problems
+
+
+def request_problems(request: ScenarioRequest, catalog: list[Mapping[str, Any]]) -> list[str]:
+    """Why a contract-valid request cannot be sampled from `catalog` (empty: it can)."""
+    problems = operator_problems(request)
     problems += unknown_values(catalog, request.filters, request.weights)
     if not problems and not weighted_candidates(catalog, request.filters, request.weights):
         problems.append(f"no scenario matches the filters {request.filters} "
@@ -93,7 +98,9 @@ def sample_spec(request: ScenarioRequest) -> dict[str, Any]:
         mode="json",
         include={"paradigm", "objective", "segments", "turns_per_segment", "target_tokens",
                  "length_tolerance", "max_attempts", "judge_min_score",
-                 "cache", "budget"},  # the LLM gateway reads these where calls are made
+                 "cache", "budget",  # the LLM gateway reads these where calls are made
+                 # the validator's optional checks read these
+                 "forbid_pii", "language", "assistant_json_schema", "required_fields"},
     )
 
 

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from faststream.kafka import KafkaRouter
+from faststream.kafka.annotations import KafkaMessage
 
-from longweave.catalog import load_catalog
+from longweave.catalog import catalog_version, load_catalog, scenario_fields
 from longweave.contracts import DeadLetter, Scenario, ScenarioRequest
-from longweave.runtime import ServiceContext, new_router
-from longweave.sampler.logic import build_samples, choose_scenarios
+from longweave.runtime import MAX_PAYLOAD_IN_DEAD_LETTER, ServiceContext, new_router
+from longweave.sampler.logic import build_samples, choose_scenarios, request_problems
 from longweave.store import now
 
 log = logging.getLogger(__name__)
 
+# Between two looks at the run's stop flag, at most this many scenarios are published.
+STOP_CHECK_EVERY = 100
+
 
 async def startup(ctx: ServiceContext) -> None:
-    seeded = await ctx.store.seed_scenarios(load_catalog())
-    log.info("scenario catalog: %d scenarios", seeded)
+    loaded, retired = await ctx.store.load_catalog_scenarios(load_catalog(), catalog_version())
+    log.info("scenario catalog v%d: %d scenarios (%d retired)", catalog_version(), loaded,
+             retired)
 
 
 def build_router(ctx: ServiceContext) -> KafkaRouter:
@@ -26,9 +32,19 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
     scenarios_out = ctx.publisher(router, topics.scenarios, Scenario,
                                  "One sampled scenario per sample")
 
+    async def reject(request: ScenarioRequest, raw: bytes | None, reasons: list[str]) -> None:
+        text = (raw or b"").decode("utf-8", errors="replace")
+        await ctx.dead_letter(DeadLetter(
+            dead_letter_id=f"invalid-request:{request.request_id}:{request.run_id}",
+            kind="invalid_message", source_topic=topics.scenario_requests,
+            run_id=request.run_id, reasons=reasons,
+            payload=text[:MAX_PAYLOAD_IN_DEAD_LETTER] or request.model_dump_json(),
+        ))
+        ctx.metrics.messages.labels(topics.scenario_requests, "rejected").inc()
+
     @router.subscriber(topics.scenario_requests, **ctx.subscriber_options(topics.scenario_requests),
                        description="Scenario requests published by users")
-    async def on_request(request: ScenarioRequest) -> None:
+    async def on_request(request: ScenarioRequest, message: KafkaMessage) -> None:
         run, created = await ctx.store.create_run({
             "_id": request.run_id,
             "request_id": request.request_id,
@@ -37,38 +53,50 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             "status": "sampling",
             "created_at": now(),
         })
-        if not created and run.get("fanned_out"):
+        if not created and (run["_id"], run.get("request_id")) != (request.run_id,
+                                                                    request.request_id):
+            clash = (f"request id {request.request_id} already used by run {run['_id']}"
+                     if run["_id"] != request.run_id else
+                     f"run id {request.run_id} already used by request {run.get('request_id')}")
+            await reject(request, message.body, [clash])
+            return
+        if not created and (run.get("fanned_out") or run.get("status") == "failed"):
             log.info("request %s already processed (run %s): ignored", request.request_id,
                      run["_id"])
             ctx.metrics.messages.labels(topics.scenario_requests, "duplicate").inc()
             return
-        if not created and run["_id"] != request.run_id:
-            await ctx.dead_letter(DeadLetter(
-                dead_letter_id=f"duplicate-request:{request.request_id}:{request.run_id}",
-                kind="invalid_message", source_topic=topics.scenario_requests,
-                reasons=[f"request id {request.request_id} already used by run {run['_id']}"],
-                payload=request.model_dump_json(),
-            ))
-            return
-        catalog = await ctx.store.find_scenarios(request.filters)
-        if not catalog:
+        catalog = [scenario_fields(doc) for doc in await ctx.store.find_scenarios({})]
+        problems = request_problems(request, catalog)
+        if problems:
             await ctx.store.update_run(request.run_id, {"status": "failed",
-                                                        "error": "no scenario matches"})
-            await ctx.dead_letter(DeadLetter(
-                dead_letter_id=f"no-scenarios:{request.run_id}", kind="invalid_message",
-                source_topic=topics.scenario_requests, run_id=request.run_id,
-                reasons=[f"no scenario matches the filters {request.filters}"],
-                payload=request.model_dump_json(),
-            ))
+                                                        "error": "; ".join(problems)})
+            await reject(request, message.body, problems)
             return
-        samples = build_samples(request, choose_scenarios(catalog, request.count, request.seed),
-                                now())
+        picks = choose_scenarios(catalog, request.count, request.seed, request.filters,
+                                 request.weights)
+        samples = build_samples(request, picks, now())
         await ctx.store.create_samples(samples)
-        for doc in samples:
-            await ctx.emit(scenarios_out, Scenario(
-                run_id=request.run_id, sample_id=doc["_id"], scenario_id=doc["scenario_id"],
-                index=doc["index"]), key=doc["_id"])
+        published = await fan_out(request.run_id, samples)
         await ctx.store.update_run(request.run_id, {"fanned_out": True, "status": "running"})
-        log.info("run %s: %d scenarios published", request.run_id, len(samples))
+        if published < len(samples):
+            await ctx.store.complete_run_if_done(request.run_id)
+        log.info("run %s: %d of %d scenarios published", request.run_id, published,
+                 len(samples))
+
+    async def fan_out(run_id: str, samples: list[dict[str, Any]]) -> int:
+        """Publish one Scenario per sample, keyed by sample id (spread over partitions).
+        A run asked to stop meanwhile gets no more: its unpublished samples end stopped."""
+        for n, doc in enumerate(samples):
+            if n % STOP_CHECK_EVERY == 0:
+                reason = await ctx.store.stop_requested(run_id)
+                if reason is not None:
+                    stopped = await ctx.store.stop_samples([d["_id"] for d in samples[n:]],
+                                                           reason)
+                    ctx.metrics.samples.labels("stopped").inc(stopped)
+                    return n
+            await ctx.emit(scenarios_out, Scenario(
+                run_id=run_id, sample_id=doc["_id"], scenario_id=doc["scenario_id"],
+                index=doc["index"]), key=doc["_id"])
+        return len(samples)
 
     return router

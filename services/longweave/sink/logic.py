@@ -31,6 +31,8 @@ def build_record(
         "scenario_id": sample["scenario_id"],
         "scenario": sample["scenario"],
         "noise": sample["noise"],
+        "layers": sample.get("layers", []),
+        "sampled": sample.get("sampled", {}),
         "spec": sample["spec"],
         "models": {"generator": draft["models"], "judge": judgment.model},
         "prompt_versions": {**draft["prompt_versions"], "judge": judgment.prompt_version},

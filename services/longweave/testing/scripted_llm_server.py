@@ -126,6 +126,8 @@ class Reply(BaseModel):
     retry_after: float | None = Field(default=None, ge=0)
     fault: Fault | None = None
     error_message: str | None = None
+    # False: the reply carries no "usage" (as some servers send), so clients must count.
+    usage: bool = True
 
     @field_validator("status")
     @classmethod
@@ -1144,7 +1146,7 @@ class ScriptedLLMServer:
     def _completion(self, chat: _ChatRequest, reply: Reply, seq: int) -> _HttpResponse:
         text, finish_reason = _render_content(reply, chat.body)
         prompt_tokens, completion_tokens = chat.prompt_words(), _word_count(text)
-        return _HttpResponse.json(200, {
+        payload: dict[str, Any] = {
             "id": f"chatcmpl-scripted-{seq}",
             "object": "chat.completion",
             "created": int(time.time()),
@@ -1161,7 +1163,10 @@ class ScriptedLLMServer:
                 "completion_tokens": completion_tokens,
                 "total_tokens": prompt_tokens + completion_tokens,
             },
-        })
+        }
+        if not reply.usage:
+            del payload["usage"]
+        return _HttpResponse.json(200, payload)
 
     # ---- other routes ------------------------------------------------------------------
 

@@ -10,16 +10,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import jsonschema
+
 from longweave.contracts import CheckResult, Turn
+from longweave.llm.parsing import ReplyParseError, extract_json
+from longweave.validator.language import detect_language
+from longweave.validator.minhash import DUPLICATE_JACCARD, Match
+from longweave.validator.policy import find_pii
 
 
 @dataclass(frozen=True)
 class Draft:
-    """What the checks look at: the stitched turns and how they were produced."""
+    """What the checks look at: the stitched turns, how they were produced, and what the
+    validator measured beforehand (token count, the closest earlier record of the run)."""
 
     turns: list[Turn]
     spec: dict[str, Any]
     finish_reasons: list[str] = field(default_factory=list)
+    # Counted with the target model's tokenizer when the endpoint offers one.
+    token_count: int | None = None
+    tokenizer: str = "estimate"
+    duplicate_of: Match | None = None
 
     @property
     def dialogue(self) -> list[Turn]:
@@ -96,18 +107,20 @@ def turn_structure(draft: Draft) -> CheckResult:
 @register_check("token_window", paradigms=("conversation",))
 def token_window(draft: Draft) -> CheckResult:
     name = "token_window"
-    tokens = sum(estimate_tokens(t.content) for t in draft.dialogue)
+    tokens = draft.token_count
+    if tokens is None:
+        tokens = sum(estimate_tokens(t.content) for t in draft.dialogue)
     target, tolerance = draft.spec["target_tokens"], draft.spec["length_tolerance"]
     low, high = int(target * max(0.0, 1 - tolerance)), int(target * (1 + tolerance))
     if tokens < low:
         return _fail(name, f"too short: ~{tokens} tokens, the target is {target} "
                      f"(accepted {low}-{high}); write longer, more detailed turns",
-                     tokens=tokens, low=low, high=high)
+                     tokens=tokens, low=low, high=high, tokenizer=draft.tokenizer)
     if tokens > high:
         return _fail(name, f"too long: ~{tokens} tokens, the target is {target} "
                      f"(accepted {low}-{high}); write shorter turns",
-                     tokens=tokens, low=low, high=high)
-    return _ok(name, tokens=tokens, low=low, high=high)
+                     tokens=tokens, low=low, high=high, tokenizer=draft.tokenizer)
+    return _ok(name, tokens=tokens, low=low, high=high, tokenizer=draft.tokenizer)
 
 
 @register_check("truncation", paradigms=("conversation",))
@@ -160,3 +173,97 @@ def loop_detection(draft: Draft) -> CheckResult:
                          [draft.segment_of_turn(i)])
         seen.setdefault(key, i)
     return _ok(name)
+
+
+@register_check("near_duplicate", paradigms=("conversation",))
+def near_duplicate(draft: Draft) -> CheckResult:
+    name = "near_duplicate"
+    match = draft.duplicate_of
+    if match is None:
+        return _ok(name)
+    return _fail(name, f"near-duplicate of {match.sample_id} (estimated Jaccard "
+                 f"{match.similarity:.2f} ≥ {DUPLICATE_JACCARD}); write a different "
+                 "conversation", duplicate_of=match.sample_id, similarity=match.similarity)
+
+
+@register_check("pii_policy", paradigms=("conversation",))
+def pii_policy(draft: Draft) -> CheckResult:
+    name = "pii_policy"
+    if not draft.spec.get("forbid_pii"):
+        return _ok(name, applied=False)
+    for i, turn in enumerate(draft.dialogue):
+        found = find_pii(turn.content)
+        if found:
+            kinds = sorted({kind for kind, _ in found})
+            return _fail(name, f"turn {i + 1} contains personal data ({', '.join(kinds)}), "
+                         "which the request forbids; use placeholders",
+                         [draft.segment_of_turn(i)], kinds=kinds)
+    return _ok(name, applied=True)
+
+
+@register_check("language", paradigms=("conversation",))
+def language(draft: Draft) -> CheckResult:
+    name = "language"
+    expected = draft.spec.get("language")
+    if not expected:
+        return _ok(name, applied=False)
+    detected = detect_language(" ".join(t.content for t in draft.dialogue))
+    if detected != expected:
+        return _fail(name, f"the conversation is not in the requested language {expected!r} "
+                     f"(detected: {detected or 'unclear'})", detected=detected)
+    return _ok(name, detected=detected)
+
+
+def _assistant_json(draft: Draft) -> list[tuple[int, Any]] | CheckResult:
+    """(dialogue index, parsed value) of every assistant turn, or the parse failure."""
+    parsed = []
+    for i, turn in enumerate(draft.dialogue):
+        if turn.role != "assistant":
+            continue
+        try:
+            parsed.append((i, extract_json(turn.content)))
+        except ReplyParseError as exc:
+            return _fail("json_parseable", f"assistant turn {i + 1}: {exc}",
+                         [draft.segment_of_turn(i)])
+    return parsed
+
+
+@register_check("json_parseable", paradigms=("conversation",))
+def json_parseable(draft: Draft) -> CheckResult:
+    if draft.spec.get("assistant_json_schema") is None:
+        return _ok("json_parseable", applied=False)
+    parsed = _assistant_json(draft)
+    return parsed if isinstance(parsed, CheckResult) else _ok("json_parseable")
+
+
+@register_check("json_schema", paradigms=("conversation",))
+def json_schema(draft: Draft) -> CheckResult:
+    name = "json_schema"
+    schema = draft.spec.get("assistant_json_schema")
+    parsed = _assistant_json(draft) if schema is not None else []
+    if isinstance(parsed, CheckResult):
+        return _ok(name, applied=False)  # json_parseable reports it
+    validator = jsonschema.Draft202012Validator(schema) if schema is not None else None
+    for i, value in parsed:
+        error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+        if error is not None:
+            where = "/".join(str(p) for p in error.absolute_path) or "<root>"
+            return _fail(name, f"assistant turn {i + 1} does not match the schema at "
+                         f"{where}: {error.message}", [draft.segment_of_turn(i)])
+    return _ok(name, applied=schema is not None)
+
+
+@register_check("required_fields", paradigms=("conversation",))
+def required_fields(draft: Draft) -> CheckResult:
+    name = "required_fields"
+    fields = draft.spec.get("required_fields") or []
+    parsed = _assistant_json(draft) if fields else []
+    if isinstance(parsed, CheckResult):
+        return _ok(name, applied=False)
+    for i, value in parsed:
+        missing = [f for f in fields
+                   if not isinstance(value, dict) or value.get(f) in (None, "", [], {})]
+        if missing:
+            return _fail(name, f"assistant turn {i + 1} lacks required fields {missing}",
+                         [draft.segment_of_turn(i)], missing=missing)
+    return _ok(name, applied=bool(fields))

@@ -13,7 +13,10 @@ from longweave.contracts import (
 )
 from longweave.runtime import ServiceContext, new_router
 from longweave.store import TERMINAL_STAGES
+from longweave.llm.tokenize import EndpointTokenizer
 from longweave.validator.checks import Draft, run_checks
+from longweave.validator.dedup import MongoLSHIndex
+from longweave.validator.minhash import signature
 
 
 def regeneration_scope(failures: list[CheckResult]) -> list[int]:
@@ -23,9 +26,16 @@ def regeneration_scope(failures: list[CheckResult]) -> list[int]:
     return sorted({i for f in failures for i in f.segment_indexes})
 
 
+async def startup(ctx: ServiceContext) -> None:
+    await MongoLSHIndex(ctx.store).ensure_indexes()
+
+
 def build_router(ctx: ServiceContext) -> KafkaRouter:
     router = new_router(ctx)
     topics = ctx.topics
+    dedup = MongoLSHIndex(ctx.store)
+    # Counted with the generator's tokenizer: the record is trained on the target model.
+    tokenizer = EndpointTokenizer(ctx.settings.generator_endpoint)
     validated_out = ctx.publisher(router, topics.validated, ValidationReport,
                                  "Samples that passed every rule check")
     regen_out = ctx.publisher(router, topics.regeneration, RegenerationRequest,
@@ -42,9 +52,15 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         draft = await ctx.store.get_draft(stitched.draft_id)
         if draft is None:
             raise LookupError(f"draft {stitched.draft_id} is not in the store")
+        turns = [Turn.model_validate(t) for t in draft["turns"]]
+        dialogue_text = "\n".join(t.content for t in turns if t.role != "system")
+        token_count = await tokenizer.count(dialogue_text)
+        sig = signature(dialogue_text)
         checks = run_checks(sample["spec"]["paradigm"], Draft(
-            turns=[Turn.model_validate(t) for t in draft["turns"]],
-            spec=sample["spec"], finish_reasons=draft["finish_reasons"],
+            turns=turns, spec=sample["spec"], finish_reasons=draft["finish_reasons"],
+            token_count=token_count,
+            tokenizer="endpoint" if token_count is not None else "estimate",
+            duplicate_of=await dedup.find_duplicate(stitched.run_id, stitched.sample_id, sig),
         ))
         report = ValidationReport(
             run_id=stitched.run_id, sample_id=stitched.sample_id, attempt=stitched.attempt,
@@ -54,14 +70,17 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             "validation": report.model_dump(mode="json", include={"passed", "checks"}),
         })
         if report.passed:
+            await dedup.add(stitched.run_id, stitched.sample_id, sig)
             ctx.metrics.samples.labels("validation_passed").inc()
             await ctx.store.set_stage(stitched.sample_id, stitched.attempt, "judging")
             await ctx.emit(validated_out, report, key=stitched.sample_id)
             return
         ctx.metrics.samples.labels("validation_failed").inc()
+        reasons = [f"{f.name}: {f.reason}" for f in report.failures]
+        await ctx.store.reject_draft(stitched.draft_id, "validator", reasons)
         await ctx.emit(regen_out, RegenerationRequest(
             run_id=stitched.run_id, sample_id=stitched.sample_id, attempt=stitched.attempt,
-            stage="validator", reasons=[f"{f.name}: {f.reason}" for f in report.failures],
+            stage="validator", reasons=reasons,
             segment_indexes=regeneration_scope(report.failures),
         ), key=stitched.sample_id)
 

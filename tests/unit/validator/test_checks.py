@@ -45,8 +45,9 @@ def draft(turns=None, finish=("stop", "stop"), **spec):
 def test_clean_draft_passes_every_conversation_check():
     results = run_checks("conversation", draft())
     assert [r.name for r in results if not r.passed] == []
-    assert {r.name for r in results} == {"turn_structure", "token_window", "truncation",
-                                         "loop_detection"}
+    assert {r.name for r in results} == {
+        "turn_structure", "token_window", "truncation", "loop_detection", "near_duplicate",
+        "pii_policy", "language", "json_parseable", "json_schema", "required_fields"}
 
 
 def test_turn_structure_fails_on_wrong_order_and_names_the_segment():

@@ -1,0 +1,27 @@
+from longweave.contracts import RunBudget, ScenarioRequest
+from longweave.llm.scope import CallScope, budget_exceeded
+from longweave.sampler.logic import sample_spec
+
+
+def test_budget_by_tokens_or_cost():
+    assert budget_exceeded({"prompt_tokens": 10, "completion_tokens": 5}, RunBudget()) is None
+    tokens = RunBudget(max_tokens=15)
+    assert budget_exceeded({"prompt_tokens": 10, "completion_tokens": 4}, tokens) is None
+    assert "15 tokens" in budget_exceeded({"prompt_tokens": 10, "completion_tokens": 5}, tokens)
+    cost = RunBudget(max_cost_usd=0.5)
+    assert budget_exceeded({"cost_usd": 0.49}, cost) is None
+    assert "$0.5" in budget_exceeded({"cost_usd": 0.5}, cost)
+
+
+def test_scope_of_a_sample_carries_the_request_switch_and_budget():
+    request = ScenarioRequest(request_id="r", run_id="run-1", count=1, cache=False,
+                              budget={"max_tokens": 1000})
+    sample = {"_id": "run-1-000000", "run_id": "run-1", "spec": sample_spec(request)}
+    scope = CallScope.for_sample(sample, "conversation/segment.j2@v1+abc")
+    assert scope == CallScope(run_id="run-1", template_version="conversation/segment.j2@v1+abc",
+                              cache=False, budget=RunBudget(max_tokens=1000))
+
+
+def test_samples_written_before_the_switch_existed_use_the_cache():
+    scope = CallScope.for_sample({"run_id": "r", "spec": {"segments": 2}}, None)
+    assert scope.cache and scope.budget == RunBudget()

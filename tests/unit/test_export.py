@@ -1,0 +1,84 @@
+from collections import Counter
+
+import pytest
+
+from longweave.export import (
+    dataset_card,
+    dpo_row,
+    judged_worse,
+    openai_row,
+    parse_split,
+    sft_row,
+    split_of,
+)
+
+SYSTEM = {"role": "system", "content": "You are a clerk."}
+
+
+def turns(*pairs):
+    out = [SYSTEM]
+    for user, assistant in pairs:
+        out += [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]
+    return out
+
+
+RECORD = {
+    "_id": "run-1-000000", "sample_id": "run-1-000000", "run_id": "run-1",
+    "messages": turns(("hi", "hello"), ("bill?", "paid")),
+    "models": {"generator": ["gen-model"], "judge": "judge-model"},
+    "prompt_versions": {"segment": "conversation/segment.j2@v1+abc", "judge": "j@v1+def"},
+    "scenario": {"domain": "finance", "geography": {"country": "France"}},
+    "scores": {"coherence": {"score": 4, "rationale": "ok"}},
+}
+
+
+def test_sft_and_openai_rows_carry_the_conversation():
+    assert sft_row(RECORD) == {"messages": RECORD["messages"], "id": "run-1-000000"}
+    assert openai_row(RECORD) == {"messages": RECORD["messages"]}
+
+
+def test_only_judge_rejected_drafts_are_dpo_rejections():
+    drafts = [{"judgment": {"passed": False}, "turns": []},
+              {"judgment": {"passed": True}, "turns": []},
+              {"validation": {"passed": False}, "turns": []}]
+    assert judged_worse(drafts) == [drafts[0]]
+
+
+def test_dpo_prompt_is_the_shared_opening_up_to_the_last_shared_user_turn():
+    rejected = {"turns": turns(("hi", "hello"), ("bill?", "no idea, sorry"))}
+    row = dpo_row(RECORD, rejected)
+    assert row["prompt"] == turns(("hi", "hello"))[:] + [{"role": "user", "content": "bill?"}]
+    assert row["chosen"] == [{"role": "assistant", "content": "paid"}]
+    assert row["rejected"] == [{"role": "assistant", "content": "no idea, sorry"}]
+
+
+def test_dpo_of_a_wholly_rewritten_record_starts_after_the_first_user_turn():
+    rejected = {"turns": turns(("hey", "yo"), ("money", "meh"))}
+    row = dpo_row(RECORD, rejected)
+    assert row["prompt"] == [SYSTEM, {"role": "user", "content": "hi"}]
+    assert row["chosen"][0] == {"role": "assistant", "content": "hello"}
+    assert row["rejected"][0] == {"role": "assistant", "content": "yo"}
+
+
+def test_splits_are_parsed_checked_and_stable():
+    assert parse_split("train=0.9,test=0.1") == {"train": 0.9, "test": 0.1}
+    assert parse_split(None) == {}
+    for bad in ("train=0.9", "train=0.5,test", "train=1.2,test=-0.2"):
+        with pytest.raises(ValueError):
+            parse_split(bad)
+    shares = parse_split("train=0.8,test=0.2")
+    ids = [f"run-1-{i:06d}" for i in range(2000)]
+    assignment = [split_of(i, shares) for i in ids]
+    assert assignment == [split_of(i, shares) for i in ids]
+    assert 0.75 < Counter(assignment)["train"] / len(ids) < 0.85
+
+
+def test_dataset_card_says_what_is_inside_and_how_it_was_made():
+    run = {"_id": "run-1", "status": "complete", "accepted": 1,
+           "request": {"paradigm": "conversation", "count": 1, "filters": {"domain": "finance"}},
+           "usage": {"prompt_tokens": 10, "completion_tokens": 20, "calls": 3}}
+    card = dataset_card(run, [RECORD], "sft", {"train": 1}, "0.1.0")
+    for expected in ("`train.jsonl`: 1 rows", "gen-model (1)", "judge-model (1)",
+                     "conversation/segment.j2@v1+abc", "{'domain': 'finance'}", "finance (1)",
+                     "France (1)", "coherence 4.00", "10 prompt + 20 completion"):
+        assert expected in card, expected

@@ -1,0 +1,48 @@
+import random
+
+from longweave.validator.minhash import (
+    BANDS,
+    DUPLICATE_JACCARD,
+    MemoryLSHIndex,
+    band_hashes,
+    best_duplicate,
+    jaccard_estimate,
+    signature,
+)
+
+rng = random.Random(7)
+VOCABULARY = [f"word{i}" for i in range(5000)]
+TEXT = " ".join(rng.choice(VOCABULARY) for _ in range(600))
+
+
+def edit_every(text: str, step: int, tag: str) -> str:
+    words = text.split()
+    return " ".join(f"{tag}{i}" if i % step == 0 else w for i, w in enumerate(words))
+
+
+def test_signatures_are_deterministic_and_banded():
+    assert signature(TEXT) == signature(TEXT)
+    assert len(band_hashes(signature(TEXT))) == BANDS
+
+
+def test_a_lightly_edited_copy_is_a_duplicate():
+    assert jaccard_estimate(signature(TEXT), signature(edit_every(TEXT, 40, "x"))) >= DUPLICATE_JACCARD
+
+
+def test_two_fills_of_one_template_are_not_merged():
+    # Same long template, every tenth word a different slot value.
+    a, b = edit_every(TEXT, 10, "alpha"), edit_every(TEXT, 10, "beta")
+    assert jaccard_estimate(signature(a), signature(b)) < DUPLICATE_JACCARD
+
+
+def test_the_index_finds_the_copy_among_unrelated_records_without_scanning_them():
+    index = MemoryLSHIndex()
+    for i in range(200):
+        other = " ".join(rng.choice(VOCABULARY) for _ in range(300))
+        index.add(f"s{i}", signature(other))
+    index.add("original", signature(TEXT))
+    copy = signature(edit_every(TEXT, 50, "y"))
+    candidates = index.candidates(copy, exclude="copy")
+    assert [c[0] for c in candidates] == ["original"]  # band lookup, not a scan
+    assert best_duplicate(copy, candidates).sample_id == "original"
+    assert index.candidates(copy, exclude="original") == []
