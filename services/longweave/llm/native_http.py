@@ -84,20 +84,13 @@ class NativeTransport:
             conn.close()
 
     async def _exchange(self, request: bytes) -> HttpReply:
-        conn, reused = await self._checkout()
+        # No silent resend when a reused connection drops: the server may have taken the
+        # request (a paid call), so that is the gateway's retry to count and back off.
+        # Idle connections the server closed are skipped at checkout instead.
+        conn = await self._checkout()
         try:
-            try:
-                conn.writer.write(request)
-                reply, keep_alive = await _read_reply(conn.reader)
-            except (ConnectionError, asyncio.IncompleteReadError) as exc:
-                # A reused connection the server had already closed: nothing was processed,
-                # so send once more on a fresh connection.
-                if not reused or (isinstance(exc, asyncio.IncompleteReadError) and exc.partial):
-                    raise
-                conn.close()
-                conn, reused = await self._connect(), False
-                conn.writer.write(request)
-                reply, keep_alive = await _read_reply(conn.reader)
+            conn.writer.write(request)
+            reply, keep_alive = await _read_reply(conn.reader)
         except BaseException as exc:
             conn.close()  # cancelled or broken mid-exchange: never reuse
             if isinstance(exc, (OSError, asyncio.IncompleteReadError,
@@ -112,14 +105,14 @@ class NativeTransport:
             conn.close()
         return reply
 
-    async def _checkout(self) -> tuple[_Connection, bool]:
+    async def _checkout(self) -> _Connection:
         now = time.monotonic()
         while self._idle:
             conn = self._idle.pop()  # most recently used: least likely to have expired
             if conn.reusable(now):
-                return conn, True
+                return conn
             conn.close()
-        return await self._connect(), False
+        return await self._connect()
 
     async def _connect(self) -> _Connection:
         reader, writer = await asyncio.open_connection(
