@@ -26,7 +26,9 @@ class TokenBucket:
         """Seconds until `amount` may be taken (0: now)."""
         self._refill(now)
         needed = min(amount, self.capacity)
-        return 0.0 if self.level >= needed else (needed - self.level) / self.rate_per_s
+        # The epsilon absorbs float error: a refill that lands a hair short must not turn
+        # into a sleep too small to move the clock.
+        return 0.0 if self.level >= needed - 1e-9 else (needed - self.level) / self.rate_per_s
 
     def take(self, amount: float, now: float) -> None:
         self._refill(now)
