@@ -30,6 +30,10 @@ demo: install-local
 test: install-test
 	$(BIN)/python -m pytest
 
+# Benchmarks (not part of `make test`): the LLM gateway against the scripted test server.
+bench: install-test
+	$(BIN)/python tests/bench/bench_gateway.py
+
 contracts: install-local
 	$(BIN)/longweave contracts
 

@@ -64,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     pub.add_argument("--noise", type=int, help="noise transformations per sample (2-4)")
     pub.add_argument("--seed", type=int)
     pub.add_argument("--run-id")
+    pub.add_argument("--no-cache", action="store_true",
+                     help="always call the model (ignore the LLM response cache)")
+    pub.add_argument("--budget-tokens", type=int, help="stop the run after this many tokens")
+    pub.add_argument("--budget-usd", type=float, help="stop the run after this estimated cost")
     pub.set_defaults(func=_publish)
 
     cancel = sub.add_parser("cancel", help="stop a run: no new work, in-flight work drains")
@@ -154,6 +158,12 @@ def _request_fields(args: argparse.Namespace) -> dict[str, Any]:
     flags.update({"complexity": args.complexity, "noise_transformations": args.noise,
                   "complexify_operators": args.operator or None})
     fields.update({k: v for k, v in flags.items() if v is not None})
+    if args.no_cache:
+        fields["cache"] = False
+    budget = {"max_tokens": args.budget_tokens, "max_cost_usd": args.budget_usd}
+    if any(v is not None for v in budget.values()):
+        fields["budget"] = {**fields.get("budget", {}),
+                            **{k: v for k, v in budget.items() if v is not None}}
     if args.filter:
         fields["filters"] = {**fields.get("filters", {}), **_filters(args.filter)}
     for item in args.weight:

@@ -108,6 +108,7 @@ async def run_status(store: Store, run_id: str) -> dict[str, Any]:
         "stages": {stage: progress.get(stage, 0) for stage in STAGES},
         "regenerated": progress.get("regenerated", 0),
         "usage": run.get("usage") if run else None,
+        "llm_usage": run.get("llm_usage") if run else None,  # paid, incl. cost and cache hits
     }
 
 

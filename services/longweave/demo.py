@@ -28,6 +28,10 @@ from longweave.store import Store
 LOCAL_MODEL_ENV = {"LONGWEAVE_LLM_FREQUENCY_PENALTY": "0.8", "LONGWEAVE_LLM_TEMPERATURE": "0.5"}
 
 
+TOY_MODEL_OPERATORS = ("add_constraint", "deepen", "conflicting_persona_goals",
+                       "local_conventions")
+
+
 def demo_request(count: int) -> dict[str, object]:
     return {
         "paradigm": "conversation",
@@ -35,12 +39,16 @@ def demo_request(count: int) -> dict[str, object]:
         "segments": 2,
         "turns_per_segment": 2,
         "target_tokens": 240,
-        "length_tolerance": 0.6,
-        "max_attempts": 5,
+        "length_tolerance": 1.0,
+        "max_attempts": 6,
         # The toy local model scores at random (mostly 1/5), so the demo records its scores
         # without letting them reject; the rule checks still do. With a real judge, leave
         # this out and the rubric's thresholds apply.
         "judge_min_score": 1,
+        # One constraint layer per sample, from the operators a 135M model cannot visibly
+        # break; the verifiable ones (word limits, formats) are for real models.
+        "complexity": 1,
+        "complexify_operators": list(TOY_MODEL_OPERATORS),
         "seed": 7,
     }
 

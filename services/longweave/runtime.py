@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from longweave.contracts import DeadLetter
 from longweave.kafka_admin import ensure_topics
+from longweave.kafka_membership import use_static_membership
 from longweave.kafka_compat import pace_empty_fetches
 from longweave.llm import Completion, LLMClient
 from longweave.llm.pricing import PriceTable
@@ -146,6 +147,16 @@ def consume_guard(ctx: ServiceContext) -> type[BaseMiddleware]:
             topic, partition, offset = raw.topic, raw.partition, raw.offset
             with ctx.metrics.handler_seconds.labels(topic).time():
                 try:
+                    # Decoding first (FastStream caches it) sorts bodies that cannot be
+                    # decoded at all (nested too deep, or declared JSON but not JSON) from
+                    # handler failures: they are invalid inputs, never worth a redelivery.
+                    await msg.decode()
+                except (ValueError, RecursionError) as exc:
+                    await ctx.dead_letter(_letter(ctx, "invalid_message", topic, raw.value,
+                                                  [f"<message>: cannot be decoded: {exc}"]))
+                    ctx.metrics.messages.labels(topic, "invalid").inc()
+                    return None
+                try:
                     async with asyncio.timeout(ctx.settings.handler_deadline_s):
                         result = await call_next(msg)
                 except ValidationError as exc:
@@ -170,6 +181,10 @@ async def _dead_letter_invalid(
         f"{'.'.join(str(p) for p in err['loc']) or '<message>'}: {err['msg']}"
         for err in exc.errors()[:20]
     ]
+    try:
+        json.loads(payload or b"")
+    except (ValueError, RecursionError) as not_json:
+        reasons.insert(0, f"<message>: not JSON ({not_json})")
     await ctx.dead_letter(
         _letter(ctx, "invalid_message", topic, payload, reasons)
     )
@@ -206,7 +221,7 @@ def _letter(
         decoded = json.loads(text)
         if isinstance(decoded, dict):
             ids = {k: decoded[k] for k in ("run_id", "sample_id") if isinstance(decoded.get(k), str)}
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to decode
         pass
     digest = hashlib.sha256(f"{topic}\0{text}".encode()).hexdigest()[:24]
     return DeadLetter(
@@ -252,6 +267,8 @@ def build_broker(settings: Settings, contexts: list[ServiceContext]) -> KafkaBro
         client_id="longweave",
         log_level=logging.DEBUG,  # per-message lines only when debugging
     )
+    if settings.kafka_instance_id:
+        use_static_membership(broker, settings.kafka_instance_id)
     for ctx in contexts:
         broker.include_router(SERVICES[ctx.name].build_router(ctx))
     return broker

@@ -106,6 +106,11 @@ class Settings(BaseSettings):
     # Empty fetches are paced to one per interval per consumer (for brokers that ignore
     # fetch.max.wait.ms; see kafka_compat). 0 disables.
     kafka_idle_fetch_interval_ms: int = 200
+    # Static group membership: a name stable across restarts and unique per process (e.g. a
+    # StatefulSet pod name). A restarted process then takes over its consumers' partitions
+    # at once; on the local broker, which never expires a killed consumer, a killed process
+    # can resume only with it (and one consumer per service there). See kafka_membership.
+    kafka_instance_id: str | None = Field(None, pattern=r"^[A-Za-z0-9._\-]{1,100}$")
 
     topic_prefix: str = "longweave"
     topic_partitions: int = 6

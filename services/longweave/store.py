@@ -2,13 +2,15 @@
 
 Collections
 - scenarios     the scenario catalog (seeded from prompts/scenarios)
-- runs          one document per run (the request, requested count, status)
+- runs          one document per run (the request, requested count, status; the LLM
+                gateway's paid totals in ``llm_usage``, see llm/ledger.py)
 - samples       one per sample: scenario snapshot, spec, current attempt, stage, history
 - segments      generated segments (the long text lives here, not in messages)
 - drafts        one stitched record per sample attempt, with its validation and judgment
 - records       accepted records, with full metadata (what exports read)
 - dead_letters  bad inputs and samples out of attempts, with reasons
-- llm_calls     one document per LLM call: usage, latency, model, prompt version
+- llm_calls     one document per LLM call: usage, latency, model, prompt version, cost
+- llm_cache     the LLM gateway's response cache, keyed by request hash (llm/cache.py)
 """
 
 from __future__ import annotations
@@ -235,10 +237,11 @@ class Store:
         )
         return result.modified_count == 1
 
-    async def stop_samples(self, sample_ids: list[str], reason: str) -> int:
-        """End not-yet-started samples of a stopped run as "stopped" in one write."""
+    async def stop_unpublished_samples(self, run_id: str, from_index: int, reason: str) -> int:
+        """End a stopped run's samples that were never published (index ≥ `from_index`,
+        still queued) as "stopped", in one write."""
         result = await self.db.samples.update_many(
-            {"_id": {"$in": sample_ids}, "stage": {"$nin": list(TERMINAL_STAGES)}},
+            {"run_id": run_id, "index": {"$gte": from_index}, "stage": "queued"},
             {"$set": {"stage": "stopped", "stopped_reason": reason, "updated_at": now()}},
         )
         return result.modified_count

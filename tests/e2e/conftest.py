@@ -16,8 +16,9 @@ from support.mesh import Mesh, start_mesh_process
 def start_mesh(servers, tmp_path: Path) -> Iterator[Any]:
     meshes: list[Mesh] = []
 
-    def start(llm_base_url: str | None = None, **extra_env: str) -> Mesh:
-        mesh = start_mesh_process(servers.env(), tmp_path, llm_base_url, **extra_env)
+    def start(llm_base_url: str | None = None, *, tag: str | None = None,
+              **extra_env: str) -> Mesh:
+        mesh = start_mesh_process(servers.env(), tmp_path, llm_base_url, tag, **extra_env)
         meshes.append(mesh)
         return mesh
 

@@ -1,15 +1,16 @@
 """End to end with the real local model (SmolLM2-135M through llama.cpp's server).
 
 The model is a toy: this proves the plumbing (real broker, real store, real model over
-HTTP), so the request's thresholds are lenient; the quality gates themselves are tested
-with the scripted test server.
+HTTP), so the request's thresholds are lenient (it tokenizes number-heavy babble at ~2
+characters per token and repeats itself: most of its drafts fail the length window or the
+loop check); the quality gates themselves are tested with the scripted test server.
 """
 
 import json
 
 import pytest
 
-from longweave.demo import LOCAL_MODEL_ENV
+from longweave.demo import LOCAL_MODEL_ENV, TOY_MODEL_OPERATORS
 from longweave.judge.logic import load_rubric
 
 pytestmark = pytest.mark.e2e
@@ -19,10 +20,12 @@ async def test_three_conversations_land_with_complete_metadata_and_export(start_
     mesh = start_mesh(**LOCAL_MODEL_ENV)
     run_id = await mesh.publish(
         paradigm="conversation", count=3, segments=2, turns_per_segment=2, target_tokens=240,
-        length_tolerance=0.9, max_attempts=8, judge_min_score=1, seed=11,
+        length_tolerance=2.0, max_attempts=10, judge_min_score=1, seed=11,
+        complexify_operators=list(TOY_MODEL_OPERATORS),
     )
     status = await mesh.wait(run_id, timeout_s=1200)
-    assert status["stages"]["accepted"] == 3, status
+    letters = await mesh.store.db.dead_letters.find({"run_id": run_id}).to_list(None)
+    assert status["stages"]["accepted"] == 3, [h["reasons"] for d in letters for h in d["history"]]
 
     records = await mesh.store.records_of_run(run_id).to_list(None)
     assert len(records) == 3

@@ -27,6 +27,7 @@ class Mesh:
     env: dict[str, str]
     process: subprocess.Popen[bytes]
     log_path: Path
+    tag: str = ""  # names its topic prefix (t<tag>) and database (lw_<tag>)
     store: Store = field(init=False)
 
     def __post_init__(self) -> None:
@@ -35,11 +36,14 @@ class Mesh:
     async def publish(self, **fields: Any) -> str:
         return await publish_request(self.settings, build_request(fields))
 
-    async def wait(self, run_id: str, timeout_s: float) -> dict[str, Any]:
+    async def wait(self, run_id: str, timeout_s: float, until: str = "complete"
+                   ) -> dict[str, Any]:
+        """Until the run is "complete" or, with ``until="finished"``, ended in any way
+        (complete, cancelled, budget_stopped, failed)."""
         deadline = time.monotonic() + timeout_s
         while True:
             status = await run_status(self.store, run_id)
-            if status["complete"]:
+            if status[until]:
                 return status
             if self.process.poll() is not None:
                 raise AssertionError(f"the mesh died:\n{self.log_tail()}")
@@ -58,6 +62,11 @@ class Mesh:
 
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def kill(self) -> None:
+        """SIGKILL the mesh process (every service in it): no draining, no clean exit."""
+        self.process.kill()
+        self.process.wait()
 
     def stop(self) -> int:
         if self.process.poll() is None:
@@ -83,9 +92,11 @@ def metric_value(exposition: str, name: str, **labels: str) -> float:
 
 
 def start_mesh_process(servers_env: dict[str, str], workdir: Path,
-                       llm_base_url: str | None = None, **extra_env: str) -> Mesh:
-    """Start `longweave serve all` with its own topic prefix, database and ports."""
-    tag = uuid.uuid4().hex[:8]
+                       llm_base_url: str | None = None, tag: str | None = None,
+                       **extra_env: str) -> Mesh:
+    """Start `longweave serve all` with its own topic prefix, database and ports; pass the
+    `tag` of an earlier mesh to start over on its topics, consumer groups and database."""
+    tag = tag or uuid.uuid4().hex[:8]
     ports = free_loopback_ports(len(SERVICE_NAMES))
     env = {**os.environ, **servers_env,
            "LONGWEAVE_TOPIC_PREFIX": f"t{tag}", "LONGWEAVE_MONGODB_DB": f"lw_{tag}",
@@ -96,10 +107,12 @@ def start_mesh_process(servers_env: dict[str, str], workdir: Path,
         env["LONGWEAVE_LLM_BASE_URL"] = llm_base_url
     settings = Settings(**_settings_from(env))
     log_path = workdir / f"mesh-{tag}.log"
+    if log_path.exists():  # a restart on the same tag keeps the earlier log
+        log_path = workdir / f"mesh-{tag}-{uuid.uuid4().hex[:4]}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "longweave", "serve", "all"],
                                    env=env, stdout=log, stderr=subprocess.STDOUT)
-    mesh = Mesh(settings, env, process, log_path)
+    mesh = Mesh(settings, env, process, log_path, tag)
     try:
         _wait_healthy(mesh)
     except BaseException:

@@ -39,22 +39,24 @@ def _sentence(rng: random.Random) -> str:
 
 def conversation_segment(city: str, segment: int, exchanges: int = 2, draft: int = 0
                          ) -> dict[str, Any]:
-    """Loop-free turns of the sizes the segment schema asks for (target 200), different
+    """Loop-free turns of the sizes the segment schema asks for (target 200: users ≤ 80
+    characters, assistants 100-200), different
     for every city, segment and `draft` (attempt), so no two records are near-duplicates."""
     rng = random.Random(f"{city}:{segment}:{draft}")
     items = []
-    for j in range(exchanges):
-        user = f"In {city}, {_sentence(rng).lower()}"
-        assistant = " ".join(_sentence(rng) for _ in range(8))
-        items.append({"user": user[:120], "assistant": _fit(assistant, 150, 290)})
+    for _ in range(exchanges):
+        user = f"In {city}, {_sentence(rng).lower()}"[:80]
+        items.append({"user": user, "assistant": _sentences_between(rng, 110, 195)})
     return {"exchanges": items}
 
 
-def _fit(text: str, low: int, high: int) -> str:
-    """Cut to at most `high` characters at a sentence end, keeping at least `low`."""
-    while len(text) > high and ". " in text:
-        text = text[: text.rstrip(".").rfind(". ") + 1]
-    assert low <= len(text) <= high, len(text)
+def _sentences_between(rng: random.Random, low: int, high: int) -> str:
+    """Sentences appended while they fit under `high`, until at least `low` characters."""
+    text = ""
+    while len(text) < low:
+        candidate = f"{text} {_sentence(rng)}".strip()
+        if len(candidate) <= high:
+            text = candidate
     return text
 
 

@@ -6,10 +6,12 @@ Long texts (segments, stitched records) live in MongoDB; messages carry their id
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
+import jsonschema
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = 1
@@ -19,6 +21,9 @@ Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:
 
 # Languages the validator's language check can identify (validator/language.py).
 Language = Literal["en", "fr", "de", "es", "pt", "it", "nl", "sv"]
+
+
+MAX_SCHEMA_BYTES = 64_000  # requests travel in one Kafka message
 
 
 def utcnow() -> datetime:
@@ -143,12 +148,24 @@ class ScenarioRequest(Message):
     assistant_json_schema: dict[str, Any] | None = Field(
         None, description="every assistant turn must be JSON valid against this schema"
     )
-    required_fields: list[str] = Field(
+    required_fields: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         default_factory=list, max_length=64,
         description="fields every assistant JSON reply must fill (non-empty)",
     )
     seed: int = Field(0, ge=-(2**63), le=2**63 - 1)
     created_at: datetime = Field(default_factory=utcnow)
+
+    @model_validator(mode="after")
+    def _schema_is_small_and_valid(self) -> ScenarioRequest:
+        if self.assistant_json_schema is not None:
+            if len(json.dumps(self.assistant_json_schema)) > MAX_SCHEMA_BYTES:
+                raise ValueError(f"assistant_json_schema is over {MAX_SCHEMA_BYTES} bytes")
+            try:
+                jsonschema.Draft202012Validator.check_schema(self.assistant_json_schema)
+            except jsonschema.SchemaError as exc:
+                raise ValueError(f"assistant_json_schema is not a JSON Schema: {exc.message}"
+                                 ) from exc
+        return self
 
     @model_validator(mode="after")
     def _enough_operators(self) -> ScenarioRequest:

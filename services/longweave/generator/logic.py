@@ -10,15 +10,20 @@ from longweave.contracts import Turn
 
 # A rough words→tokens ratio for English-like text with BPE tokenizers.
 TOKENS_PER_WORD = 1.35
+CHARS_PER_TOKEN = 4
 SUMMARY_MAX_WORDS = 60
 
 
-def segment_schema(turns: int, words_per_exchange: int) -> dict[str, Any]:
+def segment_schema(turns: int, chars_per_exchange: int) -> dict[str, Any]:
     """JSON Schema of one segment reply: exactly `turns` user/assistant exchanges.
 
-    Length bounds (in characters, ≈ 6 per word with spacing) keep constrained decoding from
-    settling on empty or runaway turns; the validator's token window is the real check."""
-    assistant_chars = words_per_exchange * 4  # the assistant carries ~2/3 of an exchange
+    Length bounds keep constrained decoding from settling on empty turns or running away:
+    an exchange may use up to its share of the target (≈ 4 characters per token) for the
+    assistant plus 40% of it for the user, so a record cannot overshoot the token window by
+    much; the validator's token window is the real check."""
+    user_max = max(80, int(chars_per_exchange * 0.4))
+    assistant_min = max(40, chars_per_exchange // 2)
+    assistant_max = max(80, chars_per_exchange)
     return {
         "type": "object",
         "properties": {
@@ -29,10 +34,9 @@ def segment_schema(turns: int, words_per_exchange: int) -> dict[str, Any]:
                 "items": {
                     "type": "object",
                     "properties": {
-                        "user": {"type": "string", "minLength": 20,
-                                 "maxLength": max(120, words_per_exchange * 3)},
-                        "assistant": {"type": "string", "minLength": assistant_chars,
-                                      "maxLength": assistant_chars * 2},
+                        "user": {"type": "string", "minLength": 20, "maxLength": user_max},
+                        "assistant": {"type": "string", "minLength": assistant_min,
+                                      "maxLength": assistant_max},
                     },
                     "required": ["user", "assistant"],
                     "additionalProperties": False,
@@ -42,6 +46,11 @@ def segment_schema(turns: int, words_per_exchange: int) -> dict[str, Any]:
         "required": ["exchanges"],
         "additionalProperties": False,
     }
+
+
+def chars_per_exchange(spec: dict[str, Any]) -> int:
+    exchanges = spec["segments"] * spec["turns_per_segment"]
+    return int(spec["target_tokens"] * CHARS_PER_TOKEN / exchanges)
 
 
 def words_per_exchange(spec: dict[str, Any]) -> int:

@@ -17,6 +17,7 @@ from longweave.contracts import (
 )
 from longweave.generator.logic import (
     SUMMARY_MAX_WORDS,
+    chars_per_exchange,
     exchanges_to_turns,
     redo_after_generation_failure,
     segment_max_tokens,
@@ -24,7 +25,6 @@ from longweave.generator.logic import (
     segment_schema,
     segments_to_generate,
     trim_to_sentence,
-    words_per_exchange,
 )
 from longweave.llm import CallScope, LLMError, ReplyParseError, RunStopped
 from longweave.runtime import ServiceContext, new_router
@@ -136,7 +136,8 @@ async def _write_segment(
     completion = await client.chat(
         prompt.messages, max_tokens=segment_max_tokens(spec),
         temperature=ctx.settings.llm_temperature,
-        frequency_penalty=ctx.settings.llm_frequency_penalty, seed=_seed(sample, task), json_schema=segment_schema(spec["turns_per_segment"], words_per_exchange(spec)),
+        frequency_penalty=ctx.settings.llm_frequency_penalty, seed=_seed(sample, task),
+        json_schema=segment_schema(spec["turns_per_segment"], chars_per_exchange(spec)),
         schema_name="segment", scope=CallScope.for_sample(sample, prompt.version),
     )
     await ctx.account(f"{seg_id}:write", sample, task.attempt, "generator", "segment",

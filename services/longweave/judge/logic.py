@@ -41,7 +41,7 @@ def load_rubric(paradigm: str) -> Rubric:
     return Rubric.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-RATIONALE_MAX_CHARS = 400
+RATIONALE_MAX_CHARS = 300
 
 
 def judge_schema(axes: list[str]) -> dict[str, Any]:

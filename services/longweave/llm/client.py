@@ -6,7 +6,8 @@ A call goes through, in order:
 3. the adaptive concurrency gate (AIMD) and the requests/tokens-per-minute budgets;
 4. the HTTP attempt, retried with jittered exponential backoff (or the server's
    Retry-After) on 429, 5xx, timeouts and connection errors, never on other 4xx, all
-   within the per-call deadline;
+   within the per-call deadline (429s are bounded by the deadline only; the others also
+   by ``max_retries``);
 5. accounting of every paid reply: tokens (from ``usage``, else estimated), cost from the
    price table, metrics, and the run's totals in MongoDB (which may stop the run);
 6. for structured calls: repair, schema validation and one re-ask carrying the error; a
@@ -20,6 +21,7 @@ error message, and nothing that is logged, stored or exported as a metric carrie
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -59,6 +61,7 @@ log = logging.getLogger(__name__)
 
 CHAT_PATH = "/chat/completions"
 REDACTED = "[redacted]"
+_NO_TIMER = contextlib.nullcontext()
 
 
 @dataclass
@@ -254,6 +257,7 @@ class LLMClient:
         estimated = (estimate_prompt_tokens(body["messages"]) + body["max_tokens"]
                      if self._limiter is not None else 0)
         attempt = 0
+        throttled = 0  # 429s say "not now": the deadline bounds them, not max_retries
         while True:
             attempt += 1
             outcome = await self._attempt(payload, estimated, deadline)
@@ -270,7 +274,9 @@ class LLMClient:
                 failure = outcome
             self._m.failed_request(failure.error_class)
             detail = self._redact(failure.detail)
-            if failure.error_class not in RETRYABLE_CLASSES or attempt > self.endpoint.max_retries:
+            throttled += failure.error_class == "rate_limited"
+            if failure.error_class not in RETRYABLE_CLASSES \
+                    or attempt - throttled > self.endpoint.max_retries:
                 raise LLMError(f"{self.role} endpoint failed after {attempt} attempt(s): "
                                f"{detail}", failure.error_class)
             delay = self._backoff.delay(attempt, failure.retry_after, self._rng)
@@ -291,9 +297,13 @@ class LLMClient:
             self._m.error("deadline")
             raise DeadlineExceeded(f"{self.role} call deadline "
                                    f"({self.endpoint.call_deadline_s:g}s) reached")
+        # The deadline bounds any wait for a slot or a rate budget; when neither can make us
+        # wait, the transport's own timeout is the only timer needed (a hot path).
+        may_wait = self._limiter is not None or self.gate.full
         try:
-            async with asyncio.timeout(remaining):  # bounds the wait for a slot and budget
-                async with self.gate.slot() as epoch:
+            async with asyncio.timeout(remaining) if may_wait else _NO_TIMER:
+                epoch = await self.gate.acquire()
+                try:
                     if self._limiter is not None:
                         self._m.throttled(await self._limiter.admit(estimated))
                     timeout = min(self.endpoint.timeout_s, max(0.001, deadline - self._clock()))
@@ -303,6 +313,8 @@ class LLMClient:
                                             parse_retry_after(reply.headers))
                     elif reply.status < 300:
                         self.gate.succeeded()
+                finally:
+                    self.gate.release()
         except TransportTimeout as exc:
             return _Failure("timeout", str(exc))
         except TransportError as exc:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 class AimdController:
     max_limit: int
     min_limit: int = 1
-    decrease_factor: float = 0.5
+    decrease_factor: float = 0.75
     cooldown_s: float = 1.0
     limit: float = field(init=False)
     epoch: int = field(default=0, init=False)
@@ -64,14 +64,28 @@ class ConcurrencyGate:
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._on_change = on_change  # (in_flight, limit), for gauges
 
+    @property
+    def full(self) -> bool:
+        """True when a new request would have to wait."""
+        return bool(self._waiters) or self.in_flight >= self.controller.current
+
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[int]:
         """Hold one slot; yields the controller epoch the request is issued under."""
-        await self._acquire()
+        epoch = await self.acquire()
         try:
-            yield self.controller.epoch
+            yield epoch
         finally:
-            self._release()
+            self.release()
+
+    async def acquire(self) -> int:
+        """Take a slot (waiting in line if none is free); returns the controller epoch the
+        request is issued under. Pair with `release`."""
+        await self._acquire()
+        return self.controller.epoch
+
+    def release(self) -> None:
+        self._release()
 
     def succeeded(self) -> None:
         self.controller.on_success()

@@ -26,6 +26,7 @@ class RoleMetrics:
         self._throttled = metrics.llm_throttle_seconds.labels(role)
         self._errors: dict[str, object] = {}
         self._retries: dict[str, object] = {}
+        self._last_concurrency = (-1, -1)
 
     def reply(self, usage: Usage, cost_usd: float) -> None:
         """An HTTP reply that carried a completion (paid for)."""
@@ -72,6 +73,10 @@ class RoleMetrics:
             self._throttled.inc(seconds)
 
     def concurrency(self, in_flight: int, limit: int) -> None:
-        if self._m is not None:
+        if self._m is None or (in_flight, limit) == self._last_concurrency:
+            return
+        if in_flight != self._last_concurrency[0]:
             self._in_flight.set(in_flight)
+        if limit != self._last_concurrency[1]:
             self._limit.set(limit)
+        self._last_concurrency = (in_flight, limit)

@@ -24,8 +24,6 @@ from longweave.noise import NOISE_INSTRUCTIONS
 from longweave.sampler.fields import unknown_values, weighted_candidates
 from longweave.sampler.plan import Pick, plan
 
-# Kept for callers that list the instructions; the names are the keys of NOISE_INSTRUCTIONS.
-NOISE_TRANSFORMATIONS = tuple(NOISE_INSTRUCTIONS.values())
 # Above this many operator combinations, draw one per sample instead of cycling through all.
 MAX_ENUMERATED_COMBINATIONS = 5_000
 
@@ -88,11 +86,6 @@ def choose_noise_names(seed: int, index: int, k: int = 2) -> list[str]:
     return list(combos[index % len(combos)])
 
 
-def choose_noise(seed: int, index: int, k: int = 2) -> list[str]:
-    """The generator instructions of `choose_noise_names`."""
-    return [NOISE_INSTRUCTIONS[name] for name in choose_noise_names(seed, index, k)]
-
-
 def sample_spec(request: ScenarioRequest) -> dict[str, Any]:
     return request.model_dump(
         mode="json",
@@ -138,12 +131,14 @@ def combination_id(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def build_samples(request: ScenarioRequest, picks: list[Pick], created_at: Any
-                  ) -> list[dict[str, Any]]:
+def build_samples(request: ScenarioRequest, picks: list[Pick], created_at: Any,
+                  first_index: int = 0) -> list[dict[str, Any]]:
+    """Sample documents for `picks`, numbered from `first_index` (so a large request can be
+    built in slices; layers and noise depend on the index only, not on the slicing)."""
     spec = sample_spec(request)
     operators = sorted(set(request.complexify_operators) or operator_names())
     docs = []
-    for index, pick in enumerate(picks):
+    for index, pick in enumerate(picks, start=first_index):
         scenario = scenario_fields(pick.variant.effective_scenario())
         layer_names = choose_operators(operators, request.complexity, request.seed, index)
         layers = apply_operators(layer_names, scenario, spec, f"{request.seed}:{index}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
@@ -11,13 +10,20 @@ from faststream.kafka.annotations import KafkaMessage
 from longweave.catalog import catalog_version, load_catalog, scenario_fields
 from longweave.contracts import DeadLetter, Scenario, ScenarioRequest
 from longweave.runtime import MAX_PAYLOAD_IN_DEAD_LETTER, ServiceContext, new_router
-from longweave.sampler.logic import build_samples, choose_scenarios, request_problems
+from longweave.sampler.logic import (
+    build_samples,
+    choose_scenarios,
+    request_problems,
+    sample_id,
+)
+from longweave.sampler.plan import Pick
 from longweave.store import now
 
 log = logging.getLogger(__name__)
 
 # Between two looks at the run's stop flag, at most this many scenarios are published.
 STOP_CHECK_EVERY = 100
+SAMPLES_PER_WRITE = 1_000
 
 
 async def startup(ctx: ServiceContext) -> None:
@@ -74,29 +80,30 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             return
         picks = choose_scenarios(catalog, request.count, request.seed, request.filters,
                                  request.weights)
-        samples = build_samples(request, picks, now())
-        await ctx.store.create_samples(samples)
-        published = await fan_out(request.run_id, samples)
+        created_at = now()
+        for start in range(0, len(picks), SAMPLES_PER_WRITE):  # bounded memory per write
+            await ctx.store.create_samples(build_samples(
+                request, picks[start:start + SAMPLES_PER_WRITE], created_at, first_index=start))
+        published = await fan_out(request.run_id, picks)
         await ctx.store.update_run(request.run_id, {"fanned_out": True, "status": "running"})
-        if published < len(samples):
+        if published < len(picks):
             await ctx.store.complete_run_if_done(request.run_id)
-        log.info("run %s: %d of %d scenarios published", request.run_id, published,
-                 len(samples))
+        log.info("run %s: %d of %d scenarios published", request.run_id, published, len(picks))
 
-    async def fan_out(run_id: str, samples: list[dict[str, Any]]) -> int:
+    async def fan_out(run_id: str, picks: list[Pick]) -> int:
         """Publish one Scenario per sample, keyed by sample id (spread over partitions).
         A run asked to stop meanwhile gets no more: its unpublished samples end stopped."""
-        for n, doc in enumerate(samples):
-            if n % STOP_CHECK_EVERY == 0:
+        for index, pick in enumerate(picks):
+            if index % STOP_CHECK_EVERY == 0:
                 reason = await ctx.store.stop_requested(run_id)
                 if reason is not None:
-                    stopped = await ctx.store.stop_samples([d["_id"] for d in samples[n:]],
-                                                           reason)
+                    stopped = await ctx.store.stop_unpublished_samples(run_id, index, reason)
                     ctx.metrics.samples.labels("stopped").inc(stopped)
-                    return n
+                    return index
+            s_id = sample_id(run_id, index)
             await ctx.emit(scenarios_out, Scenario(
-                run_id=run_id, sample_id=doc["_id"], scenario_id=doc["scenario_id"],
-                index=doc["index"]), key=doc["_id"])
-        return len(samples)
+                run_id=run_id, sample_id=s_id, scenario_id=pick.variant.scenario_id,
+                index=index), key=s_id)
+        return len(picks)
 
     return router

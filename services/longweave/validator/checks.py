@@ -12,6 +12,7 @@ from typing import Any
 
 import jsonschema
 
+from longweave.complexify.specs import check_layers
 from longweave.contracts import CheckResult, Turn
 from longweave.llm.parsing import ReplyParseError, extract_json
 from longweave.validator.language import detect_language
@@ -31,6 +32,8 @@ class Draft:
     token_count: int | None = None
     tokenizer: str = "estimate"
     duplicate_of: Match | None = None
+    # The sample's constraint layers (complexify); those with a spec are checked here.
+    layers: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def dialogue(self) -> list[Turn]:
@@ -267,3 +270,15 @@ def required_fields(draft: Draft) -> CheckResult:
             return _fail(name, f"assistant turn {i + 1} lacks required fields {missing}",
                          [draft.segment_of_turn(i)], missing=missing)
     return _ok(name, applied=bool(fields))
+
+
+@register_check("constraint_layers", paradigms=("conversation",))
+def constraint_layers(draft: Draft) -> CheckResult:
+    """The verifiable constraint layers the sample was given (word limits, formats, …)."""
+    name = "constraint_layers"
+    results = check_layers(draft.layers, draft.dialogue)
+    failed = [r for r in results if not r.passed]
+    if failed:
+        return _fail(name, "; ".join(f"{r.check}: {r.reason}" for r in failed),
+                     failed=[r.check for r in failed])
+    return _ok(name, checked=[r.check for r in results])

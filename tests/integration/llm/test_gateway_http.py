@@ -91,6 +91,16 @@ async def test_gives_up_after_max_retries(scripted, make_client):
     assert scripted.stats()["requests_total"] == 3 and len(client._sleep.delays) == 2
 
 
+async def test_429s_do_not_use_up_the_retries(scripted, make_client):
+    script(scripted, *[{"status": 429, "retry_after": 0.1}] * 6, {"status": 500}, OK)
+    client = make_client(scripted, max_retries=1)
+    assert (await client.chat(HELLO, max_tokens=20)).attempts == 8
+    script(scripted, {"status": 500}, {"status": 429, "retry_after": 0.1}, {"status": 500}, OK)
+    with pytest.raises(LLMError) as failure:
+        await client.chat(HELLO, max_tokens=20)
+    assert failure.value.error_class == "server_error"
+
+
 async def test_deadline_bounds_a_hanging_request(scripted, make_client):
     script(scripted, {"fault": "timeout"})
     client = make_client(scripted, timeout_s=30, call_deadline_s=0.5)
@@ -130,7 +140,7 @@ async def test_429s_shrink_concurrency_once_per_event_and_successes_grow_it_back
     client = make_client(scripted, metrics=metrics, max_concurrency=8)
     aimd = client.gate.controller
     await asyncio.gather(*(client.chat(HELLO, max_tokens=5) for _ in range(8)))
-    # Eight 429s from one burst, all issued under the old limit: one decrease, to 4.
+    # Eight 429s from one burst, all issued under the old limit: one decrease (8 -> 6).
     assert aimd.epoch == 1 and aimd.current < 8
     gauge = metric_value(metrics.exposition().decode(), "longweave_llm_concurrency_limit",
                          role="generator")
@@ -158,10 +168,12 @@ async def test_tokens_per_minute_pace_by_prompt_and_max_tokens(scripted, make_cl
     script(scripted, OK)
     fake = FakeClock()
     client = make_client(scripted, tokens_per_minute=6000, clock=fake.clock, sleep=fake.sleep)
-    # 100 tokens/s; each call is estimated at 7 prompt + 100 max tokens, then settled at 5.
+    # 100 tokens/s, a bucket of 100. Each call is charged 7 prompt + 100 max tokens up front
+    # and settled at the 5 it used, so each waits only 0.05 s for the bucket to be full again
+    # (without settling, the second and third would wait 1.07 s each).
     for _ in range(3):
         await client.chat(HELLO, max_tokens=100)
-    assert sum(fake.delays) == pytest.approx(0.07, abs=0.02)  # refunds keep the bucket full
+    assert sum(fake.delays) == pytest.approx(0.1)
     assert scripted.stats()["requests_total"] == 3
 
 

@@ -41,3 +41,11 @@ def test_attempts_exhausted_letters_name_their_sample():
     with pytest.raises(ValidationError, match="must name its sample"):
         DeadLetter(dead_letter_id="x", kind="attempts_exhausted", source_topic="t",
                    reasons=["out of attempts"])
+
+
+def test_assistant_schema_must_be_a_small_valid_json_schema():
+    assert request(assistant_json_schema={"type": "object"}).assistant_json_schema
+    with pytest.raises(ValidationError, match="not a JSON Schema"):
+        request(assistant_json_schema={"type": "no-such-type"})
+    with pytest.raises(ValidationError, match="bytes"):
+        request(assistant_json_schema={"description": "x" * 70_000})

@@ -2,6 +2,7 @@ import jsonschema
 import pytest
 
 from longweave.generator.logic import (
+    chars_per_exchange,
     exchanges_to_turns,
     redo_after_generation_failure,
     segment_max_tokens,
@@ -16,7 +17,7 @@ SPEC = {"segments": 3, "turns_per_segment": 2, "target_tokens": 1200}
 
 
 def test_schema_requires_exactly_k_exchanges():
-    schema = segment_schema(2, 40)
+    schema = segment_schema(2, 300)
     good = {"exchanges": [{"user": "u" * 25, "assistant": "a" * 200}] * 2}
     jsonschema.validate(good, schema)
     for bad in ({"exchanges": good["exchanges"][:1]},
@@ -24,6 +25,16 @@ def test_schema_requires_exactly_k_exchanges():
                 {"exchanges": [{"user": "", "assistant": "a" * 200}] * 2}):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, schema)
+
+
+def test_turn_lengths_keep_a_record_near_its_token_target():
+    per_exchange = chars_per_exchange(SPEC)
+    assert per_exchange == 1200 * 4 // 6
+    turn = segment_schema(2, per_exchange)["properties"]["exchanges"]["items"]["properties"]
+    longest = turn["user"]["maxLength"] + turn["assistant"]["maxLength"]
+    shortest = turn["user"]["minLength"] + turn["assistant"]["minLength"]
+    # At ≈ 4 characters per token the whole record stays within 50-140% of the target.
+    assert 6 * longest / 4 <= 1.4 * 1200 and 6 * shortest / 4 >= 0.5 * 1200
 
 
 def test_length_budget_follows_the_target():

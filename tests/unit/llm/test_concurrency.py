@@ -6,7 +6,8 @@ from longweave.llm.concurrency import AimdController, ConcurrencyGate
 
 
 def test_decrease_is_multiplicative_and_bounded():
-    aimd = AimdController(max_limit=64, cooldown_s=1.0)
+    assert AimdController(max_limit=64).decrease_factor == 0.75  # gentle: 64 -> 16 in 5 events
+    aimd = AimdController(max_limit=64, decrease_factor=0.5, cooldown_s=1.0)
     assert aimd.current == 64
     assert aimd.on_throttle(aimd.epoch, now=0.0)
     assert aimd.current == 32
@@ -16,7 +17,7 @@ def test_decrease_is_multiplicative_and_bounded():
 
 
 def test_one_decrease_per_throttling_event():
-    aimd = AimdController(max_limit=64, cooldown_s=1.0)
+    aimd = AimdController(max_limit=64, decrease_factor=0.5, cooldown_s=1.0)
     issued = aimd.epoch
     assert aimd.on_throttle(issued, now=10.0)
     # Other requests issued under the old limit report the same event: no further decrease.
@@ -36,7 +37,7 @@ def test_quiet_period_follows_retry_after():
 
 
 def test_additive_increase_grows_back_to_the_cap():
-    aimd = AimdController(max_limit=16)
+    aimd = AimdController(max_limit=16, decrease_factor=0.5)
     aimd.on_throttle(0, now=0.0)
     assert aimd.current == 8
     for _ in range(9):  # about one window of successes at limit 8: +1
@@ -55,7 +56,7 @@ def test_invalid_parameters():
 
 
 async def test_gate_never_exceeds_its_limit_and_follows_changes():
-    aimd = AimdController(max_limit=4)
+    aimd = AimdController(max_limit=4, decrease_factor=0.5)
     changes = []
     gate = ConcurrencyGate(aimd, on_change=lambda n, limit: changes.append((n, limit)))
     peak = 0

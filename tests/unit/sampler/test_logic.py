@@ -142,3 +142,12 @@ def test_sample_ids_are_deterministic_and_spread_evenly_over_partitions():
                              partitions) for i in range(1200))
     assert set(per_partition) == set(partitions)
     assert max(per_partition.values()) <= 1.25 * 200 and min(per_partition.values()) >= 0.75 * 200
+
+
+def test_building_samples_in_slices_gives_the_same_samples():
+    r = request(count=25, seed=9, complexity=2)
+    picks = choose_scenarios(CATALOG, r.count, r.seed)
+    whole = build_samples(r, picks, created_at=None)
+    sliced = [doc for start in range(0, 25, 10)
+              for doc in build_samples(r, picks[start:start + 10], None, first_index=start)]
+    assert sliced == whole

@@ -28,7 +28,9 @@ def test_spread_interleaves_groups_in_proportion():
 
 def test_plan_is_deterministic_for_a_seed():
     cands = weighted_candidates(catalog(), {}, {})
-    ids = lambda picks: [p.variant.scenario_id for p in picks]  # noqa: E731
+    def ids(picks):
+        return [p.variant.scenario_id for p in picks]
+
     assert ids(plan(cands, 30, 9)) == ids(plan(cands, 30, 9))
     assert ids(plan(cands, 30, 9)) != ids(plan(cands, 30, 10))
     assert ids(plan(list(reversed(cands)), 30, 9)) == ids(plan(cands, 30, 9))

@@ -47,7 +47,8 @@ def test_clean_draft_passes_every_conversation_check():
     assert [r.name for r in results if not r.passed] == []
     assert {r.name for r in results} == {
         "turn_structure", "token_window", "truncation", "loop_detection", "near_duplicate",
-        "pii_policy", "language", "json_parseable", "json_schema", "required_fields"}
+        "pii_policy", "language", "json_parseable", "json_schema", "required_fields",
+        "constraint_layers"}
 
 
 def test_turn_structure_fails_on_wrong_order_and_names_the_segment():

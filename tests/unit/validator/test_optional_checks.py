@@ -89,3 +89,21 @@ def test_token_window_prefers_the_endpoint_tokenizer():
     result = token_window(counted)
     assert result.passed and result.details["tokenizer"] == "endpoint"
     assert not token_window(Draft(turns=[], spec=SPEC, token_count=700)).passed
+
+
+def test_verifiable_constraint_layers_are_checked_with_their_spec():
+    from longweave.validator.checks import constraint_layers
+
+    layers = [{"kind": "length", "instruction": "at most 12 words per reply",
+               "spec": {"check": "max_words_per_turn", "value": 12, "role": "assistant"}},
+              {"kind": "deepen", "instruction": "explore trade-offs"}]  # no spec: not checked
+    short = Draft(turns=[Turn(role="user", content="q"),
+                         Turn(role="assistant", content="Yes, the refund arrives Friday.")],
+                  spec=SPEC, layers=layers)
+    assert constraint_layers(short).passed
+    assert constraint_layers(short).details["checked"] == ["max_words_per_turn"]
+    long = Draft(turns=[Turn(role="user", content="q"),
+                        Turn(role="assistant", content=ENGLISH)], spec=SPEC, layers=layers)
+    result = constraint_layers(long)
+    assert not result.passed and "exceed 12 words" in result.reason
+    assert constraint_layers(draft("a", "b")).passed  # a sample without layers
