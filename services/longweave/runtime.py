@@ -24,8 +24,8 @@ from pydantic import BaseModel, ValidationError
 
 from longweave.contracts import DeadLetter
 from longweave.kafka_admin import ensure_topics
-from longweave.kafka_membership import use_static_membership
 from longweave.kafka_compat import pace_empty_fetches
+from longweave.kafka_membership import use_static_membership
 from longweave.llm import Completion, LLMClient
 from longweave.llm.pricing import PriceTable
 from longweave.observability import OpsEndpoint, ServiceMetrics

@@ -3,6 +3,7 @@ reply → turns, and what a failure asks to redo."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -112,3 +113,11 @@ def redo_after_generation_failure(
     """A segment that could not be written takes every later planned segment with it:
     those were never written in this attempt."""
     return [i for i in segments_to_generate(n_segments, redo_indexes) if i >= failed_index]
+
+
+def decoding_seed(*parts: object) -> int:
+    """A sampling seed per (sample, attempt, segment, …). Sample ids contain the run id, so a
+    restarted run asks the very same questions (and its cached replies are reused) while
+    another run, even of the same scenarios, gets fresh samples instead of cached copies."""
+    digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:4], "little") % (2**31)

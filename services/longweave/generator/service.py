@@ -18,6 +18,7 @@ from longweave.contracts import (
 from longweave.generator.logic import (
     SUMMARY_MAX_WORDS,
     chars_per_exchange,
+    decoding_seed,
     exchanges_to_turns,
     redo_after_generation_failure,
     segment_max_tokens,
@@ -136,7 +137,8 @@ async def _write_segment(
     completion = await client.chat(
         prompt.messages, max_tokens=segment_max_tokens(spec),
         temperature=ctx.settings.llm_temperature,
-        frequency_penalty=ctx.settings.llm_frequency_penalty, seed=_seed(sample, task),
+        frequency_penalty=ctx.settings.llm_frequency_penalty,
+        seed=decoding_seed(sample["_id"], task.attempt, task.segment_index),
         json_schema=segment_schema(spec["turns_per_segment"], chars_per_exchange(spec)),
         schema_name="segment", scope=CallScope.for_sample(sample, prompt.version),
     )
@@ -151,7 +153,7 @@ async def _write_segment(
         )
         summarised = await client.chat(
             summary_prompt.messages, max_tokens=SUMMARY_MAX_WORDS * 2 + 20, temperature=0.2,
-            seed=_seed(sample, task),
+            seed=decoding_seed(sample["_id"], task.attempt, task.segment_index),
             scope=CallScope.for_sample(sample, summary_prompt.version),
         )
         await ctx.account(f"{seg_id}:summary", sample, task.attempt, "generator", "summary",
@@ -175,8 +177,3 @@ async def _write_segment(
     }
     await ctx.store.save_segment(doc)
     return doc
-
-
-def _seed(sample: dict[str, Any], task: SegmentTask) -> int:
-    return (sample["index"] * 1000 + task.attempt * 100 + task.segment_index) % (2**31)
-

@@ -12,10 +12,12 @@ from longweave.contracts import (
     RegenerationRequest,
     ValidationReport,
 )
+from longweave.generator.logic import decoding_seed
 from longweave.judge.logic import decide, feedback, judge_schema, load_rubric, scores_from_reply
 from longweave.llm import CallScope, LLMError, ReplyParseError, RunStopped
 from longweave.runtime import ServiceContext, new_router
 from longweave.store import TERMINAL_STAGES
+
 
 def build_router(ctx: ServiceContext) -> KafkaRouter:
     router = new_router(ctx)
@@ -86,7 +88,8 @@ async def _judge(ctx: ServiceContext, sample: dict, draft: dict, report: Validat
     )
     completion = await ctx.llm("judge").chat(
         prompt.messages, max_tokens=160 * len(axes) + 64, temperature=0.0,
-        seed=sample["index"], json_schema=judge_schema(axes), schema_name="judgment",
+        seed=decoding_seed(report.draft_id, "judge"), json_schema=judge_schema(axes),
+        schema_name="judgment",
         scope=CallScope.for_sample(sample, prompt.version),
     )
     scores = scores_from_reply(completion.parsed, axes)

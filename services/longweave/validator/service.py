@@ -11,9 +11,9 @@ from longweave.contracts import (
     Turn,
     ValidationReport,
 )
+from longweave.llm.tokenize import EndpointTokenizer
 from longweave.runtime import ServiceContext, new_router
 from longweave.store import TERMINAL_STAGES
-from longweave.llm.tokenize import EndpointTokenizer
 from longweave.validator.checks import Draft, run_checks
 from longweave.validator.dedup import MongoLSHIndex
 from longweave.validator.minhash import signature

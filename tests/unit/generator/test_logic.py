@@ -66,3 +66,12 @@ def test_plan_and_redo_after_a_failed_segment():
 def test_truncated_summary_is_cut_to_its_last_sentence():
     assert trim_to_sentence("One. Two! Three is cut") == "One. Two!"
     assert trim_to_sentence("no sentence end") == "no sentence end"
+
+
+def test_decoding_seeds_repeat_within_a_run_and_differ_across_runs():
+    from longweave.generator.logic import decoding_seed
+
+    assert decoding_seed("run-a-000001", 1, 0) == decoding_seed("run-a-000001", 1, 0)
+    assert decoding_seed("run-a-000001", 1, 0) != decoding_seed("run-b-000001", 1, 0)
+    assert decoding_seed("run-a-000001", 1, 0) != decoding_seed("run-a-000001", 2, 0)
+    assert 0 <= decoding_seed("x") < 2**31
