@@ -342,17 +342,10 @@ def render_status(status: dict[str, Any], width: int = 24) -> str:
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
     from longweave.client import export_run
-    from longweave.store import Store
-
-    async def go() -> dict[str, int]:
-        store = Store(settings.mongodb_uri, settings.mongodb_db)
-        try:
-            return await export_run(store, args.run_id, args.format, args.out, args.split)
-        finally:
-            store.close()
 
     try:
-        counts = asyncio.run(go())
+        counts = _with_store(settings, lambda store: export_run(
+            store, args.run_id, args.format, args.out, args.split))
     except ValueError as exc:
         print(f"export failed: {exc}", file=sys.stderr)
         return 2

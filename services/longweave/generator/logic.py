@@ -121,3 +121,9 @@ def decoding_seed(*parts: object) -> int:
     another run, even of the same scenarios, gets fresh samples instead of cached copies."""
     digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
     return int.from_bytes(digest[:4], "little") % (2**31)
+
+
+def attempt_temperature(base: float, attempt: int) -> float:
+    """A little more randomness on each regeneration: the same prompt at the same
+    temperature tends to reproduce the draft that was just rejected."""
+    return round(min(base + 0.1 * (attempt - 1), max(base, 1.2)), 3)

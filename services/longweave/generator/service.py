@@ -17,6 +17,7 @@ from longweave.contracts import (
 )
 from longweave.generator.logic import (
     SUMMARY_MAX_WORDS,
+    attempt_temperature,
     chars_per_exchange,
     decoding_seed,
     exchanges_to_turns,
@@ -136,7 +137,7 @@ async def _write_segment(
     )
     completion = await client.chat(
         prompt.messages, max_tokens=segment_max_tokens(spec),
-        temperature=ctx.settings.llm_temperature,
+        temperature=attempt_temperature(ctx.settings.llm_temperature, task.attempt),
         frequency_penalty=ctx.settings.llm_frequency_penalty,
         seed=decoding_seed(sample["_id"], task.attempt, task.segment_index),
         json_schema=segment_schema(spec["turns_per_segment"], chars_per_exchange(spec)),
