@@ -45,7 +45,7 @@ def system_message(scenario: dict[str, Any]) -> Turn:
     return Turn(
         role="system",
         content=(
-            f"You are {scenario['assistant_persona']}, serving {scenario['audience']} in "
+            f"Your role: {scenario['assistant_persona']}, serving {scenario['audience']} in "
             f"{geo['city']}, {geo['country']}. Tone: {scenario['tone']}. "
             f"{scenario['guidance']}"
         ),
