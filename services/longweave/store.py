@@ -6,11 +6,13 @@ Collections
                 gateway's paid totals in ``llm_usage``, see llm/ledger.py)
 - samples       one per sample: scenario snapshot, spec, current attempt, stage, history
 - segments      generated segments (the long text lives here, not in messages)
-- drafts        one stitched record per sample attempt, with its validation and judgment
+- drafts        one stitched record per sample attempt, with its validation and judgment;
+                a rejected one keeps ``rejected: {stage, reasons}`` (DPO exports pair them)
 - records       accepted records, with full metadata (what exports read)
 - dead_letters  bad inputs and samples out of attempts, with reasons
 - llm_calls     one document per LLM call: usage, latency, model, prompt version, cost
 - llm_cache     the LLM gateway's response cache, keyed by request hash (llm/cache.py)
+- dedup_bands, dedup_signatures   the validator's near-duplicate index (validator/dedup.py)
 """
 
 from __future__ import annotations
@@ -66,13 +68,6 @@ class Store:
         await self.db.llm_calls.create_index([("run_id", ASCENDING), ("sample_id", ASCENDING)])
 
     # -- scenarios ---------------------------------------------------------------------
-    async def seed_scenarios(self, scenarios: list[dict[str, Any]]) -> int:
-        ops = [UpdateOne({"_id": s["scenario_id"]}, {"$set": s}, upsert=True) for s in scenarios]
-        if not ops:
-            return 0
-        await self.db.scenarios.bulk_write(ops, ordered=False)
-        return len(ops)
-
     async def find_scenarios(self, filters: dict[str, str]) -> list[dict[str, Any]]:
         cursor = self.db.scenarios.find(dict(filters)).sort("_id", ASCENDING)
         return await cursor.to_list(None)
@@ -269,9 +264,6 @@ class Store:
         """Keep a rejected draft with why it was rejected (DPO exports pair it later)."""
         await self.db.drafts.update_one(
             {"_id": d_id}, {"$set": {"rejected": {"stage": stage, "reasons": reasons}}})
-
-    def rejected_drafts(self, run_id: str):  # noqa: ANN201 - a motor cursor
-        return self.db.drafts.find({"run_id": run_id, "rejected": {"$exists": True}})
 
     async def drafts_of_sample(self, sample_id: str) -> list[dict[str, Any]]:
         return await self.db.drafts.find({"sample_id": sample_id}).sort("attempt").to_list(None)
