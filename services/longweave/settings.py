@@ -188,7 +188,3 @@ class Settings(BaseSettings):
         url = urlparse(self.mongodb_uri if which == "mongodb" else self.llm_base_url)
         default = 27017 if which == "mongodb" else 8080
         return url.hostname or "127.0.0.1", url.port or default
-
-
-def get_settings(**overrides: object) -> Settings:
-    return Settings(**overrides)  # type: ignore[arg-type]

@@ -2,7 +2,6 @@
 (The sink's handler is driven through FastStream's in-memory test broker: the subject
 here is what it writes, not the transport.)"""
 
-import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -22,12 +21,6 @@ from longweave.validator.minhash import signature
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-async def store(servers):
-    s = Store(servers.mongodb_uri, f"sink_{uuid.uuid4().hex[:8]}")
-    await s.ensure_indexes()
-    yield s
-    s.close()
 
 
 async def seed_sample(store: Store, sample_id: str) -> None:

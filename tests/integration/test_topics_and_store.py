@@ -7,7 +7,6 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from longweave.kafka_admin import ensure_topics
 from longweave.settings import Settings
-from longweave.store import Store
 from longweave.topics import Topics
 
 pytestmark = pytest.mark.integration
@@ -28,12 +27,6 @@ async def test_topics_are_created_once_with_the_configured_partitions(servers):
         await admin.close()
 
 
-@pytest.fixture
-async def store(servers):
-    s = Store(servers.mongodb_uri, f"store_{uuid.uuid4().hex[:8]}")
-    await s.ensure_indexes()
-    yield s
-    s.close()
 
 
 def sample(sample_id="run-1-000000"):

@@ -8,10 +8,10 @@ import re
 from typing import Any
 
 from longweave.contracts import Turn
+from longweave.llm.tokens import CHARS_PER_TOKEN
 
 # A rough words→tokens ratio for English-like text with BPE tokenizers.
 TOKENS_PER_WORD = 1.35
-CHARS_PER_TOKEN = 4
 SUMMARY_MAX_WORDS = 60
 
 

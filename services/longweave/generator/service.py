@@ -135,11 +135,12 @@ async def _write_segment(
         **segment_prompt_context(sample, task.segment_index, task.running_summary,
                                  task.feedback),
     )
+    seed = decoding_seed(sample["_id"], task.attempt, task.segment_index)
     completion = await client.chat(
         prompt.messages, max_tokens=segment_max_tokens(spec),
         temperature=attempt_temperature(ctx.settings.llm_temperature, task.attempt),
         frequency_penalty=ctx.settings.llm_frequency_penalty,
-        seed=decoding_seed(sample["_id"], task.attempt, task.segment_index),
+        seed=seed,
         json_schema=segment_schema(spec["turns_per_segment"], chars_per_exchange(spec)),
         schema_name="segment", scope=CallScope.for_sample(sample, prompt.version),
     )
@@ -154,8 +155,7 @@ async def _write_segment(
         )
         summarised = await client.chat(
             summary_prompt.messages, max_tokens=SUMMARY_MAX_WORDS * 2 + 20, temperature=0.2,
-            seed=decoding_seed(sample["_id"], task.attempt, task.segment_index),
-            scope=CallScope.for_sample(sample, summary_prompt.version),
+            seed=seed, scope=CallScope.for_sample(sample, summary_prompt.version),
         )
         await ctx.account(f"{seg_id}:summary", sample, task.attempt, "generator", "summary",
                           summary_prompt.version, summarised)

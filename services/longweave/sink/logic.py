@@ -7,7 +7,7 @@ from typing import Any
 
 from longweave.contracts import AcceptedSample
 from longweave.contracts.messages import SCHEMA_VERSION
-from longweave.validator.checks import estimate_tokens
+from longweave.llm.tokens import estimate_tokens
 
 
 def build_record(

@@ -3,7 +3,6 @@ machine-readable CheckResult (name, passed, reason, the segments at fault)."""
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -15,6 +14,7 @@ import jsonschema
 from longweave.complexify.specs import check_layers
 from longweave.contracts import CheckResult, Turn
 from longweave.llm.parsing import ReplyParseError, extract_json
+from longweave.llm.tokens import estimate_tokens
 from longweave.validator.language import detect_language
 from longweave.validator.minhash import DUPLICATE_JACCARD, Match
 from longweave.validator.policy import find_pii
@@ -72,11 +72,6 @@ def checks_for(paradigm: str) -> list[RegisteredCheck]:
 
 def run_checks(paradigm: str, draft: Draft) -> list[CheckResult]:
     return [check.run(draft) for check in checks_for(paradigm)]
-
-
-def estimate_tokens(text: str) -> int:
-    """≈ 4 characters per token: the usual estimate for BPE tokenizers on English-like text."""
-    return math.ceil(len(text) / 4)
 
 
 def _ok(name: str, **details: Any) -> CheckResult:

@@ -4,7 +4,6 @@ and, for the store-backed parts, the session's MongoDB."""
 from __future__ import annotations
 
 import random
-import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -47,11 +46,4 @@ async def make_client() -> AsyncIterator[Callable[..., LLMClient]]:
         await client.aclose()
 
 
-@pytest.fixture
-async def store(servers) -> AsyncIterator[Store]:
-    s = Store(servers.mongodb_uri, f"gw_{uuid.uuid4().hex[:8]}")
-    await s.ensure_indexes()
-    yield s
-    await s.client.drop_database(s.db.name)
-    s.close()
 
