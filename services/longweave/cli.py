@@ -34,8 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="longweave", description=__doc__)
     sub = p.add_subparsers(required=True, metavar="COMMAND")
 
-    serve = sub.add_parser("serve", help="run one service, or all six in one process")
-    serve.add_argument("service", choices=[*SERVICE_NAMES, "all"])
+    serve = sub.add_parser("serve", help="run some services, or all six, in one process")
+    serve.add_argument("service", nargs="+", choices=[*SERVICE_NAMES, "all"])
     serve.set_defaults(func=_serve)
 
     stack = sub.add_parser("stack", help="local broker, store and model server")
@@ -121,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from longweave.runtime import serve
 
-    names = list(SERVICE_NAMES) if args.service == "all" else [args.service]
+    names = list(SERVICE_NAMES) if "all" in args.service else list(dict.fromkeys(args.service))
     asyncio.run(serve(settings, names))
     return 0
 

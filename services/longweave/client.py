@@ -27,11 +27,16 @@ from longweave.export import (
 )
 from longweave.kafka_admin import ensure_topics
 from longweave.settings import Settings
-from longweave.store import FINISHED_RUN_STATUSES, Store
+from longweave.store import (
+    ACTIVE_STAGES,
+    FINISHED_RUN_STATUSES,
+    RUN_COUNTERS,
+    TERMINAL_STAGES,
+    Store,
+)
 from longweave.topics import Topics
 
-STAGES = ("queued", "generating", "validating", "judging", "storing", "accepted",
-          "dead_lettered", "stopped")
+STAGES = (*ACTIVE_STAGES, *TERMINAL_STAGES)
 
 
 def new_run_id() -> str:
@@ -94,7 +99,9 @@ async def cancel_run(store: Store, run_id: str) -> str:
 
 async def run_status(store: Store, run_id: str) -> dict[str, Any]:
     run = await store.get_run(run_id)
-    progress = await store.run_progress(run_id)
+    # Finished samples are counted on the run; only unfinished ones are counted here.
+    progress = {**await store.unfinished_samples(run_id),
+                **{counter: (run or {}).get(counter, 0) for counter in RUN_COUNTERS}}
     requested = run["requested"] if run else None
     done = progress.get("accepted", 0) + progress.get("dead_lettered", 0)
     return {
@@ -123,7 +130,8 @@ async def export_rows(store: Store, run_id: str, fmt: str
         elif fmt == "openai":
             yield record["sample_id"], openai_row(record)
         else:
-            for draft in judged_worse(await store.drafts_of_sample(record["sample_id"])):
+            for draft in judged_worse(await store.drafts_of_sample(run_id,
+                                                                   record["sample_id"])):
                 yield record["sample_id"], dpo_row(record, draft)
 
 

@@ -2,14 +2,23 @@
 
 Each service owns a registry, so `serve all` can still expose one port per service.
 The endpoint is a tiny asyncio HTTP server: no extra web framework in the services.
+
+MongoDB commands are counted by a pymongo command listener on the store's client
+(`StoreOperationCounter`) into the registry of the service whose code issued them, named by
+a context variable (`counting_store_operations`): in `serve all` the six services share one
+client, and each command is still counted once, by the service that issued it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
+from typing import Any
 
+from faststream import BaseMiddleware
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -18,6 +27,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from pymongo import monitoring
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +51,11 @@ class ServiceMetrics:
         )
         self.published = Counter(
             "longweave_published_total", "Messages published, by topic", ["topic"], registry=r,
+        )
+        self.in_flight = Gauge(
+            "longweave_messages_in_flight",
+            "Messages in progress (running or waiting behind their key), by topic",
+            ["topic"], registry=r,
         )
         self.redeliveries = Counter(
             "longweave_redeliveries_total", "Handler failures sent back for redelivery",
@@ -101,10 +116,72 @@ class ServiceMetrics:
             "Seconds LLM calls waited for the requests/tokens-per-minute budgets", ["role"],
             registry=r,
         )
+        self.store_operations = Counter(
+            "longweave_store_operations_total",
+            "MongoDB commands issued, by operation (find, update, aggregate, ...) and collection",
+            ["operation", "collection"], registry=r,
+        )
+        self._store_operation_children: dict[tuple[str, str], Any] = {}
         self.up = Gauge("longweave_up", "1 while the service is consuming", registry=r)
+
+    def count_store_operation(self, operation: str, collection: str) -> None:
+        # Runs on the store's threads for every command: one dict lookup, one increment.
+        child = self._store_operation_children.get((operation, collection))
+        if child is None:
+            child = self.store_operations.labels(operation, collection)
+            self._store_operation_children[(operation, collection)] = child
+        child.inc()
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+# The service whose code runs in this context (a handler, a start-up step, a health check).
+_issuing_service: ContextVar[ServiceMetrics | None] = ContextVar("issuing_service", default=None)
+
+
+@contextlib.contextmanager
+def counting_store_operations(metrics: ServiceMetrics) -> Iterator[None]:
+    """Count the MongoDB commands issued inside this block in `metrics` (tasks started here
+    inherit it; motor runs each command with a copy of the caller's context)."""
+    token = _issuing_service.set(metrics)
+    try:
+        yield
+    finally:
+        _issuing_service.reset(token)
+
+
+def store_operations_middleware(metrics: ServiceMetrics) -> type[BaseMiddleware]:
+    """Router middleware: a handler's MongoDB commands count for its service."""
+
+    class CountStoreOperations(BaseMiddleware):
+        async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any
+                                ) -> Any:
+            with counting_store_operations(metrics):
+                return await call_next(msg)
+
+    return CountStoreOperations
+
+
+class StoreOperationCounter(monitoring.CommandListener):
+    """Counts every command the client sends in the issuing service's registry; commands
+    issued outside any service (the CLI, tests) are not counted."""
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        metrics = _issuing_service.get()
+        if metrics is None:
+            return
+        name = event.command_name
+        # The collection is the command's first value (find: "samples"); getMore names it
+        # apart, and database commands (ping) have none.
+        target = event.command.get("collection" if name == "getMore" else name)
+        metrics.count_store_operation(name, target if isinstance(target, str) else "")
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
 
 
 HealthCheck = Callable[[], Awaitable[bool]]
@@ -153,7 +230,8 @@ class OpsEndpoint:
             return "200 OK", self.metrics.exposition(), CONTENT_TYPE_LATEST
         if path in ("/healthz", "/readyz"):
             try:
-                healthy = await asyncio.wait_for(self.health(), 5)
+                with counting_store_operations(self.metrics):
+                    healthy = await asyncio.wait_for(self.health(), 5)
             except Exception:  # noqa: BLE001 - any failure means unhealthy
                 log.exception("health check failed")
                 healthy = False

@@ -26,6 +26,7 @@ from longweave.contracts import DeadLetter
 from longweave.kafka_admin import ensure_topics
 from longweave.kafka_compat import pace_empty_fetches
 from longweave.kafka_membership import use_static_membership
+from longweave.kafka_parallel import ParallelOptions, run_in_parallel
 from longweave.llm import Completion, LLMClient
 from longweave.llm.pricing import PriceTable
 from longweave.observability import OpsEndpoint, ServiceMetrics
@@ -116,15 +117,24 @@ class ServiceContext:
             # revokes the other (a shared group rebalances whenever either changes).
             "group_id": f"{s.topic_prefix}.{self.name}.{topic.removeprefix(s.topic_prefix + '.')}",
             "auto_offset_reset": "earliest",
-            # Commit only after the handler finished (its effects are durable); on an
-            # unexpected error, seek back so the message is redelivered.
-            "ack_policy": AckPolicy.NACK_ON_ERROR,
-            "max_workers": s.consumers_per_service,
+            # Offsets are committed by kafka_parallel, only below unfinished work.
+            "ack_policy": AckPolicy.MANUAL,
             # aiokafka heartbeats and rejoins in the background, so a long handler costs no
             # rebalance as long as it stays inside max_poll_interval (derived from the
             # deadline). The rebalance timeout stays short: a dead member is noticed fast.
             "max_poll_interval_ms": s.max_poll_interval_ms,
         }
+
+    def subscriber(self, router: KafkaRouter, topic: str, description: str) -> Any:
+        """Declare a subscriber that keeps up to this service's max_in_flight messages in
+        progress, never two with the same key (kafka_parallel). Use it as a decorator."""
+        s = self.settings
+        subscriber = router.subscriber(topic, **self.subscriber_options(topic),
+                                       description=description)
+        return run_in_parallel(subscriber, ParallelOptions(
+            max_in_flight=s.max_in_flight(self.name), drain_timeout_s=s.drain_timeout_s,
+            commit_interval_s=s.kafka_commit_interval_ms / 1000,
+        ), on_in_flight=self.metrics.in_flight.labels(topic).set)
 
     async def aclose(self) -> None:
         for client in self._llm.values():
@@ -136,8 +146,9 @@ def consume_guard(ctx: ServiceContext) -> type[BaseMiddleware]:
 
     - A message that does not match its contract: dead letter at once, with the reason
       and the original payload.
-    - Any other exception: redelivered (with backoff) up to ``max_redeliveries`` times,
-      then dead-lettered with the error, so a poison message cannot loop forever.
+    - Any other exception: handled again (kafka_parallel retries it in place, with
+      backoff) up to ``max_redeliveries`` times, then dead-lettered with the error, so a
+      poison message cannot loop forever.
     - A handler running past ``handler_deadline_s`` is cancelled and counts as a failure.
     """
 
@@ -202,7 +213,6 @@ async def _on_failure(
                     exc)
         ctx.metrics.redeliveries.labels(topic).inc()
         ctx.metrics.messages.labels(topic, "redelivered").inc()
-        await asyncio.sleep(min(30.0, 0.5 * 2**failures))
         raise exc
     ctx._failures.pop(key, None)
     reason = f"handler failed {failures} times: {type(exc).__name__}: {exc}"

@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     llm_cache: bool = True
     # Decoding for generation. Small local models loop without a frequency penalty; large
     # hosted models usually want none.
+    # The next segment sees the conversation so far verbatim while it fits this many tokens
+    # (cheaper and more faithful than a summary); past it, a running summary keeps prompt cost
+    # linear in the number of segments. 0 summarises always.
+    context_budget_tokens: int = Field(1500, ge=0, le=4000)
     llm_temperature: float = 0.7
     llm_frequency_penalty: float = 0.0
 
@@ -116,8 +120,20 @@ class Settings(BaseSettings):
     topic_partitions: int = 6
     topic_replication: int = 1
 
-    # Consumers per subscriber in one process (each owns a share of the partitions).
-    consumers_per_service: int = 2
+    # Messages each subscriber keeps in progress at once (key-ordered: never two of one
+    # sample; see kafka_parallel). Unset for the LLM-bound generator and judge: their
+    # endpoint's concurrency, so the gateway's limit, not the consumer, bounds the calls.
+    sampler_max_in_flight: int = Field(4, ge=1)
+    generator_max_in_flight: int | None = Field(None, ge=1)
+    stitcher_max_in_flight: int = Field(64, ge=1)
+    validator_max_in_flight: int = Field(16, ge=1)
+    judge_max_in_flight: int | None = Field(None, ge=1)
+    sink_max_in_flight: int = Field(64, ge=1)
+    # On SIGTERM or a revoke, in-flight work gets this long to finish; what still runs then
+    # is abandoned uncommitted (delivered again; finished LLM calls come from the cache).
+    drain_timeout_s: float = Field(30.0, ge=0)
+    # How often each subscriber commits the offsets below which all work has finished.
+    kafka_commit_interval_ms: int = Field(1000, ge=10)
     # One message's handler may run this long at most (it bounds LLM retries too); the
     # consumer's max_poll_interval is derived from it so a slow LLM never triggers a rebalance.
     handler_deadline_s: float = 900.0
@@ -168,6 +184,13 @@ class Settings(BaseSettings):
             tokens_per_minute=self.judge_tokens_per_minute or self.llm_tokens_per_minute,
             http_client=self.llm_http_client,
         )
+
+    def max_in_flight(self, service: str) -> int:
+        configured = getattr(self, f"{service}_max_in_flight")
+        if configured is not None:
+            return int(configured)
+        endpoint = self.judge_endpoint if service == "judge" else self.generator_endpoint
+        return endpoint.max_concurrency
 
     @property
     def llm_work_deadline_s(self) -> float:

@@ -2,17 +2,20 @@
 
 Collections
 - scenarios     the scenario catalog (seeded from prompts/scenarios)
-- runs          one document per run (the request, requested count, status; the LLM
-                gateway's paid totals in ``llm_usage``, see llm/ledger.py)
+- runs          one document per run (the request, requested count, status; samples
+                ended per terminal stage and regenerated, counted as they happen; the
+                LLM gateway's paid totals in ``llm_usage``, see llm/ledger.py)
 - samples       one per sample: scenario snapshot, spec, current attempt, stage, history
 - segments      generated segments (the long text lives here, not in messages)
-- drafts        one stitched record per sample attempt, with its validation and judgment;
+- drafts        one stitched record per sample attempt, with its validation and judgment
+                (written together by the judge, or with the rejection by the validator);
                 a rejected one keeps ``rejected: {stage, reasons}`` (DPO exports pair them)
 - records       accepted records, with full metadata (what exports read)
 - dead_letters  bad inputs and samples out of attempts, with reasons
 - llm_calls     one document per LLM call: usage, latency, model, prompt version, cost
 - llm_cache     the LLM gateway's response cache, keyed by request hash (llm/cache.py)
-- dedup_bands, dedup_signatures   the validator's near-duplicate index (validator/dedup.py)
+- dedup_signatures  the validator's near-duplicate index: one document per record, its
+                MinHash signature and LSH band keys (validator/dedup.py)
 """
 
 from __future__ import annotations
@@ -20,16 +23,28 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
-from pymongo import ASCENDING, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
+
+from longweave.observability import StoreOperationCounter
 
 log = logging.getLogger(__name__)
 
 # A sample ends accepted, dead-lettered, or stopped (its run was cancelled or ran out of
 # budget before the sample finished).
 TERMINAL_STAGES = ("accepted", "dead_lettered", "stopped")
+# Where an unfinished sample is. Queries name these rather than "not terminal": SecantusDB
+# answers a $nin with a collection scan, an $in through the (run_id, stage) index.
+ACTIVE_STAGES = ("queued", "generating", "validating", "judging", "storing")
+# Kept on the run document ($inc as samples end or begin a second attempt), so neither
+# completion nor status needs a pass over the run's samples.
+RUN_COUNTERS = (*TERMINAL_STAGES, "regenerated")
+# What deciding and recording a run's completion reads from its document.
+_PROGRESS_FIELDS = ("requested", "fanned_out", "status", "stop_requested", "created_at",
+                    *RUN_COUNTERS)
 # How a run ends: every sample finished, or a stop (cancel, budget) drained it.
 RUN_END_STATUS = {None: "complete", "cancelled": "cancelled", "budget": "budget_stopped"}
 FINISHED_RUN_STATUSES = ("complete", "cancelled", "budget_stopped", "failed")
@@ -49,7 +64,9 @@ def draft_id(sample_id: str, attempt: int) -> str:
 
 class Store:
     def __init__(self, uri: str, db_name: str) -> None:
-        self.client: AsyncIOMotorClient = AsyncIOMotorClient(uri, tz_aware=True)
+        self.client: AsyncIOMotorClient = AsyncIOMotorClient(
+            uri, tz_aware=True, event_listeners=[StoreOperationCounter()],
+            **_retryable_writes_option(uri))
         self.db: AsyncIOMotorDatabase = self.client[db_name]
 
     def close(self) -> None:
@@ -104,9 +121,9 @@ class Store:
             await self.db.runs.insert_one(run)
             return run, True
         except DuplicateKeyError:
-            existing = await self.db.runs.find_one(
-                {"$or": [{"_id": run["_id"]}, {"request_id": run["request_id"]}]}
-            )
+            # Two lookups, not an $or: SecantusDB scans the collection for an $or.
+            existing = await self.db.runs.find_one({"_id": run["_id"]}) or \
+                await self.db.runs.find_one({"request_id": run["request_id"]})
             assert existing is not None
             return existing, False
 
@@ -131,40 +148,59 @@ class Store:
         return run.get("stop_requested") if run else None
 
     async def complete_run_if_done(self, run_id: str) -> bool:
-        """Mark the run finished once every sample has ended; True when this call did it."""
-        run = await self.get_run(run_id)
-        if run is None or run.get("status") in FINISHED_RUN_STATUSES or not run.get("fanned_out"):
+        """Mark the run finished once every sample has ended; True when this call did it.
+
+        The run's counters decide at once. When they fall short, the samples are asked
+        (one indexed lookup): a crash between a sample's end and its count loses the
+        count, and the redelivery that follows calls this to finish the run anyway."""
+        run = await self.db.runs.find_one({"_id": run_id}, _PROGRESS_FIELDS)
+        if run is None or not _awaiting_completion(run):
             return False
-        progress = await self.run_progress(run_id)
-        ended = sum(progress.get(stage, 0) for stage in TERMINAL_STAGES)
-        if ended < run["requested"]:
+        if _ended(run) >= run["requested"]:
+            return await self._complete(run, _counted(run))
+        unfinished = await self.db.samples.find_one(
+            {"run_id": run_id, "stage": {"$in": list(ACTIVE_STAGES)}}, {"_id": 1})
+        if unfinished is not None:
             return False
+        return await self._complete(run, await self._recount(run_id))
+
+    async def unfinished_samples(self, run_id: str) -> dict[str, int]:
+        """The run's samples per unfinished stage (finished ones are counted on the run);
+        the cost follows the work in flight, not the run's size."""
+        pipeline = [
+            {"$match": {"run_id": run_id, "stage": {"$in": list(ACTIVE_STAGES)}}},
+            {"$group": {"_id": "$stage", "n": {"$sum": 1}}},
+        ]
+        return {doc["_id"]: doc["n"] async for doc in self.db.samples.aggregate(pipeline)}
+
+    async def _complete(self, run: dict[str, Any], counts: dict[str, int]) -> bool:
         status = RUN_END_STATUS[run.get("stop_requested")]
+        usage, _ = await self.llm_usage_of(run["_id"])
         result = await self.db.runs.update_one(
-            {"_id": run_id, "status": {"$nin": list(FINISHED_RUN_STATUSES)}},
+            {"_id": run["_id"], "status": {"$nin": list(FINISHED_RUN_STATUSES)}},
             {"$set": {
                 "status": status, "completed_at": now(),
                 "wall_s": (now() - run["created_at"]).total_seconds()
                 if run.get("created_at") else None,
-                "usage": await self.usage_of({"run_id": run_id}),
-                **{stage: progress.get(stage, 0) for stage in TERMINAL_STAGES},
-                "regenerated": progress.get("regenerated", 0),
+                "usage": usage, **counts,
             }},
         )
         if result.modified_count:
-            log.info("run %s %s: %s", run_id, status, progress)
+            log.info("run %s %s: %s", run["_id"], status, counts)
         return bool(result.modified_count)
 
-    async def run_progress(self, run_id: str) -> dict[str, int]:
-        """Samples per stage, plus how many needed more than one attempt."""
+    async def _recount(self, run_id: str) -> dict[str, int]:
+        """The counters from the samples themselves (a full pass over the run, once)."""
         pipeline = [
             {"$match": {"run_id": run_id}},
-            {"$group": {"_id": "$stage", "n": {"$sum": 1}}},
+            {"$group": {"_id": "$stage", "n": {"$sum": 1},
+                        "regenerated": {"$sum": {"$cond": [{"$gt": ["$attempt", 1]}, 1, 0]}}}},
         ]
-        counts = {doc["_id"]: doc["n"] async for doc in self.db.samples.aggregate(pipeline)}
-        counts["regenerated"] = await self.db.samples.count_documents(
-            {"run_id": run_id, "attempt": {"$gt": 1}}
-        )
+        counts = dict.fromkeys(RUN_COUNTERS, 0)
+        async for doc in self.db.samples.aggregate(pipeline):
+            if doc["_id"] in TERMINAL_STAGES:
+                counts[doc["_id"]] = doc["n"]
+            counts["regenerated"] += doc["regenerated"]
         return counts
 
     # -- samples -----------------------------------------------------------------------
@@ -176,6 +212,16 @@ class Store:
     async def get_sample(self, sample_id: str) -> dict[str, Any] | None:
         return await self.db.samples.find_one({"_id": sample_id})
 
+    async def start_sample(self, sample_id: str) -> bool:
+        """Move a sample to "generating" if it is at the start of its first attempt (queued,
+        or started by an earlier delivery); False otherwise (a stale scenario). The check
+        and the move are one write."""
+        result = await self.db.samples.update_one(
+            {"_id": sample_id, "attempt": 1, "stage": {"$in": ["queued", "generating"]}},
+            {"$set": {"stage": "generating", "updated_at": now()}},
+        )
+        return result.matched_count == 1
+
     async def set_stage(self, sample_id: str, attempt: int, stage: str) -> bool:
         """Move the sample to `stage` unless it has moved on to a later attempt or finished."""
         result = await self.db.samples.update_one(
@@ -184,14 +230,21 @@ class Store:
         )
         return result.matched_count == 1
 
+    # Samples are written with update_one and read back with find_one, never with
+    # find_one_and_update: SecantusDB (the local store) scans the whole collection for
+    # every findAndModify that matches, so its cost would grow with every stored sample.
     async def record_segment(
-        self, sample_id: str, attempt: int, index: int, seg_id: str, summary: str
+        self, sample_id: str, attempt: int, index: int, seg_id: str, summary: str,
+        summary_is_transcript: bool = False,
     ) -> dict[str, Any] | None:
-        return await self.db.samples.find_one_and_update(
+        """Note the attempt's segment on the sample; the sample after it, or None when the
+        sample has moved on to another attempt."""
+        await self.db.samples.update_one(
             {"_id": sample_id, "attempt": attempt},
-            {"$set": {f"segments.a{attempt}.s{index}": {"id": seg_id, "summary": summary}}},
-            return_document=ReturnDocument.AFTER,
+            {"$set": {f"segments.a{attempt}.s{index}": {"id": seg_id, "summary": summary,
+                                                        "transcript": summary_is_transcript}}},
         )
+        return await self.db.samples.find_one({"_id": sample_id, "attempt": attempt})
 
     async def begin_attempt(
         self,
@@ -206,7 +259,7 @@ class Store:
         Returns the sample after the move, or None when the request is stale (the sample
         is already past the next attempt or finished)."""
         nxt = failed_attempt + 1
-        moved = await self.db.samples.find_one_and_update(
+        move = await self.db.samples.update_one(
             {"_id": sample_id, "attempt": failed_attempt,
              "stage": {"$nin": list(TERMINAL_STAGES)}},
             {
@@ -214,31 +267,49 @@ class Store:
                          "stage": "generating", "updated_at": now()},
                 "$push": {"history": history_entry},
             },
-            return_document=ReturnDocument.AFTER,
         )
-        if moved is not None:
-            return moved
-        # Redelivered after the move: carry on with the attempt already begun.
-        return await self.db.samples.find_one(
+        # Also what a redelivery after the move finds: the attempt already begun.
+        sample = await self.db.samples.find_one(
             {"_id": sample_id, "attempt": nxt, "stage": {"$nin": list(TERMINAL_STAGES)}}
         )
+        if move.modified_count and failed_attempt == 1 and sample is not None:
+            await self.db.runs.update_one({"_id": sample["run_id"]}, {"$inc": {"regenerated": 1}})
+        return sample
 
-    async def finish_sample(self, sample_id: str, stage: str, fields: dict[str, Any]) -> bool:
-        """Move a sample to a terminal stage; False if it had already finished (a redelivery
-        or a late duplicate), so callers count each outcome once."""
+    async def finish_sample(self, sample_id: str, stage: str, fields: dict[str, Any],
+                            run_id: str | None = None) -> bool:
+        """Move a sample of `run_id` (read from the sample when not given) to a terminal
+        stage, count it on its run and complete the run when it was the last one. False if
+        it had already finished (a redelivery or a late duplicate), so callers count each
+        outcome once; they call `complete_run_if_done` then, in case the earlier delivery
+        died before its count."""
+        if run_id is None:
+            sample = await self.db.samples.find_one({"_id": sample_id}, {"run_id": 1})
+            if sample is None:
+                return False
+            run_id = sample["run_id"]
         result = await self.db.samples.update_one(
-            {"_id": sample_id, "stage": {"$nin": list(TERMINAL_STAGES)}},
+            {"_id": sample_id, "run_id": run_id, "stage": {"$nin": list(TERMINAL_STAGES)}},
             {"$set": {"stage": stage, "updated_at": now(), **fields}},
         )
-        return result.modified_count == 1
+        if result.modified_count != 1:
+            return False
+        await self.db.runs.update_one({"_id": run_id}, {"$inc": {stage: 1}})
+        run = await self.db.runs.find_one({"_id": run_id}, _PROGRESS_FIELDS)
+        if run is not None and _awaiting_completion(run) and _ended(run) >= run["requested"]:
+            await self._complete(run, _counted(run))
+        return True
 
     async def stop_unpublished_samples(self, run_id: str, from_index: int, reason: str) -> int:
         """End a stopped run's samples that were never published (index ≥ `from_index`,
-        still queued) as "stopped", in one write."""
+        still queued) as "stopped", in one write, and count them on the run."""
         result = await self.db.samples.update_many(
             {"run_id": run_id, "index": {"$gte": from_index}, "stage": "queued"},
             {"$set": {"stage": "stopped", "stopped_reason": reason, "updated_at": now()}},
         )
+        if result.modified_count:
+            await self.db.runs.update_one({"_id": run_id},
+                                          {"$inc": {"stopped": result.modified_count}})
         return result.modified_count
 
     # -- segments, drafts, records -----------------------------------------------------
@@ -260,19 +331,23 @@ class Store:
     async def update_draft(self, d_id: str, fields: dict[str, Any]) -> None:
         await self.db.drafts.update_one({"_id": d_id}, {"$set": fields})
 
-    async def reject_draft(self, d_id: str, stage: str, reasons: list[str]) -> None:
-        """Keep a rejected draft with why it was rejected (DPO exports pair it later)."""
-        await self.db.drafts.update_one(
-            {"_id": d_id}, {"$set": {"rejected": {"stage": stage, "reasons": reasons}}})
+    async def reject_draft(self, d_id: str, stage: str, reasons: list[str],
+                           fields: dict[str, Any]) -> None:
+        """Keep a rejected draft with why it was rejected (DPO exports pair it later), in
+        the same write as the verdict's `fields`."""
+        await self.update_draft(d_id, {**fields,
+                                       "rejected": {"stage": stage, "reasons": reasons}})
 
-    async def drafts_of_sample(self, sample_id: str) -> list[dict[str, Any]]:
-        return await self.db.drafts.find({"sample_id": sample_id}).sort("attempt").to_list(None)
+    async def drafts_of_sample(self, run_id: str, sample_id: str) -> list[dict[str, Any]]:
+        cursor = self.db.drafts.find({"run_id": run_id, "sample_id": sample_id})
+        return await cursor.sort("attempt").to_list(None)
 
     async def upsert_record(self, doc: dict[str, Any]) -> None:
         await self.db.records.replace_one({"_id": doc["_id"]}, doc, upsert=True)
 
     def records_of_run(self, run_id: str):  # noqa: ANN201 - a motor cursor
-        return self.db.records.find({"run_id": run_id}).sort("_id", ASCENDING)
+        # In (run_id, sample_id) index order; a record's _id is its sample id.
+        return self.db.records.find({"run_id": run_id}).sort("sample_id", ASCENDING)
 
     async def save_dead_letter(self, doc: dict[str, Any]) -> None:
         await self.db.dead_letters.replace_one({"_id": doc["_id"]}, doc, upsert=True)
@@ -281,21 +356,45 @@ class Store:
     async def record_llm_call(self, doc: dict[str, Any]) -> None:
         await self.db.llm_calls.replace_one({"_id": doc["_id"]}, doc, upsert=True)
 
-    async def llm_seconds_of(self, match: dict[str, Any]) -> float:
-        pipeline = [{"$match": match}, {"$group": {"_id": None, "s": {"$sum": "$latency_s"}}}]
-        async for doc in self.db.llm_calls.aggregate(pipeline):
-            return float(doc["s"])
-        return 0.0
-
-    async def usage_of(self, match: dict[str, Any]) -> dict[str, int]:
+    async def llm_usage_of(self, run_id: str, sample_id: str | None = None
+                           ) -> tuple[dict[str, int], float]:
+        """(tokens and calls, seconds) of the recorded LLM calls of a run or of one of its
+        samples, through the (run_id, sample_id) index."""
+        match = {"run_id": run_id} if sample_id is None else \
+            {"run_id": run_id, "sample_id": sample_id}
         pipeline = [
             {"$match": match},
             {"$group": {"_id": None,
                         "prompt_tokens": {"$sum": "$usage.prompt_tokens"},
                         "completion_tokens": {"$sum": "$usage.completion_tokens"},
-                        "calls": {"$sum": 1}}},
+                        "calls": {"$sum": 1},
+                        "seconds": {"$sum": "$latency_s"}}},
         ]
         async for doc in self.db.llm_calls.aggregate(pipeline):
             doc.pop("_id")
-            return doc
-        return {"prompt_tokens": 0, "completion_tokens": 0, "calls": 0}
+            return doc, float(doc.pop("seconds"))
+        return {"prompt_tokens": 0, "completion_tokens": 0, "calls": 0}, 0.0
+
+
+def _retryable_writes_option(uri: str) -> dict[str, bool]:
+    """Retryable writes off unless the URI says otherwise. Every write here is idempotent
+    or guarded, and a handler that fails is delivered again, so the driver's one retry adds
+    little; while SecantusDB (the local store) keeps each retryable write for 30 minutes
+    (up to 10,000) and scans and sorts them all on every write: 1.8 ms per write becomes
+    32 ms once it has served 10,000 writes."""
+    options = parse_qs(uri.partition("?")[2])
+    if any(name.lower() == "retrywrites" for name in options):
+        return {}
+    return {"retryWrites": False}
+
+
+def _awaiting_completion(run: dict[str, Any]) -> bool:
+    return bool(run.get("fanned_out")) and run.get("status") not in FINISHED_RUN_STATUSES
+
+
+def _ended(run: dict[str, Any]) -> int:
+    return sum(run.get(stage, 0) for stage in TERMINAL_STAGES)
+
+
+def _counted(run: dict[str, Any]) -> dict[str, int]:
+    return {counter: run.get(counter, 0) for counter in RUN_COUNTERS}

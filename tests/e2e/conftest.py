@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from longweave.settings import SERVICE_NAMES
 from support.mesh import Mesh, start_mesh_process
 
 
@@ -17,8 +18,9 @@ def start_mesh(servers, tmp_path: Path) -> Iterator[Any]:
     meshes: list[Mesh] = []
 
     def start(llm_base_url: str | None = None, *, tag: str | None = None,
-              **extra_env: str) -> Mesh:
-        mesh = start_mesh_process(servers.env(), tmp_path, llm_base_url, tag, **extra_env)
+              services: tuple[str, ...] = SERVICE_NAMES, **extra_env: str) -> Mesh:
+        mesh = start_mesh_process(servers.env(), tmp_path, llm_base_url, tag, services,
+                                  **extra_env)
         meshes.append(mesh)
         return mesh
 

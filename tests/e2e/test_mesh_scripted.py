@@ -69,8 +69,9 @@ async def test_failed_judgments_regenerate_then_accept_or_dead_letter(start_mesh
     hits = llm.stats()["rule_hits"]
     assert hits["judge-Lyon"] == 2 and hits["judge-Nairobi"] == 2
     assert hits["segment-Lyon-0"] == 2 and hits["segment-Lyon-1"] == 2  # whole record redone
-    assert hits["summary"] == 4  # one per attempt per sample (the last segment needs none)
-    assert await db.llm_calls.count_documents({"run_id": once}) == 2 * 4  # 2 segments, 1 summary, 1 judge
+    # Two short segments: the second reads the first verbatim, so no summary is asked for.
+    assert hits.get("summary", 0) == 0
+    assert await db.llm_calls.count_documents({"run_id": once}) == 2 * 3  # 2 segments, 1 judge
     sink_metrics = mesh.metrics("sink")
     assert metric_value(sink_metrics, "longweave_samples_total", outcome="accepted") == 1
     assert metric_value(sink_metrics, "longweave_samples_total", outcome="dead_lettered") == 1

@@ -27,7 +27,7 @@ async def guarded(servers):
     tag = uuid.uuid4().hex[:8]
     settings = Settings(kafka_bootstrap=servers.kafka_bootstrap, mongodb_uri=servers.mongodb_uri,
                         mongodb_db=f"guard_{tag}", topic_prefix=f"g{tag}", topic_partitions=1,
-                        max_redeliveries=2, consumers_per_service=1)
+                        max_redeliveries=2)
     topics = Topics.with_prefix(settings.topic_prefix)
     await ensure_topics(settings, topics)
     store = Store(settings.mongodb_uri, settings.mongodb_db)
@@ -36,7 +36,7 @@ async def guarded(servers):
     router = new_router(ctx)
     seen: list[str] = []
 
-    @router.subscriber(topics.scenarios, **ctx.subscriber_options(topics.scenarios))
+    @ctx.subscriber(router, topics.scenarios, description="a handler under test")
     async def handle(scenario: Scenario) -> None:
         seen.append(scenario.sample_id)
         if scenario.sample_id == "poison":

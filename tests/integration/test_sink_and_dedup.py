@@ -72,6 +72,9 @@ async def test_redelivered_accepts_and_dead_letters_are_stored_once(store):
     exposition = ctx.metrics.exposition().decode()
     assert 'longweave_samples_total{outcome="accepted"} 1.0' in exposition
     assert 'longweave_samples_total{outcome="dead_lettered"} 1.0' in exposition
+    # The handlers' MongoDB commands are counted in the sink's registry.
+    assert 'longweave_store_operations_total{collection="records",operation="update"} 2.0' \
+        in exposition
     indexes = await store.db.records.index_information()
     assert any(key[0][0] == "run_id" for key in (i["key"] for i in indexes.values()))
 
@@ -88,3 +91,23 @@ async def test_the_mongo_lsh_index_finds_copies_within_a_run_only(store):
     assert await index.find_duplicate("run-b", "run-b-000000", signature(copy)) is None
     # An earlier attempt of the same sample never counts as its duplicate.
     assert await index.find_duplicate("run-a", "run-a-000000", signature(copy)) is None
+
+
+async def test_the_mongo_lsh_index_keeps_one_document_per_record_and_merges_no_distinct_ones(
+        store):
+    index = MongoLSHIndex(store)
+    await index.ensure_indexes()
+    texts = [" ".join(f"w{(i * 31 + k * 7) % 997}x{k}" for i in range(300)) for k in range(5)]
+    for k, text in enumerate(texts):
+        assert await index.find_duplicate("run-a", f"run-a-00000{k}", signature(text)) is None
+        await index.add("run-a", f"run-a-00000{k}", signature(text))
+    await index.add("run-a", "run-a-000004", signature(texts[4]))  # redelivered
+    assert await store.db.dedup_signatures.count_documents({"run_id": "run-a"}) == 5
+    # A second attempt of a sample replaces its entry: the first attempt's text is no
+    # longer a record of the run.
+    await index.add("run-a", "run-a-000000", signature(" ".join(f"v{i}" for i in range(300))))
+    assert await store.db.dedup_signatures.count_documents({"run_id": "run-a"}) == 5
+    assert await index.find_duplicate("run-a", "run-a-000009", signature(texts[0])) is None
+    near = texts[3].replace("x3", "y3", 2)
+    match = await index.find_duplicate("run-a", "run-a-000009", signature(near))
+    assert match is not None and match.sample_id == "run-a-000003"

@@ -45,6 +45,7 @@ async def test_samples_and_runs_are_written_once(store):
 
 
 async def test_a_new_attempt_begins_once_even_when_the_request_is_redelivered(store):
+    await store.create_run({"_id": "run-1", "request_id": "r", "requested": 1})
     await store.create_samples([sample()])
     first = await store.begin_attempt("run-1-000000", 1, [1], ["too short"], {"attempt": 1})
     again = await store.begin_attempt("run-1-000000", 1, [1], ["too short"], {"attempt": 1})
@@ -53,6 +54,27 @@ async def test_a_new_attempt_begins_once_even_when_the_request_is_redelivered(st
     # A request about an attempt the sample has left behind is stale.
     await store.begin_attempt("run-1-000000", 2, [], ["judge"], {"attempt": 2})
     assert await store.begin_attempt("run-1-000000", 1, [1], ["late"], {"attempt": 1}) is None
+    # Counted once, however often it was asked for and however many attempts followed.
+    assert (await store.get_run("run-1"))["regenerated"] == 1
+
+
+async def test_a_sample_starts_once_and_a_stale_scenario_is_told_apart(store):
+    await store.create_samples([sample(), {**sample("run-1-000001"), "stage": "judging"},
+                                {**sample("run-1-000002"), "attempt": 2,
+                                 "stage": "generating"}])
+    assert await store.start_sample("run-1-000000") is True
+    assert await store.start_sample("run-1-000000") is True  # redelivered: start again
+    assert (await store.get_sample("run-1-000000"))["stage"] == "generating"
+    assert await store.start_sample("run-1-000001") is False
+    assert await store.start_sample("run-1-000002") is False
+    assert (await store.get_sample("run-1-000001"))["stage"] == "judging"
+
+
+async def test_a_segment_is_recorded_on_its_attempt_only(store):
+    await store.create_samples([sample()])
+    recorded = await store.record_segment("run-1-000000", 1, 0, "run-1-000000:a1:s0", "sum")
+    assert recorded["segments"]["a1"]["s0"]["id"] == "run-1-000000:a1:s0"
+    assert await store.record_segment("run-1-000000", 2, 0, "late", "") is None
 
 
 async def test_a_sample_finishes_once(store):
@@ -63,17 +85,70 @@ async def test_a_sample_finishes_once(store):
     assert (await store.get_sample("run-1-000000"))["stage"] == "accepted"
 
 
-async def test_a_run_completes_when_every_sample_ended(store):
+async def test_a_sample_of_another_run_is_not_finished(store):
+    await store.create_samples([sample()])
+    assert await store.finish_sample("run-1-000000", "accepted", {}, run_id="run-2") is False
+    assert (await store.get_sample("run-1-000000"))["stage"] == "queued"
+
+
+async def test_a_run_completes_when_its_last_sample_ends_counted_once(store):
     await store.create_run({"_id": "run-1", "request_id": "r", "requested": 2,
                             "fanned_out": True, "status": "running"})
     await store.create_samples([sample("run-1-000000"), sample("run-1-000001")])
-    await store.finish_sample("run-1-000000", "accepted", {})
+    for _ in range(2):  # redelivered: each sample ends, and is counted, once
+        await store.finish_sample("run-1-000000", "accepted", {}, run_id="run-1")
+    run = await store.get_run("run-1")
+    assert (run["status"], run["accepted"]) == ("running", 1)
     assert await store.complete_run_if_done("run-1") is False
-    await store.finish_sample("run-1-000001", "dead_lettered", {})
-    assert await store.complete_run_if_done("run-1") is True
-    assert await store.complete_run_if_done("run-1") is False
+    for _ in range(2):
+        await store.finish_sample("run-1-000001", "dead_lettered", {})
     run = await store.get_run("run-1")
     assert (run["status"], run["accepted"], run["dead_lettered"]) == ("complete", 1, 1)
+    assert run["usage"] == {"prompt_tokens": 0, "completion_tokens": 0, "calls": 0}
+    assert await store.complete_run_if_done("run-1") is False
+
+
+async def test_a_run_whose_samples_ended_before_the_fan_out_finished_completes_then(store):
+    await store.create_run({"_id": "run-1", "request_id": "r", "requested": 1,
+                            "status": "sampling"})
+    await store.create_samples([sample()])
+    await store.finish_sample("run-1-000000", "accepted", {})
+    assert (await store.get_run("run-1"))["status"] == "sampling"
+    await store.update_run("run-1", {"fanned_out": True, "status": "running"})
+    assert await store.complete_run_if_done("run-1") is True
+    assert (await store.get_run("run-1"))["status"] == "complete"
+
+
+async def test_a_count_lost_to_a_crash_is_recovered_by_the_redelivery(store):
+    """A sink that died between ending the last sample and counting it: the redelivered
+    message finds the sample finished, and the samples themselves complete the run."""
+    await store.create_run({"_id": "run-1", "request_id": "r", "requested": 2,
+                            "fanned_out": True, "status": "running"})
+    await store.create_samples([sample("run-1-000000"), {**sample("run-1-000001"),
+                                                         "attempt": 2}])
+    await store.finish_sample("run-1-000000", "accepted", {})
+    await store.db.samples.update_one({"_id": "run-1-000001"},
+                                      {"$set": {"stage": "accepted"}})  # its count is lost
+    assert await store.finish_sample("run-1-000001", "accepted", {}) is False
+    assert await store.complete_run_if_done("run-1") is True
+    run = await store.get_run("run-1")
+    assert (run["status"], run["accepted"], run["regenerated"]) == ("complete", 2, 1)
+
+
+async def test_run_status_counts_finished_samples_on_the_run_and_the_rest_by_stage(store):
+    from longweave.client import run_status
+
+    await store.create_run({"_id": "run-1", "request_id": "r", "requested": 4,
+                            "fanned_out": True, "status": "running"})
+    await store.create_samples([{**sample(f"run-1-00000{i}"), "stage": stage}
+                                for i, stage in enumerate(("queued", "judging", "judging",
+                                                           "generating"))])
+    await store.finish_sample("run-1-000001", "accepted", {})
+    await store.begin_attempt("run-1-000003", 1, [], ["too short"], {"attempt": 1})
+    status = await run_status(store, "run-1")
+    assert {k: v for k, v in status["stages"].items() if v} == {
+        "queued": 1, "judging": 1, "generating": 1, "accepted": 1}
+    assert (status["done"], status["regenerated"], status["finished"]) == (1, 1, False)
 
 
 async def test_a_stopped_run_ends_as_cancelled(store):
@@ -83,5 +158,19 @@ async def test_a_stopped_run_ends_as_cancelled(store):
     assert await store.request_stop("run-1", "cancelled") is True
     assert await store.stop_requested("run-1") == "cancelled"
     await store.finish_sample("run-1-000000", "stopped", {})
-    await store.complete_run_if_done("run-1")
-    assert (await store.get_run("run-1"))["status"] == "cancelled"
+    assert await store.complete_run_if_done("run-1") is False  # done by the finish
+    run = await store.get_run("run-1")
+    assert (run["status"], run["stopped"]) == ("cancelled", 1)
+
+
+async def test_unpublished_samples_of_a_stopped_run_are_counted_stopped(store):
+    await store.create_run({"_id": "run-1", "request_id": "r", "requested": 3,
+                            "status": "sampling"})
+    await store.create_samples([{**sample(f"run-1-00000{i}"), "index": i} for i in range(3)])
+    await store.request_stop("run-1", "cancelled")
+    assert await store.stop_unpublished_samples("run-1", 1, "cancelled") == 2
+    await store.finish_sample("run-1-000000", "stopped", {})
+    await store.update_run("run-1", {"fanned_out": True, "status": "running"})
+    assert await store.complete_run_if_done("run-1") is True
+    run = await store.get_run("run-1")
+    assert (run["status"], run["stopped"]) == ("cancelled", 3)

@@ -28,6 +28,7 @@ class Mesh:
     process: subprocess.Popen[bytes]
     log_path: Path
     tag: str = ""  # names its topic prefix (t<tag>) and database (lw_<tag>)
+    services: tuple[str, ...] = SERVICE_NAMES  # those this process runs
     store: Store = field(init=False)
 
     def __post_init__(self) -> None:
@@ -93,9 +94,10 @@ def metric_value(exposition: str, name: str, **labels: str) -> float:
 
 def start_mesh_process(servers_env: dict[str, str], workdir: Path,
                        llm_base_url: str | None = None, tag: str | None = None,
-                       **extra_env: str) -> Mesh:
-    """Start `longweave serve all` with its own topic prefix, database and ports; pass the
-    `tag` of an earlier mesh to start over on its topics, consumer groups and database."""
+                       services: tuple[str, ...] = SERVICE_NAMES, **extra_env: str) -> Mesh:
+    """Start `longweave serve all` (or just `services`) with its own topic prefix, database
+    and ports; pass the `tag` of an earlier mesh to start over on its topics, consumer
+    groups and database, or to add processes to it."""
     tag = tag or uuid.uuid4().hex[:8]
     ports = free_loopback_ports(len(SERVICE_NAMES))
     env = {**os.environ, **servers_env,
@@ -110,9 +112,9 @@ def start_mesh_process(servers_env: dict[str, str], workdir: Path,
     if log_path.exists():  # a restart on the same tag keeps the earlier log
         log_path = workdir / f"mesh-{tag}-{uuid.uuid4().hex[:4]}.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "longweave", "serve", "all"],
+        process = subprocess.Popen([sys.executable, "-m", "longweave", "serve", *services],
                                    env=env, stdout=log, stderr=subprocess.STDOUT)
-    mesh = Mesh(settings, env, process, log_path, tag)
+    mesh = Mesh(settings, env, process, log_path, tag, tuple(services))
     try:
         _wait_healthy(mesh)
     except BaseException:
@@ -135,7 +137,7 @@ def _settings_from(env: dict[str, str]) -> dict[str, Any]:
 
 def _wait_healthy(mesh: Mesh, timeout_s: float = 120.0) -> None:
     deadline = time.monotonic() + timeout_s
-    pending = set(SERVICE_NAMES)
+    pending = set(mesh.services)
     while pending:
         if mesh.process.poll() is not None:
             raise AssertionError(f"the mesh exited at start-up:\n{mesh.log_tail()}")

@@ -1,8 +1,16 @@
 """The ops endpoint over real TCP: /metrics, /healthz and unknown paths."""
 
 import httpx
+from faststream.kafka import KafkaBroker, KafkaRouter, TestKafkaBroker
+from pymongo import monitoring
 
-from longweave.observability import OpsEndpoint, ServiceMetrics
+from longweave.observability import (
+    OpsEndpoint,
+    ServiceMetrics,
+    StoreOperationCounter,
+    counting_store_operations,
+    store_operations_middleware,
+)
 
 
 async def serve(healthy: bool):
@@ -38,3 +46,63 @@ async def test_unhealthy_is_503():
         assert response.status_code == 503
     finally:
         await endpoint.stop()
+
+
+def started(command: dict) -> monitoring.CommandStartedEvent:
+    return monitoring.CommandStartedEvent(command, "longweave", 1, ("127.0.0.1", 27017), 1)
+
+
+def store_operations(metrics: ServiceMetrics, operation: str, collection: str) -> float:
+    return metrics.registry.get_sample_value(
+        "longweave_store_operations_total",
+        {"operation": operation, "collection": collection}) or 0.0
+
+
+def test_a_store_command_counts_once_for_the_service_that_issued_it():
+    sink, judge = ServiceMetrics("sink"), ServiceMetrics("judge")
+    counter = StoreOperationCounter()
+    counter.started(started({"find": "samples"}))  # outside any service: the CLI, a test
+    with counting_store_operations(sink):
+        counter.started(started({"find": "samples", "filter": {"_id": "s"}}))
+        counter.started(started({"getMore": 12, "collection": "samples"}))
+        with counting_store_operations(judge):
+            counter.started(started({"update": "drafts", "updates": []}))
+        counter.started(started({"ping": 1}))
+    assert store_operations(sink, "find", "samples") == 1
+    assert store_operations(sink, "getMore", "samples") == 1
+    assert store_operations(sink, "ping", "") == 1
+    assert store_operations(sink, "update", "drafts") == 0
+    assert store_operations(judge, "update", "drafts") == 1
+
+
+async def test_a_handler_counts_its_store_commands_for_its_service():
+    metrics = ServiceMetrics("sink")
+    router = KafkaRouter()
+    router.insert_middleware(store_operations_middleware(metrics))
+
+    @router.subscriber("in")
+    async def handle(body: str) -> None:
+        StoreOperationCounter().started(started({"insert": "records"}))
+
+    broker = KafkaBroker()
+    broker.include_router(router)
+    async with TestKafkaBroker(broker) as test_broker:
+        await test_broker.publish("a", topic="in")
+    assert store_operations(metrics, "insert", "records") == 1
+
+
+async def test_a_health_check_counts_its_store_commands_for_its_service():
+    metrics = ServiceMetrics("judge")
+
+    async def health() -> bool:
+        StoreOperationCounter().started(started({"ping": 1}))
+        return True
+
+    endpoint = OpsEndpoint(metrics, health, "127.0.0.1", 0)
+    await endpoint.start()
+    try:
+        async with httpx.AsyncClient() as http:
+            await http.get(f"http://127.0.0.1:{endpoint.port}/healthz")
+    finally:
+        await endpoint.stop()
+    assert store_operations(metrics, "ping", "") == 1

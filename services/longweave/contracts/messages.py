@@ -192,7 +192,10 @@ class SegmentTask(Message):
     sample_id: Id
     attempt: int = Field(ge=1)
     segment_index: int = Field(ge=0)
+    # What came before the segment: the earlier turns verbatim while they fit the context
+    # budget (``running_summary_is_transcript``), else a running summary of them.
     running_summary: str = Field("", max_length=20_000)
+    running_summary_is_transcript: bool = False
     feedback: list[str] = Field(default_factory=list)
 
 
@@ -204,7 +207,9 @@ class Segment(Message):
     attempt: int = Field(ge=1)
     segment_index: int = Field(ge=0)
     segment_id: Id
+    # The context the next segment continues from (see SegmentTask.running_summary).
     summary: str = Field("", max_length=20_000)
+    summary_is_transcript: bool = False
     finish_reason: str
     usage: Usage = Field(default_factory=Usage)
 

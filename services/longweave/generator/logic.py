@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from longweave.contracts import Turn
-from longweave.llm.tokens import CHARS_PER_TOKEN
+from longweave.llm.tokens import CHARS_PER_TOKEN, estimate_tokens
 
 # A rough words→tokens ratio for English-like text with BPE tokenizers.
 TOKENS_PER_WORD = 1.35
@@ -67,13 +67,15 @@ def segment_max_tokens(spec: dict[str, Any]) -> int:
 
 
 def segment_prompt_context(
-    sample: dict[str, Any], segment_index: int, running_summary: str, feedback: list[str]
+    sample: dict[str, Any], segment_index: int, running_summary: str, feedback: list[str],
+    running_summary_is_transcript: bool = False,
 ) -> dict[str, Any]:
     spec = sample["spec"]
     k = spec["turns_per_segment"]
     return {
         "scenario": sample["scenario"],
         "running_summary": running_summary,
+        "running_summary_is_transcript": running_summary_is_transcript,
         "first_exchange": segment_index * k + 1,
         "last_exchange": (segment_index + 1) * k,
         "total_exchanges": spec["segments"] * k,
@@ -83,6 +85,18 @@ def segment_prompt_context(
         "layers": sample.get("layers", []),  # constraint layers chosen by the sampler
         "feedback": feedback,
     }
+
+
+def transcript_within_budget(previous: str, previous_is_transcript: bool, turns: list[Turn],
+                             budget_tokens: int) -> str | None:
+    """The conversation so far, verbatim, while it fits `budget_tokens`; None once it needs
+    a summary (and, once summarised, it stays summarised)."""
+    if previous and not previous_is_transcript:
+        return None
+    lines = [previous] if previous else []
+    lines += [f"{t.role}: {t.content}" for t in turns]
+    transcript = "\n".join(lines)
+    return transcript if estimate_tokens(transcript) <= budget_tokens else None
 
 
 def exchanges_to_turns(parsed: dict[str, Any]) -> list[Turn]:

@@ -26,11 +26,13 @@ from longweave.generator.logic import (
     segment_prompt_context,
     segment_schema,
     segments_to_generate,
+    transcript_within_budget,
     trim_to_sentence,
 )
 from longweave.llm import CallScope, LLMError, ReplyParseError, RunStopped
+from longweave.observability import store_operations_middleware
 from longweave.runtime import ServiceContext, new_router
-from longweave.stitcher.logic import summary_before
+from longweave.stitcher.logic import context_before
 from longweave.store import TERMINAL_STAGES, now, segment_id
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,7 @@ SUMMARY_PROMPT = "conversation/summary.j2"
 
 def build_router(ctx: ServiceContext) -> KafkaRouter:
     router = new_router(ctx)
+    router.insert_middleware(store_operations_middleware(ctx.metrics))
     topics = ctx.topics
     segments_out = ctx.publisher(router, topics.segments, Segment,
                                  "Generated segments (turns stored in MongoDB)")
@@ -49,8 +52,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
     regen_out = ctx.publisher(router, topics.regeneration, RegenerationRequest,
                                  "A segment the generator could not write")
 
-    @router.subscriber(topics.segment_tasks, **ctx.subscriber_options(topics.segment_tasks),
-                       description="Write one segment")
+    @ctx.subscriber(router, topics.segment_tasks,
+                    description="Write one segment")
     async def on_task(task: SegmentTask) -> None:
         sample = await ctx.store.get_sample(task.sample_id)
         if sample is None or sample["attempt"] != task.attempt or \
@@ -83,11 +86,12 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         await ctx.emit(segments_out, Segment(
             run_id=task.run_id, sample_id=task.sample_id, attempt=task.attempt,
             segment_index=task.segment_index, segment_id=seg_id, summary=segment["summary"],
+            summary_is_transcript=segment.get("summary_is_transcript", False),
             finish_reason=segment["finish_reason"], usage=Usage(**segment["usage"]),
         ), key=task.sample_id)
 
-    @router.subscriber(topics.regeneration, **ctx.subscriber_options(topics.regeneration),
-                       description="Failed validations and judgments, with feedback")
+    @ctx.subscriber(router, topics.regeneration,
+                    description="Failed validations and judgments, with feedback")
     async def on_regeneration(request: RegenerationRequest) -> None:
         sample = await ctx.store.get_sample(request.sample_id)
         if sample is None or sample["stage"] in TERMINAL_STAGES:
@@ -116,10 +120,11 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             return
         ctx.metrics.samples.labels(f"regenerate_{request.stage}").inc()
         first = segments_to_generate(moved["spec"]["segments"], moved["redo_indexes"])[0]
+        context, is_transcript = context_before(moved, first)
         await ctx.emit(tasks_out, SegmentTask(
             run_id=request.run_id, sample_id=request.sample_id, attempt=moved["attempt"],
-            segment_index=first, running_summary=summary_before(moved, first),
-            feedback=request.reasons,
+            segment_index=first, running_summary=context,
+            running_summary_is_transcript=is_transcript, feedback=request.reasons,
         ), key=request.sample_id)
 
     return router
@@ -133,7 +138,7 @@ async def _write_segment(
     prompt = ctx.prompts.render(
         SEGMENT_PROMPT,
         **segment_prompt_context(sample, task.segment_index, task.running_summary,
-                                 task.feedback),
+                                 task.feedback, task.running_summary_is_transcript),
     )
     seed = decoding_seed(sample["_id"], task.attempt, task.segment_index)
     completion = await client.chat(
@@ -147,10 +152,17 @@ async def _write_segment(
     await ctx.account(f"{seg_id}:write", sample, task.attempt, "generator", "segment",
                       prompt.version, completion)
     turns = exchanges_to_turns(completion.parsed)
-    summary, summary_version = "", None
-    if task.segment_index < spec["segments"] - 1:  # the last summary would never be read
+    summary, is_transcript, summary_version = "", False, None
+    if task.segment_index < spec["segments"] - 1:  # the last context would never be read
+        transcript = transcript_within_budget(
+            task.running_summary, task.running_summary_is_transcript, turns,
+            ctx.settings.context_budget_tokens)
+        if transcript is not None:  # still short: the next segment reads it verbatim
+            summary, is_transcript = transcript, True
+    if task.segment_index < spec["segments"] - 1 and not is_transcript:
         summary_prompt = ctx.prompts.render(
             SUMMARY_PROMPT, previous_summary=task.running_summary,
+            previous_is_transcript=task.running_summary_is_transcript,
             turns=[t.model_dump() for t in turns], max_words=SUMMARY_MAX_WORDS,
         )
         summarised = await client.chat(
@@ -169,6 +181,7 @@ async def _write_segment(
         "segment_index": task.segment_index,
         "turns": [t.model_dump() for t in turns],
         "summary": summary,
+        "summary_is_transcript": is_transcript,
         "finish_reason": completion.finish_reason,
         "usage": completion.usage.model_dump(),
         "model": completion.model,

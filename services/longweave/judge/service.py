@@ -15,20 +15,22 @@ from longweave.contracts import (
 from longweave.generator.logic import decoding_seed
 from longweave.judge.logic import decide, feedback, judge_schema, load_rubric, scores_from_reply
 from longweave.llm import CallScope, LLMError, ReplyParseError, RunStopped
+from longweave.observability import store_operations_middleware
 from longweave.runtime import ServiceContext, new_router
 from longweave.store import TERMINAL_STAGES
 
 
 def build_router(ctx: ServiceContext) -> KafkaRouter:
     router = new_router(ctx)
+    router.insert_middleware(store_operations_middleware(ctx.metrics))
     topics = ctx.topics
     accepted_out = ctx.publisher(router, topics.accepted, AcceptedSample,
                                  "Records that passed the judge")
     regen_out = ctx.publisher(router, topics.regeneration, RegenerationRequest,
                                  "Records the judge rejected, with rationales")
 
-    @router.subscriber(topics.validated, **ctx.subscriber_options(topics.validated),
-                       description="Score a validated record on the paradigm's axes")
+    @ctx.subscriber(router, topics.validated,
+                    description="Score a validated record on the paradigm's axes")
     async def on_validated(report: ValidationReport) -> None:
         sample = await ctx.store.get_sample(report.sample_id)
         if sample is None or sample["attempt"] != report.attempt or \
@@ -39,7 +41,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         if draft is None:
             raise LookupError(f"draft {report.draft_id} is not in the store")
         spec = sample["spec"]
-        if draft.get("judgment") is not None:  # judged before this redelivery
+        judged_before = draft.get("judgment") is not None  # by an earlier delivery
+        if judged_before:
             judgment = Judgment.model_validate(draft["judgment"])
         else:
             try:
@@ -55,9 +58,13 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                     stage="judge", reasons=[f"judge could not score the record: {exc}"],
                 ), key=report.sample_id)
                 return
-            await ctx.store.update_draft(report.draft_id,
-                                         {"judgment": judgment.model_dump(mode="json")})
+        # One write stores the judgment, the validation report it judged and, for a
+        # rejection, the reasons.
+        verdict = {"judgment": judgment.model_dump(mode="json"),
+                   "validation": report.model_dump(mode="json", include={"passed", "checks"})}
         if judgment.passed:
+            if not judged_before:
+                await ctx.store.update_draft(report.draft_id, verdict)
             ctx.metrics.samples.labels("judge_passed").inc()
             await ctx.store.set_stage(report.sample_id, report.attempt, "storing")
             await ctx.emit(accepted_out, AcceptedSample(
@@ -68,7 +75,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         ctx.metrics.samples.labels("judge_rejected").inc()
         reasons = feedback(judgment.scores, judgment.failed_axes,
                            load_rubric(spec["paradigm"]), spec.get("judge_min_score"))
-        await ctx.store.reject_draft(report.draft_id, "judge", reasons)
+        if not judged_before:
+            await ctx.store.reject_draft(report.draft_id, "judge", reasons, verdict)
         await ctx.emit(regen_out, RegenerationRequest(
             run_id=report.run_id, sample_id=report.sample_id, attempt=report.attempt,
             stage="judge", reasons=reasons,

@@ -130,7 +130,14 @@ class LLMClient:
         self._cache = ResponseCache(store) if store is not None and cache_enabled else None
         self._ledger = RunLedger(store) if store is not None else None
 
+    async def flush(self) -> None:
+        """Write the run totals this client has added up (the ledger batches them)."""
+        if self._ledger is not None:
+            await self._ledger.flush()
+
     async def aclose(self) -> None:
+        if self._ledger is not None:
+            await self._ledger.aclose()
         await self._transport.aclose()
 
     async def chat(

@@ -6,14 +6,27 @@ apart (``cache_hits``) and cost nothing. ``$inc`` makes concurrent writers from 
 of processes safe. When a total reaches the run's budget the run is asked to stop
 (`Store.request_stop(run_id, "budget")`): the mesh issues no new work for it, in-flight work
 drains, and the run ends as "budget_stopped".
+
+Writes are batched: a process adds its calls up in memory and writes them as one ``$inc``
+per run every ``flush_interval_s`` (and when closed), and it reads a run's stop flag and
+totals at most every ``refresh_s``: two store operations per call were most of a record's
+store load. Budgets are checked against the stored totals plus this process's unwritten
+ones, so with several processes a run can overshoot by what the others spend within one
+interval. A process killed outright loses its last interval of totals (each call is still
+recorded in ``llm_calls``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo import ReturnDocument
+from pymongo.errors import PyMongoError
 
 from longweave.contracts import RunBudget, Usage
 from longweave.llm.errors import RunStopped
@@ -25,50 +38,144 @@ log = logging.getLogger(__name__)
 FIELD = "llm_usage"
 
 
+@dataclass
+class _RunView:
+    """What this process last read of a run, and when."""
+
+    read_at: float
+    exists: bool
+    stop_requested: str | None = None
+    totals: dict[str, Any] = field(default_factory=dict)
+
+
 class RunLedger:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, flush_interval_s: float = 0.5, refresh_s: float = 1.0,
+                 clock: Any = time.monotonic) -> None:
         self.store = store
         self._runs = store.db.runs
+        self._flush_interval_s = flush_interval_s
+        self._refresh_s = refresh_s
+        self._clock = clock
+        self._views: dict[str, _RunView] = {}
+        # run → field → amount not yet written
+        self._pending: defaultdict[str, defaultdict[str, float]] = defaultdict(
+            lambda: defaultdict(float))
+        self._flusher: asyncio.Task[None] | None = None
 
     async def ensure_can_spend(self, run_id: str, budget: RunBudget) -> None:
         """Raise `RunStopped` when the run was asked to stop or has used up its budget."""
-        run = await self._runs.find_one({"_id": run_id}, {"stop_requested": 1, FIELD: 1})
-        if run is None:
+        view = await self._view(run_id)
+        if not view.exists:
             return
-        if run.get("stop_requested"):
-            raise RunStopped(run_id, run["stop_requested"])
-        if await self._stop_if_over(run_id, run.get(FIELD) or {}, budget):
+        if view.stop_requested:
+            raise RunStopped(run_id, view.stop_requested)
+        if await self._stop_if_over(run_id, budget):
             raise RunStopped(run_id, "budget")
 
     async def charge(self, run_id: str, role: str, usage: Usage, cost_usd: float,
-                     budget: RunBudget) -> dict[str, Any]:
-        """Add one paid reply to the run's totals; returns the totals after it."""
-        amounts = {"calls": 1, "prompt_tokens": usage.prompt_tokens,
-                   "completion_tokens": usage.completion_tokens, "cost_usd": cost_usd}
-        run = await self._runs.find_one_and_update(
-            {"_id": run_id}, {"$inc": _increments(role, amounts)},
-            projection={FIELD: 1}, return_document=ReturnDocument.AFTER,
-        )
-        totals = (run or {}).get(FIELD) or {}
-        await self._stop_if_over(run_id, totals, budget)
-        return totals
+                     budget: RunBudget) -> None:
+        """Add one paid reply to the run's totals."""
+        self._add(run_id, role, {"calls": 1, "prompt_tokens": usage.prompt_tokens,
+                                 "completion_tokens": usage.completion_tokens,
+                                 "cost_usd": cost_usd})
+        await self._stop_if_over(run_id, budget)
 
     async def count_cache_hit(self, run_id: str, role: str) -> None:
-        await self._runs.update_one({"_id": run_id},
-                                    {"$inc": _increments(role, {"cache_hits": 1})})
+        self._add(run_id, role, {"cache_hits": 1})
 
-    async def totals(self, run_id: str) -> dict[str, Any]:
-        run = await self._runs.find_one({"_id": run_id}, {FIELD: 1})
-        return (run or {}).get(FIELD) or {}
+    async def flush(self) -> None:
+        """Write every run's unwritten totals (one ``$inc`` per run)."""
+        for run_id in list(self._pending):
+            increments = self._pending.pop(run_id)
+            try:
+                await self._runs.update_one({"_id": run_id}, {"$inc": dict(increments)})
+            except PyMongoError:
+                _merge(self._pending[run_id], increments)  # kept for the next flush
+                raise
+            view = self._views.get(run_id)
+            if view is not None:  # what was read plus what was written since
+                _merge(view.totals, increments)
 
-    async def _stop_if_over(self, run_id: str, totals: dict[str, Any], budget: RunBudget) -> bool:
-        reason = budget_exceeded(totals, budget)
+    async def aclose(self) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+        try:
+            await self.flush()
+        except PyMongoError as exc:
+            log.warning("could not write the last LLM totals: %s", exc)
+
+    def _add(self, run_id: str, role: str, amounts: dict[str, float]) -> None:
+        pending = self._pending[run_id]
+        for name, value in _increments(role, amounts).items():
+            pending[name] += value
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        while self._pending:
+            await asyncio.sleep(self._flush_interval_s)
+            try:
+                await self.flush()
+            except PyMongoError as exc:
+                log.warning("could not write LLM totals (will retry): %s", exc)
+
+    async def _view(self, run_id: str) -> _RunView:
+        view = self._views.get(run_id)
+        if view is None or self._clock() - view.read_at >= self._refresh_s:
+            run = await self._runs.find_one({"_id": run_id}, {"stop_requested": 1, FIELD: 1})
+            view = _RunView(read_at=self._clock(), exists=run is not None,
+                            stop_requested=(run or {}).get("stop_requested"),
+                            totals=_nested_to_flat((run or {}).get(FIELD) or {}))
+            self._views[run_id] = view
+        return view
+
+    async def _stop_if_over(self, run_id: str, budget: RunBudget) -> bool:
+        if budget.max_tokens is None and budget.max_cost_usd is None:
+            return False
+        view = await self._view(run_id)
+        totals = dict(view.totals)
+        _merge(totals, self._pending.get(run_id, {}))
+        reason = budget_exceeded(_flat_to_nested(totals).get(FIELD, {}), budget)
         if reason is None:
             return False
+        view.stop_requested = "budget"
         if await self.store.request_stop(run_id, "budget"):
             log.warning("run %s is out of budget (%s): no new work will be issued", run_id,
                         reason)
         return True
+
+    async def totals(self, run_id: str) -> dict[str, Any]:
+        await self.flush()
+        run = await self._runs.find_one({"_id": run_id}, {FIELD: 1})
+        return (run or {}).get(FIELD) or {}
+
+
+def _merge(totals: dict[str, Any], increments: Any) -> None:
+    for name, value in increments.items():
+        totals[name] = totals.get(name, 0) + value
+
+
+def _nested_to_flat(usage: dict[str, Any], prefix: str = FIELD) -> dict[str, float]:
+    flat: dict[str, float] = {}
+    for name, value in usage.items():
+        if isinstance(value, dict):
+            flat.update(_nested_to_flat(value, f"{prefix}.{name}"))
+        else:
+            flat[f"{prefix}.{name}"] = value
+    return flat
+
+
+def _flat_to_nested(flat: dict[str, Any]) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for path, value in flat.items():
+        *parents, leaf = path.split(".")
+        node = nested
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return nested
 
 
 def _increments(role: str, amounts: dict[str, float]) -> dict[str, float]:

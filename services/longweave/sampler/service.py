@@ -9,6 +9,7 @@ from faststream.kafka.annotations import KafkaMessage
 
 from longweave.catalog import catalog_version, load_catalog, scenario_fields
 from longweave.contracts import DeadLetter, Scenario, ScenarioRequest
+from longweave.observability import counting_store_operations, store_operations_middleware
 from longweave.runtime import MAX_PAYLOAD_IN_DEAD_LETTER, ServiceContext, new_router
 from longweave.sampler.logic import (
     build_samples,
@@ -27,13 +28,16 @@ SAMPLES_PER_WRITE = 1_000
 
 
 async def startup(ctx: ServiceContext) -> None:
-    loaded, retired = await ctx.store.load_catalog_scenarios(load_catalog(), catalog_version())
+    with counting_store_operations(ctx.metrics):
+        loaded, retired = await ctx.store.load_catalog_scenarios(load_catalog(),
+                                                                 catalog_version())
     log.info("scenario catalog v%d: %d scenarios (%d retired)", catalog_version(), loaded,
              retired)
 
 
 def build_router(ctx: ServiceContext) -> KafkaRouter:
     router = new_router(ctx)
+    router.insert_middleware(store_operations_middleware(ctx.metrics))
     topics = ctx.topics
     scenarios_out = ctx.publisher(router, topics.scenarios, Scenario,
                                  "One sampled scenario per sample")
@@ -48,8 +52,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         ))
         ctx.metrics.messages.labels(topics.scenario_requests, "rejected").inc()
 
-    @router.subscriber(topics.scenario_requests, **ctx.subscriber_options(topics.scenario_requests),
-                       description="Scenario requests published by users")
+    @ctx.subscriber(router, topics.scenario_requests,
+                    description="Scenario requests published by users")
     async def on_request(request: ScenarioRequest, message: KafkaMessage) -> None:
         run, created = await ctx.store.create_run({
             "_id": request.run_id,
@@ -86,8 +90,9 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                 request, picks[start:start + SAMPLES_PER_WRITE], created_at, first_index=start))
         published = await fan_out(request.run_id, picks)
         await ctx.store.update_run(request.run_id, {"fanned_out": True, "status": "running"})
-        if published < len(picks):
-            await ctx.store.complete_run_if_done(request.run_id)
+        # Samples may all have ended already (stopped, or a small run): only now can they
+        # complete the run.
+        await ctx.store.complete_run_if_done(request.run_id)
         log.info("run %s: %d of %d scenarios published", request.run_id, published, len(picks))
 
     async def fan_out(run_id: str, picks: list[Pick]) -> int:

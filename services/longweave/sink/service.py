@@ -7,6 +7,7 @@ import logging
 from faststream.kafka import KafkaRouter
 
 from longweave.contracts import AcceptedSample, DeadLetter
+from longweave.observability import store_operations_middleware
 from longweave.runtime import ServiceContext, new_router
 from longweave.sink.logic import build_record
 from longweave.store import now
@@ -16,10 +17,11 @@ log = logging.getLogger(__name__)
 
 def build_router(ctx: ServiceContext) -> KafkaRouter:
     router = new_router(ctx)
+    router.insert_middleware(store_operations_middleware(ctx.metrics))
     topics = ctx.topics
 
-    @router.subscriber(topics.accepted, **ctx.subscriber_options(topics.accepted),
-                       description="Store an accepted record with its metadata")
+    @ctx.subscriber(router, topics.accepted,
+                    description="Store an accepted record with its metadata")
     async def on_accepted(accepted: AcceptedSample) -> None:
         sample = await ctx.store.get_sample(accepted.sample_id)
         draft = await ctx.store.get_draft(accepted.draft_id)
@@ -28,29 +30,32 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         if sample["stage"] == "dead_lettered":
             ctx.metrics.messages.labels(topics.accepted, "stale").inc()
             return
-        match = {"sample_id": accepted.sample_id}
-        usage = await ctx.store.usage_of(match)
-        llm_seconds = await ctx.store.llm_seconds_of(match)
+        run_id = sample["run_id"]
+        usage, llm_seconds = await ctx.store.llm_usage_of(run_id, accepted.sample_id)
         accepted_at = sample.get("accepted_at") or now()  # stable across redeliveries
         await ctx.store.upsert_record(
             build_record(accepted, sample, draft, usage, llm_seconds, accepted_at)
         )
         if await ctx.store.finish_sample(accepted.sample_id, "accepted",
                                          {"accepted_attempt": accepted.attempt,
-                                          "accepted_at": accepted_at}):
+                                          "accepted_at": accepted_at}, run_id=run_id):
             ctx.metrics.samples.labels("accepted").inc()
-        await ctx.store.complete_run_if_done(accepted.run_id)
+        else:  # finished before: the delivery that did it may have died before its count
+            await ctx.store.complete_run_if_done(run_id)
 
-    @router.subscriber(topics.dead_letter, **ctx.subscriber_options(topics.dead_letter),
-                       description="Keep every dead letter; a sample's ends the sample")
+    @ctx.subscriber(router, topics.dead_letter,
+                    description="Keep every dead letter; a sample's ends the sample")
     async def on_dead_letter(letter: DeadLetter) -> None:
         await ctx.store.save_dead_letter(
             {"_id": letter.dead_letter_id, **letter.model_dump(mode="json")}
         )
-        if letter.sample_id and await ctx.store.finish_sample(
-                letter.sample_id, "dead_lettered", {"dead_letter_id": letter.dead_letter_id}):
+        if not letter.sample_id:
+            return
+        if await ctx.store.finish_sample(letter.sample_id, "dead_lettered",
+                                         {"dead_letter_id": letter.dead_letter_id},
+                                         run_id=letter.run_id):
             ctx.metrics.samples.labels("dead_lettered").inc()
-        if letter.run_id:
+        elif letter.run_id:  # finished before: as for accepted samples
             await ctx.store.complete_run_if_done(letter.run_id)
 
     return router

@@ -27,12 +27,14 @@ def next_segment(sample: dict[str, Any], written_index: int) -> int | None:
     return later[0] if later else None
 
 
-def summary_before(sample: dict[str, Any], index: int) -> str:
-    """Each segment's summary covers the conversation up to it, so the one before `index`
-    is all the context the next segment needs (prompt cost stays linear in N)."""
+def context_before(sample: dict[str, Any], index: int) -> tuple[str, bool]:
+    """The context segment `index` continues from, and whether it is a verbatim transcript:
+    each segment carries the conversation up to it (verbatim while short, else a summary),
+    so the one before `index` is all the next segment needs (prompt cost stays linear)."""
     if index == 0:
-        return ""
-    return current_segment_refs(sample).get(index - 1, {}).get("summary", "")
+        return "", False
+    ref = current_segment_refs(sample).get(index - 1, {})
+    return ref.get("summary", ""), bool(ref.get("transcript", False))
 
 
 def missing_segments(sample: dict[str, Any]) -> list[int]:

@@ -7,13 +7,14 @@ import logging
 from faststream.kafka import KafkaRouter
 
 from longweave.contracts import Scenario, Segment, SegmentTask, StitchedSample, Usage
+from longweave.observability import store_operations_middleware
 from longweave.runtime import ServiceContext, new_router
 from longweave.stitcher.logic import (
+    context_before,
     current_segment_refs,
     missing_segments,
     next_segment,
     stitch,
-    summary_before,
 )
 from longweave.store import TERMINAL_STAGES, draft_id, now
 
@@ -22,34 +23,33 @@ log = logging.getLogger(__name__)
 
 def build_router(ctx: ServiceContext) -> KafkaRouter:
     router = new_router(ctx)
+    router.insert_middleware(store_operations_middleware(ctx.metrics))
     topics = ctx.topics
     tasks_out = ctx.publisher(router, topics.segment_tasks, SegmentTask,
                                  "Ask the generator for the next segment")
     stitched_out = ctx.publisher(router, topics.stitched, StitchedSample,
                                  "A whole record (stored in MongoDB drafts)")
 
-    @router.subscriber(topics.scenarios, **ctx.subscriber_options(topics.scenarios),
-                       description="Start a sample: ask for its first segment")
+    @ctx.subscriber(router, topics.scenarios,
+                    description="Start a sample: ask for its first segment")
     async def on_scenario(scenario: Scenario) -> None:
-        sample = await ctx.store.get_sample(scenario.sample_id)
-        if sample is None:
-            raise LookupError(f"sample {scenario.sample_id} is not in the store")
-        if sample["attempt"] != 1 or sample["stage"] not in ("queued", "generating"):
+        if not await ctx.store.start_sample(scenario.sample_id):
+            if await ctx.store.get_sample(scenario.sample_id) is None:
+                raise LookupError(f"sample {scenario.sample_id} is not in the store")
             ctx.metrics.messages.labels(topics.scenarios, "stale").inc()
             return
         if await ctx.stopped_before_new_work(scenario.run_id, scenario.sample_id):
             return
-        await ctx.store.set_stage(scenario.sample_id, 1, "generating")
         await ctx.emit(tasks_out, SegmentTask(
             run_id=scenario.run_id, sample_id=scenario.sample_id, attempt=1, segment_index=0,
         ), key=scenario.sample_id)
 
-    @router.subscriber(topics.segments, **ctx.subscriber_options(topics.segments),
-                       description="Collect segments; stitch when the attempt is complete")
+    @ctx.subscriber(router, topics.segments,
+                    description="Collect segments; stitch when the attempt is complete")
     async def on_segment(segment: Segment) -> None:
         sample = await ctx.store.record_segment(
             segment.sample_id, segment.attempt, segment.segment_index, segment.segment_id,
-            segment.summary,
+            segment.summary, segment.summary_is_transcript,
         )
         if sample is None or sample["stage"] in TERMINAL_STAGES:
             ctx.metrics.messages.labels(topics.segments, "stale").inc()
@@ -58,10 +58,11 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         if following is not None:
             if await ctx.stopped_before_new_work(segment.run_id, segment.sample_id):
                 return
+            context, is_transcript = context_before(sample, following)
             await ctx.emit(tasks_out, SegmentTask(
                 run_id=segment.run_id, sample_id=segment.sample_id, attempt=segment.attempt,
-                segment_index=following, running_summary=summary_before(sample, following),
-                feedback=sample.get("feedback", []),
+                segment_index=following, running_summary=context,
+                running_summary_is_transcript=is_transcript, feedback=sample.get("feedback", []),
             ), key=segment.sample_id)
             return
         missing = missing_segments(sample)

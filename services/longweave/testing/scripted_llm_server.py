@@ -7,9 +7,9 @@ network faults on demand. It exists for two kinds of callers:
 
 * end-to-end tests of the mesh, which script what the "generator" and the "judge" say and
   then assert on what the server saw (``stats()``);
-* the gateway benchmark, which measures client throughput against a known server capacity:
-  at most ``capacity`` chat requests are served at once, each taking ``latency`` seconds, so
-  the ideal throughput is ``capacity / latency`` requests per second.
+* the benchmarks (``tests/bench/``), which measure throughput against a known server
+  capacity: at most ``capacity`` chat requests are served at once, each taking ``latency``
+  seconds, so the ideal throughput is ``capacity / latency`` requests per second.
 
 Conventions that tests may rely on:
 
@@ -21,6 +21,15 @@ Conventions that tests may rely on:
 * A reply with ``content`` unset (``null``) gets the default content: a placeholder
   instance of ``response_format``'s JSON schema if there is one, ``{}`` for plain JSON mode,
   else ``DEFAULT_TEXT``.
+* With ``"fill": "varied"`` that default content varies per request instead: every free
+  string of the schema instance (no ``enum``, ``const`` or known ``format``), or the plain
+  text reply, is made of English-like filler sentences drawn from a ``random.Random`` seeded
+  with a hash of the request body and the server's ``seed`` (see ``varied_instance``). The
+  same request gets the same reply; different requests (another prompt, another decoding
+  ``seed``) get different, loop-free text, filled up to ``maxLength`` (capped at
+  ``VARIED_MAX_CHARS`` unless ``minLength`` asks for more) and at least ``minLength`` long.
+  Nothing about the text means anything: it lets a load test produce many distinct records
+  that pass structural checks (sizes, repetition, near-duplicates).
 * Every scripted reply (errors and faults included) occupies a capacity slot for its
   latency. Probabilistic faults are drawn once per chat request, in arrival order, from
   ``random.Random(seed)``, before any rule is consulted (so they never advance a rule's
@@ -53,7 +62,9 @@ import argparse
 import asyncio
 import concurrent.futures
 import contextlib
+import contextvars
 import dataclasses
+import hashlib
 import json
 import logging
 import math
@@ -82,6 +93,7 @@ from pydantic import (
 __all__ = [
     "DEFAULT_MODEL",
     "DEFAULT_TEXT",
+    "VARIED_MAX_CHARS",
     "Reply",
     "Rule",
     "ScriptedLLMServer",
@@ -89,6 +101,9 @@ __all__ = [
     "main",
     "minimal_instance",
     "parse_rules",
+    "request_key",
+    "varied_instance",
+    "varied_text",
 ]
 
 T = TypeVar("T")
@@ -99,6 +114,7 @@ DEFAULT_TEXT = "This is a scripted reply from the longweave test server."
 SERVER_HEADER = "longweave-scripted-llm-server (test tool)"
 
 Fault = Literal["timeout", "disconnect", "malformed_json", "fenced_json", "truncate"]
+Fill = Literal["placeholder", "varied"]
 MatchField = Literal["any", "system", "user", "last_user"]
 
 _MAX_HEADER_BYTES = 1 << 20
@@ -128,6 +144,9 @@ class Reply(BaseModel):
     error_message: str | None = None
     # False: the reply carries no "usage" (as some servers send), so clients must count.
     usage: bool = True
+    # How unset content is filled: "placeholder" (the same filler for every request) or
+    # "varied" (seeded sentences derived from a hash of the request; see varied_instance).
+    fill: Fill = "placeholder"
 
     @field_validator("status")
     @classmethod
@@ -337,6 +356,9 @@ def _distinct(values: list[Any]) -> list[Any]:
 
 
 def _string(schema: dict[str, Any], _root: Any, _depth: int) -> str:
+    writer = _VARIED_WRITER.get()
+    if writer is not None and schema.get("format") not in _STRING_BY_FORMAT:
+        return writer.text(schema.get("minLength", 0), schema.get("maxLength"))
     value = _STRING_BY_FORMAT.get(schema.get("format", ""), _WORD)
     min_length = schema.get("minLength", 0)
     if len(value) < min_length:
@@ -398,6 +420,119 @@ _BUILDERS: dict[str, Callable[[dict[str, Any], Any, int], Any]] = {
     "boolean": lambda _s, _r, _d: True,
     "null": lambda _s, _r, _d: None,
 }
+
+
+# --------------------------------------------------------------------------------------
+# Varied filler text (``"fill": "varied"``)
+# --------------------------------------------------------------------------------------
+
+VARIED_MAX_CHARS = 4000  # a string without maxLength, or a huge one, stops here
+
+_VERBS = ("check", "send", "confirm", "review", "update", "sign", "request", "compare",
+          "print", "renew", "cancel", "book", "collect", "submit", "scan", "stamp", "forward",
+          "track", "replace", "report", "approve", "register", "copy", "file", "verify")
+_NOUNS = ("ticket", "receipt", "deadline", "form", "reference", "manager", "refund", "office",
+          "contract", "appointment", "schedule", "invoice", "account", "meter", "policy",
+          "passport", "voucher", "statement", "permit", "letter", "parcel", "deposit",
+          "booking", "licence", "warranty", "claim", "quote", "balance", "notice", "visa",
+          "certificate", "prescription", "tenancy", "route", "budget", "payslip", "order",
+          "report", "fine", "subscription")
+_ADJECTIVES = ("signed", "late", "missing", "new", "second", "printed", "digital", "stamped",
+               "original", "updated", "urgent", "partial", "monthly", "annual", "temporary",
+               "corrected", "shared", "local", "final", "spare")
+_PLACES = ("front desk", "branch", "clerk", "helpline", "landlord", "agency", "council",
+           "bank", "post office", "pharmacy", "station", "school", "insurer", "embassy",
+           "supplier")
+_WHEN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "the weekend", "next month",
+         "the 14th", "noon", "the end of the week", "tomorrow morning", "the next visit")
+_TEMPLATES = (
+    "Please {v} the {a} {n} before {d}.",
+    "I tried to {v} my {n}, but the {m} was {a}.",
+    "The {n} number is {k}, and the {m} arrived by {d}.",
+    "Could you {v} whether the {n} covers the {m}?",
+    "We usually {v} a {n} within {k} days of the {m}.",
+    "If the {n} is {a}, {v} the {m} and keep a copy.",
+    "That depends on the {n}; the {p} can {v} it by {d}.",
+    "Is there a fee to {v} the {n} after {k} weeks?",
+    "The {a} {n} needs a {m} from the {p}.",
+    "Once the {p} confirms the {n}, you can {v} the {m}.",
+    "Bring the {n} and a {a} {m} to the {p} by {d}.",
+    "About {k} people {v} their {n} at the {p} every week.",
+    "Ask the {p} to {v} the {n} in writing.",
+    "My {n} shows {k}, while the {m} says otherwise.",
+    "A {a} {n} is easier to {v} than a {m}.",
+    "Keep the {n} until the {p} has checked the {m}.",
+)
+_NGRAM = 5
+_MAX_NGRAM_REPEATS = 2  # the validators call 4 repeats of a 5-word phrase a loop
+_WORDS_RE = re.compile(r"\w+")
+
+# The writer of the current varied_instance() call, consulted by _string (a context variable
+# keeps the schema builders' signatures unchanged and is safe across threads and tasks).
+_VARIED_WRITER: contextvars.ContextVar[_SentenceWriter | None] = contextvars.ContextVar(
+    "_VARIED_WRITER", default=None)
+
+
+class _SentenceWriter:
+    """Seeded English-like sentences; no sentence and no 5-word phrase repeats in a text."""
+
+    def __init__(self, key: str) -> None:
+        self._rng = random.Random(key)  # str seeds are hashed with SHA-512: stable everywhere
+
+    def sentence(self) -> str:
+        rng = self._rng
+        return rng.choice(_TEMPLATES).format(
+            v=rng.choice(_VERBS), n=rng.choice(_NOUNS), m=rng.choice(_NOUNS),
+            a=rng.choice(_ADJECTIVES), p=rng.choice(_PLACES), d=rng.choice(_WHEN),
+            k=rng.randint(2, 999))
+
+    def text(self, min_length: int = 0, max_length: int | None = None) -> str:
+        """Sentences appended while they fit under the upper bound, then padded with words
+        to ``min_length`` and cut to ``max_length`` if the bounds are too tight for one."""
+        upper = max_length if max_length is not None else self._rng.randint(60, 160)
+        upper = min(upper, max(min_length, VARIED_MAX_CHARS))
+        text, words, grams, sentences = "", [], Counter[tuple[str, ...]](), set()
+        misses = 0
+        while misses < 8:  # the room left is too small for most sentences
+            sentence = self.sentence()
+            candidate = f"{text} {sentence}" if text else sentence
+            new_words = _WORDS_RE.findall(sentence.lower())
+            tail = words[-(_NGRAM - 1):] + new_words
+            new_grams = Counter(tuple(tail[i:i + _NGRAM]) for i in range(len(tail) - _NGRAM + 1))
+            if (len(candidate) > upper or sentence in sentences
+                    or any(grams[g] + n > _MAX_NGRAM_REPEATS for g, n in new_grams.items())):
+                misses += 1
+                continue
+            text, misses = candidate, 0
+            words += new_words
+            grams.update(new_grams)
+            sentences.add(sentence)
+        while len(text) < min_length:
+            text = f"{text} {self._rng.choice(_NOUNS)}" if text else self._rng.choice(_NOUNS)
+        return text if max_length is None else text[:max_length]
+
+
+def varied_instance(schema: Any, key: str, root: Any | None = None) -> Any:
+    """Like ``minimal_instance``, but each free string (no enum, const or known format) is
+    filler sentences from ``random.Random(key)``, filled up to its maxLength (at most
+    ``VARIED_MAX_CHARS`` unless minLength asks for more) and at least minLength long. The
+    same key gives the same instance; different keys give different, loop-free strings."""
+    token = _VARIED_WRITER.set(_SentenceWriter(key))
+    try:
+        return _instance(schema, schema if root is None else root, 0)
+    finally:
+        _VARIED_WRITER.reset(token)
+
+
+def varied_text(key: str, min_length: int = 0, max_length: int | None = None) -> str:
+    """Filler sentences from ``random.Random(key)`` (60-160 characters without bounds)."""
+    return _SentenceWriter(key).text(min_length, max_length)
+
+
+def request_key(body: dict[str, Any], seed: int) -> str:
+    """What seeds a varied reply: a hash of the whole request body and the server's seed."""
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(f"{seed}\0{canonical}".encode()).hexdigest()
 
 
 # --------------------------------------------------------------------------------------
@@ -484,19 +619,21 @@ def _requested_schema(body: dict[str, Any]) -> dict[str, Any] | None:
     return schema if isinstance(schema, dict) else None
 
 
-def _default_content(body: dict[str, Any]) -> Any:
+def _default_content(body: dict[str, Any], fill: Fill = "placeholder", seed: int = 0) -> Any:
     schema = _requested_schema(body)
+    key = request_key(body, seed) if fill == "varied" else None
     if schema is not None:
-        return minimal_instance(schema)
+        return minimal_instance(schema) if key is None else varied_instance(schema, key)
     response_format = body.get("response_format")
     if isinstance(response_format, dict) and response_format.get("type") == "json_object":
         return {}
-    return DEFAULT_TEXT
+    return DEFAULT_TEXT if key is None else varied_text(key)
 
 
-def _render_content(reply: Reply, body: dict[str, Any]) -> tuple[str, str]:
+def _render_content(reply: Reply, body: dict[str, Any], seed: int = 0) -> tuple[str, str]:
     """(content text, finish_reason) of a successful reply, with content faults applied."""
-    content = reply.content if reply.content is not None else _default_content(body)
+    content = (reply.content if reply.content is not None
+               else _default_content(body, reply.fill, seed))
     text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
     if reply.fault == "malformed_json":
         return _break_json(text), reply.finish_reason
@@ -1144,7 +1281,7 @@ class ScriptedLLMServer:
                 self._slots.release()
 
     def _completion(self, chat: _ChatRequest, reply: Reply, seq: int) -> _HttpResponse:
-        text, finish_reason = _render_content(reply, chat.body)
+        text, finish_reason = _render_content(reply, chat.body, self.seed)
         prompt_tokens, completion_tokens = chat.prompt_words(), _word_count(text)
         payload: dict[str, Any] = {
             "id": f"chatcmpl-scripted-{seq}",

@@ -1,9 +1,11 @@
-"""The run's near-duplicate index in MongoDB: LSH band keys → samples, indexed by run and
-band, so a lookup touches only the records sharing a band with the new one."""
+"""The run's near-duplicate index in MongoDB: one document per record holding its MinHash
+signature and its LSH band keys, with a multikey index on (run_id, bands), so a lookup
+touches only the records sharing a band with the new one, and adding a record is one
+write."""
 
 from __future__ import annotations
 
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING
 
 from longweave.store import Store
 from longweave.validator.minhash import Match, band_hashes, best_duplicate
@@ -11,32 +13,23 @@ from longweave.validator.minhash import Match, band_hashes, best_duplicate
 
 class MongoLSHIndex:
     def __init__(self, store: Store) -> None:
-        self.bands = store.db.dedup_bands
-        self.signatures = store.db.dedup_signatures
+        self.entries = store.db.dedup_signatures
 
     async def ensure_indexes(self) -> None:
-        await self.bands.create_index([("run_id", ASCENDING), ("band", ASCENDING)])
+        await self.entries.create_index([("run_id", ASCENDING), ("bands", ASCENDING)])
 
     async def find_duplicate(self, run_id: str, sample_id: str, sig: list[int]) -> Match | None:
-        keys = band_hashes(sig)
-        ids = set(await self.bands.distinct(
-            "sample_id", {"run_id": run_id, "band": {"$in": keys}}))
-        ids.discard(sample_id)  # an earlier attempt of the same sample is not a duplicate
-        if not ids:
-            return None
-        docs = self.signatures.find({"_id": {"$in": [f"{run_id}:{i}" for i in sorted(ids)]}})
-        return best_duplicate(sig, [(d["sample_id"], d["sig"]) async for d in docs])
+        entries = self.entries.find({"run_id": run_id, "bands": {"$in": band_hashes(sig)}},
+                                    {"sample_id": 1, "sig": 1})
+        # An earlier attempt of the same sample is not a duplicate.
+        return best_duplicate(sig, [(e["sample_id"], e["sig"]) async for e in entries
+                                    if e["sample_id"] != sample_id])
 
     async def add(self, run_id: str, sample_id: str, sig: list[int]) -> None:
-        await self.signatures.replace_one(
-            {"_id": f"{run_id}:{sample_id}"},
-            {"_id": f"{run_id}:{sample_id}", "run_id": run_id, "sample_id": sample_id,
-             "sig": sig},
+        entry_id = f"{run_id}:{sample_id}"
+        await self.entries.replace_one(
+            {"_id": entry_id},
+            {"_id": entry_id, "run_id": run_id, "sample_id": sample_id, "sig": sig,
+             "bands": band_hashes(sig)},
             upsert=True,
         )
-        await self.bands.bulk_write([
-            UpdateOne({"_id": f"{run_id}:{key}:{sample_id}"},
-                      {"$set": {"run_id": run_id, "band": key, "sample_id": sample_id}},
-                      upsert=True)
-            for key in band_hashes(sig)
-        ], ordered=False)

@@ -94,7 +94,8 @@ def best_duplicate(sig: list[int], candidates: Iterable[tuple[str, list[int]]]
 @dataclass
 class MemoryLSHIndex:
     """An in-process LSH index (for batch checks and tests); the mesh keeps the same
-    structure in MongoDB (`dedup` collection, indexed by run and band key)."""
+    structure in MongoDB (`dedup_signatures`: each record's signature and band keys,
+    multikey-indexed by run and band key; see dedup.py)."""
 
     buckets: dict[str, set[str]] = field(default_factory=dict)
     signatures: dict[str, list[int]] = field(default_factory=dict)

@@ -12,6 +12,7 @@ from longweave.contracts import (
     ValidationReport,
 )
 from longweave.llm.tokenize import EndpointTokenizer
+from longweave.observability import counting_store_operations, store_operations_middleware
 from longweave.runtime import ServiceContext, new_router
 from longweave.store import TERMINAL_STAGES
 from longweave.validator.checks import Draft, run_checks
@@ -27,11 +28,13 @@ def regeneration_scope(failures: list[CheckResult]) -> list[int]:
 
 
 async def startup(ctx: ServiceContext) -> None:
-    await MongoLSHIndex(ctx.store).ensure_indexes()
+    with counting_store_operations(ctx.metrics):
+        await MongoLSHIndex(ctx.store).ensure_indexes()
 
 
 def build_router(ctx: ServiceContext) -> KafkaRouter:
     router = new_router(ctx)
+    router.insert_middleware(store_operations_middleware(ctx.metrics))
     topics = ctx.topics
     dedup = MongoLSHIndex(ctx.store)
     # Counted with the generator's tokenizer: the record is trained on the target model.
@@ -41,8 +44,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
     regen_out = ctx.publisher(router, topics.regeneration, RegenerationRequest,
                                  "Samples that failed a rule check")
 
-    @router.subscriber(topics.stitched, **ctx.subscriber_options(topics.stitched),
-                       description="Run the paradigm's rule checks")
+    @ctx.subscriber(router, topics.stitched,
+                    description="Run the paradigm's rule checks")
     async def on_stitched(stitched: StitchedSample) -> None:
         sample = await ctx.store.get_sample(stitched.sample_id)
         if sample is None or sample["attempt"] != stitched.attempt or \
@@ -67,10 +70,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             run_id=stitched.run_id, sample_id=stitched.sample_id, attempt=stitched.attempt,
             draft_id=stitched.draft_id, passed=all(c.passed for c in checks), checks=checks,
         )
-        await ctx.store.update_draft(stitched.draft_id, {
-            "validation": report.model_dump(mode="json", include={"passed", "checks"}),
-        })
         if report.passed:
+            # The judge stores the report on the draft, with its judgment, in one write.
             await dedup.add(stitched.run_id, stitched.sample_id, sig)
             ctx.metrics.samples.labels("validation_passed").inc()
             await ctx.store.set_stage(stitched.sample_id, stitched.attempt, "judging")
@@ -78,7 +79,9 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             return
         ctx.metrics.samples.labels("validation_failed").inc()
         reasons = [f"{f.name}: {f.reason}" for f in report.failures]
-        await ctx.store.reject_draft(stitched.draft_id, "validator", reasons)
+        await ctx.store.reject_draft(stitched.draft_id, "validator", reasons, {
+            "validation": report.model_dump(mode="json", include={"passed", "checks"}),
+        })
         await ctx.emit(regen_out, RegenerationRequest(
             run_id=stitched.run_id, sample_id=stitched.sample_id, attempt=stitched.attempt,
             stage="validator", reasons=reasons,

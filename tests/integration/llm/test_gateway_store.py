@@ -45,6 +45,7 @@ async def test_a_completed_call_is_served_from_the_cache(scripted, make_client, 
     text = metrics.exposition().decode()
     assert metric_value(text, "longweave_llm_cache_hits_total", role="generator") == 1
     assert metric_value(text, "longweave_llm_cache_misses_total", role="generator") == 1
+    await client.flush()  # run totals are written in batches
     totals = (await store.get_run("run-1"))["llm_usage"]
     assert totals["calls"] == 1 and totals["cache_hits"] == 1
     assert await store.db.llm_cache.count_documents({}) == 1
@@ -114,6 +115,8 @@ async def test_tokens_and_cost_are_totalled_per_run_and_role(scripted, make_clie
     for seed in range(3):
         completion = await client.chat(HELLO, max_tokens=20, seed=seed, scope=SCOPE)
         assert completion.cost_usd == pytest.approx(2 * 1 + 3 * 2)
+    assert "llm_usage" not in await store.get_run("run-1")  # batched: one write for three
+    await client.flush()
     totals = (await store.get_run("run-1"))["llm_usage"]
     assert totals["calls"] == 3 and totals["prompt_tokens"] == 6
     assert totals["completion_tokens"] == 9 and totals["cost_usd"] == pytest.approx(24)

@@ -9,6 +9,7 @@ from longweave.generator.logic import (
     segment_prompt_context,
     segment_schema,
     segments_to_generate,
+    transcript_within_budget,
     trim_to_sentence,
     words_per_exchange,
 )
@@ -82,3 +83,18 @@ def test_regenerations_sample_a_little_hotter_up_to_a_cap():
 
     assert [attempt_temperature(0.7, a) for a in (1, 2, 3, 9)] == [0.7, 0.8, 0.9, 1.2]
     assert attempt_temperature(1.5, 4) == 1.5  # never lower than asked
+
+
+def test_history_stays_verbatim_while_it_fits_the_budget_then_is_summarised():
+    from longweave.contracts import Turn
+
+    turns = [Turn(role="user", content="a" * 40), Turn(role="assistant", content="b" * 40)]
+    first = transcript_within_budget("", False, turns, budget_tokens=100)
+    assert first == f"user: {'a' * 40}\nassistant: {'b' * 40}"
+    second = transcript_within_budget(first, True, turns, budget_tokens=100)
+    assert second is not None and second.startswith(first) and second.count("user: ") == 2
+    # Past the budget (≈4 characters per token) a summary is needed ...
+    assert transcript_within_budget(second, True, turns, budget_tokens=50) is None
+    # ... and once the context is a summary it stays one.
+    assert transcript_within_budget("short summary", False, turns, budget_tokens=10_000) is None
+    assert transcript_within_budget("", False, turns, budget_tokens=0) is None

@@ -20,8 +20,11 @@ from longweave.testing.scripted_llm_server import (
     DEFAULT_TEXT,
     Reply,
     Rule,
+    VARIED_MAX_CHARS,
     ScriptedLLMServer,
     minimal_instance,
+    varied_instance,
+    varied_text,
 )
 
 pytestmark = pytest.mark.timeout(20)
@@ -268,6 +271,94 @@ async def test_json_object_mode_gets_an_empty_object(client: httpx.AsyncClient):
     body = chat_body(response_format={"type": "json_object"})
 
     assert json.loads(content_of(await post_chat(client, body))) == {}
+
+
+# ---- varied default replies ("fill": "varied") -------------------------------------------
+
+SEGMENT_LIKE = {
+    "type": "object",
+    "properties": {"exchanges": {
+        "type": "array", "minItems": 3, "maxItems": 3,
+        "items": {"type": "object", "additionalProperties": False,
+                  "required": ["user", "assistant"],
+                  "properties": {"user": {"type": "string", "minLength": 20, "maxLength": 80},
+                                 "assistant": {"type": "string", "minLength": 150,
+                                               "maxLength": 300}}},
+    }},
+    "required": ["exchanges"],
+}
+
+
+def repeated_phrases(text: str, size: int = 5) -> int:
+    words = text.lower().replace(".", " ").replace(",", " ").split()
+    grams = [tuple(words[i:i + size]) for i in range(len(words) - size + 1)]
+    return max((grams.count(g) for g in grams), default=0)
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+def test_varied_instance_is_valid(name: str):
+    schema = SCHEMAS[name]
+
+    instance = varied_instance(schema, "some request")
+
+    jsonschema.validate(instance, schema)
+    assert varied_instance(schema, "some request") == instance  # deterministic per key
+
+
+def test_varied_strings_fill_their_bounds_without_loops():
+    instance = varied_instance(SEGMENT_LIKE, "k")
+
+    jsonschema.validate(instance, SEGMENT_LIKE)
+    texts = [text for exchange in instance["exchanges"] for text in exchange.values()]
+    assert len(set(texts)) == len(texts)
+    for exchange in instance["exchanges"]:
+        # Filled close to maxLength: a sentence is at most ~70 characters.
+        assert len(exchange["assistant"]) > 300 - 80
+        assert repeated_phrases(exchange["assistant"]) <= 2
+
+
+def test_varied_text_honours_tight_and_missing_bounds():
+    assert 5 <= len(varied_text("a", 5, 10)) <= 10  # no sentence fits: padded words
+    assert len(varied_text("b", 0, 3)) <= 3
+    unbounded = varied_text("c")
+    assert 20 <= len(unbounded) <= 160 and unbounded.endswith((".", "?"))
+    assert len(varied_text("d", 0, 10**6)) <= VARIED_MAX_CHARS
+    assert len(varied_text("e", VARIED_MAX_CHARS + 50)) >= VARIED_MAX_CHARS + 50
+
+
+async def test_varied_reply_differs_per_request_and_repeats_per_request(
+        server: ScriptedLLMServer, client: httpx.AsyncClient):
+    server.set_rules([{"replies": [{"fill": "varied"}]}])
+
+    first = content_of(await post_chat(client, schema_body(SEGMENT_LIKE, "sample 1")))
+    again = content_of(await post_chat(client, schema_body(SEGMENT_LIKE, "sample 1")))
+    other = content_of(await post_chat(client, schema_body(SEGMENT_LIKE, "sample 2")))
+    reseeded = content_of(await post_chat(client, {**schema_body(SEGMENT_LIKE, "sample 1"),
+                                                   "seed": 7}))
+    text = content_of(await post_chat(client, chat_body("plain")))
+
+    jsonschema.validate(json.loads(first), SEGMENT_LIKE)
+    assert first == again
+    assert len({first, other, reseeded}) == 3
+    assert text != DEFAULT_TEXT and text.endswith((".", "?"))
+
+
+async def test_varied_reply_depends_on_the_server_seed():
+    rules = [{"replies": [{"fill": "varied"}]}]
+    replies = []
+    for seed in (0, 0, 1):
+        async with ScriptedLLMServer(rules=rules, seed=seed) as server, \
+                httpx.AsyncClient(base_url=server.base_url, timeout=5) as http:
+            replies.append(content_of(await post_chat(http, schema_body(SEGMENT_LIKE))))
+
+    assert replies[0] == replies[1] != replies[2]
+
+
+async def test_scripted_content_wins_over_fill(server: ScriptedLLMServer,
+                                               client: httpx.AsyncClient):
+    server.set_rules([{"replies": [{"content": "fixed", "fill": "varied"}]}])
+
+    assert content_of(await post_chat(client, chat_body())) == "fixed"
 
 
 # ---- faults ----------------------------------------------------------------------------
