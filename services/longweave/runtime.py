@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import signal
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -27,17 +28,18 @@ from longweave.kafka_admin import ensure_topics
 from longweave.kafka_compat import pace_empty_fetches
 from longweave.kafka_membership import use_static_membership
 from longweave.kafka_parallel import ParallelOptions, run_in_parallel
-from longweave.llm import Completion, LLMClient
+from longweave.llm import LLMClient
 from longweave.llm.pricing import PriceTable
 from longweave.observability import OpsEndpoint, ServiceMetrics
 from longweave.prompts import PromptLibrary
 from longweave.settings import Settings
-from longweave.store import Store, now
+from longweave.store import Store
 from longweave.topics import Topics
 
 log = logging.getLogger(__name__)
 
 MAX_PAYLOAD_IN_DEAD_LETTER = 64_000
+STOP_FLAG_TTL_S = 1.0
 
 
 @dataclass
@@ -54,6 +56,7 @@ class ServiceContext:
     _llm: dict[str, LLMClient] = field(default_factory=dict)
     # Delivery failures per (topic, partition, offset): bounded redelivery of poison messages.
     _failures: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    _stop_flags: dict[str, tuple[float, str | None]] = field(default_factory=dict)
 
     def llm(self, role: str) -> LLMClient:
         if role not in self._llm:
@@ -68,37 +71,35 @@ class ServiceContext:
             )
         return self._llm[role]
 
-    async def account(
-        self, call_id: str, sample: dict[str, Any], attempt: int, role: str, purpose: str,
-        prompt_version: str, completion: Completion,
-    ) -> None:
-        """Record one LLM call (deterministic id: a redelivery overwrites, never doubles)."""
-        await self.store.record_llm_call({
-            "_id": call_id, "run_id": sample["run_id"], "sample_id": sample["_id"],
-            "attempt": attempt, "role": role, "purpose": purpose, "model": completion.model,
-            "prompt_version": prompt_version, "usage": completion.usage.model_dump(),
-            "latency_s": completion.latency_s, "finish_reason": completion.finish_reason,
-            "http_attempts": completion.attempts, "cached": completion.cached,
-            "cost_usd": completion.cost_usd, "usage_estimated": completion.usage_estimated,
-            "created_at": now(),
-        })
-
     def publisher(self, router: KafkaRouter, topic: str, schema: type[BaseModel],
                   description: str) -> Any:
         """Declare what this service publishes (titled per service, for AsyncAPI)."""
         return router.publisher(topic, schema=schema, description=description,
                                 title=f"{self.name}:publish:{topic}")
 
-    async def stopped_before_new_work(self, run_id: str, sample_id: str) -> bool:
+    async def stopped_before_new_work(self, run_id: str, sample_id: str,
+                                      known_reason: str | None = None) -> bool:
         """Called before issuing new work for a sample: when its run was asked to stop
-        (cancelled, out of budget), end the sample as "stopped" instead."""
-        reason = await self.store.stop_requested(run_id)
+        (cancelled, out of budget; `known_reason` when the gateway refused a call for it),
+        end the sample as "stopped" instead."""
+        if known_reason is not None:
+            self._stop_flags[run_id] = (time.monotonic(), known_reason)
+        reason = await self._stop_reason(run_id)
         if reason is None:
             return False
         if await self.store.finish_sample(sample_id, "stopped", {"stopped_reason": reason}):
             self.metrics.samples.labels("stopped").inc()
         await self.store.complete_run_if_done(run_id)
         return True
+
+    async def _stop_reason(self, run_id: str) -> str | None:
+        """The run's stop flag, read at most every STOP_FLAG_TTL_S per run: a store read per
+        handler was a tenth of a record's reads, and a stop may take a second to be seen."""
+        read_at, reason = self._stop_flags.get(run_id, (float("-inf"), None))
+        if reason is None and time.monotonic() - read_at >= STOP_FLAG_TTL_S:
+            reason = await self.store.stop_requested(run_id)
+            self._stop_flags[run_id] = (time.monotonic(), reason)  # a stop is for good
+        return reason
 
     async def emit(self, publisher: Any, message: BaseModel, key: str | None) -> None:
         """Publish through a declared publisher (so AsyncAPI documents it) and count it."""

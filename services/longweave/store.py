@@ -12,8 +12,9 @@ Collections
                 a rejected one keeps ``rejected: {stage, reasons}`` (DPO exports pair them)
 - records       accepted records, with full metadata (what exports read)
 - dead_letters  bad inputs and samples out of attempts, with reasons
-- llm_calls     one document per LLM call: usage, latency, model, prompt version, cost
-- llm_cache     the LLM gateway's response cache, keyed by request hash (llm/cache.py)
+- llm_calls     one document per completed LLM call, keyed by request hash: what it served
+                (run, sample, attempt, purpose, prompt version), usage, latency, cost and
+                the reply; also the LLM gateway's response cache (llm/cache.py)
 - dedup_signatures  the validator's near-duplicate index: one document per record, its
                 MinHash signature and LSH band keys (validator/dedup.py)
 """
@@ -353,9 +354,6 @@ class Store:
         await self.db.dead_letters.replace_one({"_id": doc["_id"]}, doc, upsert=True)
 
     # -- LLM call accounting -----------------------------------------------------------
-    async def record_llm_call(self, doc: dict[str, Any]) -> None:
-        await self.db.llm_calls.replace_one({"_id": doc["_id"]}, doc, upsert=True)
-
     async def llm_usage_of(self, run_id: str, sample_id: str | None = None
                            ) -> tuple[dict[str, int], float]:
         """(tokens and calls, seconds) of the recorded LLM calls of a run or of one of its

@@ -34,10 +34,10 @@ async def test_three_conversations_land_with_complete_metadata_and_export(start_
         assert {"domain", "business_scenario", "geography", "tone"} <= set(record["scenario"])
         assert record["models"]["generator"] and record["models"]["judge"]
         versions = record["prompt_versions"]
-        assert {"segment", "summary", "judge"} <= set(versions)
-        assert all("@v" in versions[k] for k in ("segment", "summary", "judge"))
+        assert all("@v" in versions[k] for k in ("segment", "judge"))
+        assert versions["summary"] is None  # two short segments: the first is read verbatim
         tokens = record["tokens"]
-        assert tokens["prompt"] > 0 and tokens["completion"] > 0 and tokens["llm_calls"] >= 4
+        assert tokens["prompt"] > 0 and tokens["completion"] > 0 and tokens["llm_calls"] >= 3
         assert record["timings"]["wall_s"] > 0 and record["timings"]["llm_s"] > 0
         assert record["attempts"] >= 1 and len(record["history"]) == record["attempts"] - 1
         assert set(record["scores"]) == set(load_rubric("conversation").axes)

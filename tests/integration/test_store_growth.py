@@ -70,9 +70,6 @@ async def one_run(store: Store) -> None:
         for index in range(2):
             seg_id = f"{sample_id}:a{attempt}:s{index}"
             await store.get_segment(seg_id)
-            await store.record_llm_call({"_id": f"{seg_id}:write", "run_id": RUN,
-                                         "sample_id": sample_id, "latency_s": 0.2,
-                                         "usage": {"prompt_tokens": 3, "completion_tokens": 2}})
             await store.save_segment({"_id": seg_id, "run_id": RUN, "turns": []})
             await store.record_segment(sample_id, attempt, index, seg_id, "summary")
         d_id = f"{sample_id}:a{attempt}"
@@ -126,6 +123,11 @@ async def test_a_records_store_work_touches_only_its_own_documents(store, server
     await store.create_samples([{"_id": f"{RUN}-00000{i}", "run_id": RUN, "index": i,
                                  "attempt": 1, "stage": "queued", "history": []}
                                 for i in range(2)])
+    # The LLM gateway records its calls (llm/cache.py).
+    await store.db.llm_calls.insert_many([
+        {"_id": f"call-{i}", "run_id": RUN, "sample_id": f"{RUN}-00000{i % 2}",
+         "usage": {"prompt_tokens": 3, "completion_tokens": 2}, "latency_s": 0.2}
+        for i in range(6)])
     commands = Commands()
     watched = Store(servers.mongodb_uri, store.db.name)
     watched.close()

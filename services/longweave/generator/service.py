@@ -61,15 +61,19 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             ctx.metrics.messages.labels(topics.segment_tasks, "stale").inc()
             return
         seg_id = segment_id(task.sample_id, task.attempt, task.segment_index)
-        segment = await ctx.store.get_segment(seg_id)
-        if segment is None:  # not written before this (re)delivery
+        # A redelivered task finds its finished calls in the response cache, so it needs no
+        # look for the segment first, unless the cache is off for this run.
+        cache_on = ctx.settings.llm_cache and sample["spec"].get("cache", True)
+        segment = None if cache_on else await ctx.store.get_segment(seg_id)
+        if segment is None:
             try:
                 # Inside the handler deadline, so a slow endpoint ends in regeneration,
                 # never in a cancelled handler and a redelivery.
                 async with asyncio.timeout(ctx.settings.llm_work_deadline_s):
                     segment = await _write_segment(ctx, sample, task, seg_id)
-            except RunStopped:  # cancelled or out of budget: end the sample, no regeneration
-                await ctx.stopped_before_new_work(task.run_id, task.sample_id)
+            except RunStopped as stopped:  # cancelled or out of budget: end the sample
+                await ctx.stopped_before_new_work(task.run_id, task.sample_id,
+                                                  stopped.reason)
                 return
             except (LLMError, ReplyParseError, TimeoutError) as exc:
                 reason = f"segment {task.segment_index}: {type(exc).__name__}: {exc}"
@@ -147,10 +151,9 @@ async def _write_segment(
         frequency_penalty=ctx.settings.llm_frequency_penalty,
         seed=seed,
         json_schema=segment_schema(spec["turns_per_segment"], chars_per_exchange(spec)),
-        schema_name="segment", scope=CallScope.for_sample(sample, prompt.version),
+        schema_name="segment",
+        scope=CallScope.for_sample(sample, prompt.version, purpose="segment"),
     )
-    await ctx.account(f"{seg_id}:write", sample, task.attempt, "generator", "segment",
-                      prompt.version, completion)
     turns = exchanges_to_turns(completion.parsed)
     summary, is_transcript, summary_version = "", False, None
     if task.segment_index < spec["segments"] - 1:  # the last context would never be read
@@ -167,10 +170,9 @@ async def _write_segment(
         )
         summarised = await client.chat(
             summary_prompt.messages, max_tokens=SUMMARY_MAX_WORDS * 2 + 20, temperature=0.2,
-            seed=seed, scope=CallScope.for_sample(sample, summary_prompt.version),
+            seed=seed,
+            scope=CallScope.for_sample(sample, summary_prompt.version, purpose="summary"),
         )
-        await ctx.account(f"{seg_id}:summary", sample, task.attempt, "generator", "summary",
-                          summary_prompt.version, summarised)
         summary = trim_to_sentence(summarised.text)
         summary_version = summary_prompt.version
     doc = {

@@ -48,8 +48,9 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             try:
                 async with asyncio.timeout(ctx.settings.llm_work_deadline_s):
                     judgment = await _judge(ctx, sample, draft, report)
-            except RunStopped:  # cancelled or out of budget: end the sample, no regeneration
-                await ctx.stopped_before_new_work(report.run_id, report.sample_id)
+            except RunStopped as stopped:  # cancelled or out of budget: end the sample
+                await ctx.stopped_before_new_work(report.run_id, report.sample_id,
+                                                  stopped.reason)
                 return
             except (LLMError, ReplyParseError, TimeoutError) as exc:
                 ctx.metrics.samples.labels("judge_failed").inc()
@@ -66,7 +67,6 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             if not judged_before:
                 await ctx.store.update_draft(report.draft_id, verdict)
             ctx.metrics.samples.labels("judge_passed").inc()
-            await ctx.store.set_stage(report.sample_id, report.attempt, "storing")
             await ctx.emit(accepted_out, AcceptedSample(
                 run_id=report.run_id, sample_id=report.sample_id, attempt=report.attempt,
                 draft_id=report.draft_id, judgment=judgment,
@@ -98,12 +98,10 @@ async def _judge(ctx: ServiceContext, sample: dict, draft: dict, report: Validat
         prompt.messages, max_tokens=160 * len(axes) + 64, temperature=0.0,
         seed=decoding_seed(report.draft_id, "judge"), json_schema=judge_schema(axes),
         schema_name="judgment",
-        scope=CallScope.for_sample(sample, prompt.version),
+        scope=CallScope.for_sample(sample, prompt.version, purpose="judge"),
     )
     scores = scores_from_reply(completion.parsed, axes)
     failed = decide(scores, rubric, spec.get("judge_min_score"))
-    await ctx.account(f"{report.draft_id}:judge", sample, report.attempt, "judge", "judge",
-                      prompt.version, completion)
     return Judgment(
         run_id=report.run_id, sample_id=report.sample_id, attempt=report.attempt,
         draft_id=report.draft_id, passed=not failed, scores=scores, model=completion.model,

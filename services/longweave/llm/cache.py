@@ -1,9 +1,11 @@
-"""The response cache: completed calls in MongoDB (``llm_cache``), keyed by `cache_key`.
+"""Completed calls in MongoDB (``llm_calls``), keyed by `cache_key`: each paid call's
+record (what it served — run, sample, attempt, purpose, prompt version — its usage, cost,
+latency and reply) is also the response cache entry, so a call costs one write.
 
 A run killed mid-way and restarted finds every call it completed here and pays for none of
 them twice. The key is the document ``_id``, so concurrent writers (several processes
-finishing the same call) are safe: the first insert wins, later ones are no-ops. Entries
-hold the reply only — text, finish reason, usage, model — never a request header.
+finishing the same call) are safe: the first insert wins, later ones are no-ops. Records
+hold the reply and its accounting, never a request header.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from longweave.contracts import Usage
 from longweave.store import Store
 
-COLLECTION = "llm_cache"
+COLLECTION = "llm_calls"
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The LLM gateway: one async client per OpenAI-compatible endpoint (one per role).
 
 A call goes through, in order:
-1. the response cache (MongoDB), when the run allows it — a hit costs nothing;
+1. the response cache (the call records in MongoDB), when the run allows it — a hit costs
+   nothing;
 2. the run's stop flag and budget — a stopped run gets `RunStopped`, not a new call;
 3. the adaptive concurrency gate (AIMD) and the requests/tokens-per-minute budgets;
 4. the HTTP attempt, retried with jittered exponential backoff (or the server's
@@ -9,10 +10,11 @@ A call goes through, in order:
    within the per-call deadline (429s are bounded by the deadline only; the others also
    by ``max_retries``);
 5. accounting of every paid reply: tokens (from ``usage``, else estimated), cost from the
-   price table, metrics, and the run's totals in MongoDB (which may stop the run);
+   price table, metrics, and the run's totals in MongoDB (batched; they may stop the run);
 6. for structured calls: repair, schema validation and one re-ask carrying the error; a
    reply cut off at max_tokens is never accepted;
-7. the cache write.
+7. one write: the call's record (what it was for, usage, cost, latency, reply), which is
+   also its cache entry.
 
 The API key lives in one request header inside the transport. It is redacted from every
 error message, and nothing that is logged, stored or exported as a metric carries it.
@@ -26,6 +28,7 @@ import json
 import logging
 import random
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -127,7 +130,9 @@ class LLMClient:
             RateLimiter(endpoint.requests_per_minute, endpoint.tokens_per_minute, clock, sleep)
             if endpoint.requests_per_minute or endpoint.tokens_per_minute else None
         )
-        self._cache = ResponseCache(store) if store is not None and cache_enabled else None
+        # Every paid call is recorded; the records are read back as a cache when enabled.
+        self._calls = ResponseCache(store) if store is not None else None
+        self._cache_enabled = cache_enabled
         self._ledger = RunLedger(store) if store is not None else None
 
     async def flush(self) -> None:
@@ -167,10 +172,9 @@ class LLMClient:
         if json_schema is not None:
             body = with_structured_output(body, json_schema, schema_name,
                                           self.endpoint.structured_output)
-        key = None
+        key = cache_key(body, scope.template_version) if self._calls is not None else None
         stale_entry = False
-        if self._cache is not None and scope.cache:
-            key = cache_key(body, scope.template_version)
+        if key is not None and self._cache_enabled and scope.cache:
             hit, stale_entry = await self._cached(key, json_schema, scope, started)
             if hit is not None:
                 return hit
@@ -187,7 +191,10 @@ class LLMClient:
         completion.latency_s = self._clock() - started
         self._m.call_latency(completion.latency_s)
         if key is not None:
-            await self._store_in_cache(key, completion, scope, replace=stale_entry)
+            # With the cache off, identical requests are separate paid calls: one record each.
+            reusable = self._cache_enabled and scope.cache
+            await self._record(key if reusable else f"{key}:{uuid.uuid4().hex}", completion,
+                               scope, replace=stale_entry)
         return completion
 
     # -- cache -------------------------------------------------------------------------
@@ -195,8 +202,8 @@ class LLMClient:
     async def _cached(self, key: str, schema: dict[str, Any] | None, scope: CallScope,
                       started: float) -> tuple[Completion | None, bool]:
         """(the cached completion or None, whether an unusable entry is in the way)."""
-        assert self._cache is not None
-        entry = await self._cache.get(key)
+        assert self._calls is not None
+        entry = await self._calls.get(key)
         if entry is None:
             self._m.cache(hit=False)
             return None, False
@@ -216,20 +223,24 @@ class LLMClient:
             cached=True,
         ), False
 
-    async def _store_in_cache(self, key: str, completion: Completion, scope: CallScope,
-                              replace: bool) -> None:
-        assert self._cache is not None
+    async def _record(self, key: str, completion: Completion, scope: CallScope,
+                      replace: bool) -> None:
+        """Store the paid call: its accounting, and its reply for the cache."""
+        assert self._calls is not None
         reply = CachedReply(completion.text, completion.finish_reason, completion.usage,
                             completion.model)
-        meta = {"role": self.role, "template_version": scope.template_version,
-                "run_id": scope.run_id, "usage_estimated": completion.usage_estimated}
+        meta = {**scope.record_fields(), "role": self.role,
+                "template_version": scope.template_version,
+                "usage_estimated": completion.usage_estimated,
+                "latency_s": completion.latency_s, "http_attempts": completion.attempts,
+                "cost_usd": completion.cost_usd}
         try:
             if replace:
-                await self._cache.replace(key, reply, meta)
+                await self._calls.replace(key, reply, meta)
             else:
-                await self._cache.put(key, reply, meta)
+                await self._calls.put(key, reply, meta)
         except PyMongoError as exc:  # the call is paid and good: do not fail it now
-            log.warning("%s: could not cache a completed call: %s", self.role, exc)
+            log.warning("%s: could not record a completed call: %s", self.role, exc)
 
     # -- structured output -------------------------------------------------------------
 

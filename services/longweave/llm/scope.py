@@ -16,9 +16,14 @@ class CallScope:
     template_version: str | None = None
     cache: bool = True
     budget: RunBudget = field(default_factory=RunBudget)
+    # Recorded with the call (llm_calls): which sample, attempt and purpose it served.
+    sample_id: str | None = None
+    attempt: int | None = None
+    purpose: str | None = None
 
     @classmethod
-    def for_sample(cls, sample: Mapping[str, Any], template_version: str | None) -> CallScope:
+    def for_sample(cls, sample: Mapping[str, Any], template_version: str | None,
+                   purpose: str | None = None) -> CallScope:
         """The scope of a call made for a sample document (its spec carries the run's
         cache switch and budget, copied from the scenario request)."""
         spec = sample.get("spec") or {}
@@ -27,7 +32,14 @@ class CallScope:
             template_version=template_version,
             cache=bool(spec.get("cache", True)),
             budget=RunBudget.model_validate(spec.get("budget") or {}),
+            sample_id=sample.get("_id"),
+            attempt=sample.get("attempt"),
+            purpose=purpose,
         )
+
+    def record_fields(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "sample_id": self.sample_id, "attempt": self.attempt,
+                "purpose": self.purpose, "prompt_version": self.template_version}
 
 
 def budget_exceeded(totals: Mapping[str, Any], budget: RunBudget) -> str | None:

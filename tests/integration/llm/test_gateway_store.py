@@ -48,7 +48,7 @@ async def test_a_completed_call_is_served_from_the_cache(scripted, make_client, 
     await client.flush()  # run totals are written in batches
     totals = (await store.get_run("run-1"))["llm_usage"]
     assert totals["calls"] == 1 and totals["cache_hits"] == 1
-    assert await store.db.llm_cache.count_documents({}) == 1
+    assert await store.db.llm_calls.count_documents({}) == 1
 
 
 async def test_a_restarted_process_pays_for_no_completed_call(scripted, make_client, store):
@@ -74,7 +74,7 @@ async def test_the_key_covers_template_version_and_decoding(scripted, make_clien
     await client.chat(HELLO, max_tokens=20, temperature=0.1, scope=SCOPE)
     await client.chat(HELLO, max_tokens=21, scope=SCOPE)
     assert scripted.stats()["requests_total"] == 4
-    assert await store.db.llm_cache.count_documents({}) == 4
+    assert await store.db.llm_calls.count_documents({}) == 4
 
 
 async def test_a_run_can_switch_the_cache_off(scripted, make_client, store):
@@ -84,7 +84,8 @@ async def test_a_run_can_switch_the_cache_off(scripted, make_client, store):
     for _ in range(2):
         assert not (await client.chat(HELLO, max_tokens=20, scope=off)).cached
     assert scripted.stats()["requests_total"] == 2
-    assert await store.db.llm_cache.count_documents({}) == 0
+    # Each paid call is recorded (for accounting), never read back as a cache entry.
+    assert await store.db.llm_calls.count_documents({"run_id": "run-1"}) == 2
 
 
 async def test_concurrent_writers_of_one_call_store_one_entry(scripted, make_client, store):
@@ -92,7 +93,7 @@ async def test_concurrent_writers_of_one_call_store_one_entry(scripted, make_cli
     scripted.default_latency_s = 0.05
     clients = [make_client(scripted, store=store) for _ in range(3)]
     await asyncio.gather(*(c.chat(HELLO, max_tokens=20, scope=SCOPE) for c in clients))
-    assert await store.db.llm_cache.count_documents({}) == 1
+    assert await store.db.llm_calls.count_documents({}) == 1
 
 
 async def test_structured_replies_are_cached_once_valid(scripted, make_client, store):

@@ -16,10 +16,13 @@ def test_budget_by_tokens_or_cost():
 def test_scope_of_a_sample_carries_the_request_switch_and_budget():
     request = ScenarioRequest(request_id="r", run_id="run-1", count=1, cache=False,
                               budget={"max_tokens": 1000})
-    sample = {"_id": "run-1-000000", "run_id": "run-1", "spec": sample_spec(request)}
-    scope = CallScope.for_sample(sample, "conversation/segment.j2@v1+abc")
+    sample = {"_id": "run-1-000000", "run_id": "run-1", "attempt": 2,
+              "spec": sample_spec(request)}
+    scope = CallScope.for_sample(sample, "conversation/segment.j2@v1+abc", purpose="segment")
     assert scope == CallScope(run_id="run-1", template_version="conversation/segment.j2@v1+abc",
-                              cache=False, budget=RunBudget(max_tokens=1000))
+                              cache=False, budget=RunBudget(max_tokens=1000),
+                              sample_id="run-1-000000", attempt=2, purpose="segment")
+    assert scope.record_fields()["sample_id"] == "run-1-000000"
 
 
 def test_samples_written_before_the_switch_existed_use_the_cache():
