@@ -12,9 +12,9 @@ The name must be stable across restarts and unique per process (a StatefulSet po
 A static member does not leave its group on shutdown: a process retired for good keeps its
 partitions until the session timeout (on the local broker, until its name is used again).
 
-On the local broker (noida-db 0.2.3) use it with one consumer per group
-(``LONGWEAVE_CONSUMERS_PER_SERVICE=1``): when two static members of a group rejoin at once
-it sometimes hands both the same partitions and the rest to nobody. Kafka does not.
+On the local broker (noida-db 0.2.3) give every process sharing a group its own name: a
+commit made during a rebalance there fails, aiokafka then rejoins under a new member id,
+and the broker never evicts the old one; a static member is recognised by its name instead.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from longweave.kafka_membership import use_static_membership
 from longweave.kafka_parallel import ParallelOptions, run_in_parallel
 from longweave.llm import LLMClient
 from longweave.llm.pricing import PriceTable
-from longweave.observability import OpsEndpoint, ServiceMetrics
+from longweave.observability import OpsEndpoint, ServiceMetrics, store_operations_middleware
 from longweave.prompts import PromptLibrary
 from longweave.settings import Settings
 from longweave.store import Store
@@ -247,7 +247,9 @@ def _letter(
 
 def new_router(ctx: ServiceContext) -> KafkaRouter:
     """A service's router: guarded consumption and a declared dead-letter publisher."""
-    router = KafkaRouter(middlewares=[consume_guard(ctx)])
+    # Outermost, so every store operation of the handler counts for this service.
+    router = KafkaRouter(middlewares=[store_operations_middleware(ctx.metrics),
+                                      consume_guard(ctx)])
     ctx.dead_letters = ctx.publisher(
         router, ctx.topics.dead_letter, DeadLetter,
         "Bad inputs and samples out of attempts, with reasons",
@@ -325,6 +327,9 @@ async def serve(settings: Settings, names: list[str], stop: asyncio.Event | None
         log.info("stopping: draining in-flight messages")
         for ctx in contexts:
             ctx.metrics.up.set(0)
+        # All subscribers drain at once (the broker would stop them one after another), so
+        # a shutdown takes at most one LONGWEAVE_DRAIN_TIMEOUT_S.
+        await asyncio.gather(*(subscriber.stop() for subscriber in broker.subscribers))
         await broker.stop()
         for endpoint in endpoints:
             await endpoint.stop()

@@ -30,7 +30,6 @@ from longweave.generator.logic import (
     trim_to_sentence,
 )
 from longweave.llm import CallScope, LLMError, ReplyParseError, RunStopped
-from longweave.observability import store_operations_middleware
 from longweave.runtime import ServiceContext, new_router
 from longweave.stitcher.logic import context_before
 from longweave.store import TERMINAL_STAGES, now, segment_id
@@ -43,7 +42,6 @@ SUMMARY_PROMPT = "conversation/summary.j2"
 
 def build_router(ctx: ServiceContext) -> KafkaRouter:
     router = new_router(ctx)
-    router.insert_middleware(store_operations_middleware(ctx.metrics))
     topics = ctx.topics
     segments_out = ctx.publisher(router, topics.segments, Segment,
                                  "Generated segments (turns stored in MongoDB)")

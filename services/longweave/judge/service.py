@@ -15,14 +15,12 @@ from longweave.contracts import (
 from longweave.generator.logic import decoding_seed
 from longweave.judge.logic import decide, feedback, judge_schema, load_rubric, scores_from_reply
 from longweave.llm import CallScope, LLMError, ReplyParseError, RunStopped
-from longweave.observability import store_operations_middleware
 from longweave.runtime import ServiceContext, new_router
 from longweave.store import TERMINAL_STAGES
 
 
 def build_router(ctx: ServiceContext) -> KafkaRouter:
     router = new_router(ctx)
-    router.insert_middleware(store_operations_middleware(ctx.metrics))
     topics = ctx.topics
     accepted_out = ctx.publisher(router, topics.accepted, AcceptedSample,
                                  "Records that passed the judge")

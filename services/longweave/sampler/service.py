@@ -9,7 +9,7 @@ from faststream.kafka.annotations import KafkaMessage
 
 from longweave.catalog import catalog_version, load_catalog, scenario_fields
 from longweave.contracts import DeadLetter, Scenario, ScenarioRequest
-from longweave.observability import counting_store_operations, store_operations_middleware
+from longweave.observability import counting_store_operations
 from longweave.runtime import MAX_PAYLOAD_IN_DEAD_LETTER, ServiceContext, new_router
 from longweave.sampler.logic import (
     build_samples,
@@ -37,7 +37,6 @@ async def startup(ctx: ServiceContext) -> None:
 
 def build_router(ctx: ServiceContext) -> KafkaRouter:
     router = new_router(ctx)
-    router.insert_middleware(store_operations_middleware(ctx.metrics))
     topics = ctx.topics
     scenarios_out = ctx.publisher(router, topics.scenarios, Scenario,
                                  "One sampled scenario per sample")

@@ -7,7 +7,6 @@ import logging
 from faststream.kafka import KafkaRouter
 
 from longweave.contracts import AcceptedSample, DeadLetter
-from longweave.observability import store_operations_middleware
 from longweave.runtime import ServiceContext, new_router
 from longweave.sink.logic import build_record
 from longweave.store import now
@@ -17,7 +16,6 @@ log = logging.getLogger(__name__)
 
 def build_router(ctx: ServiceContext) -> KafkaRouter:
     router = new_router(ctx)
-    router.insert_middleware(store_operations_middleware(ctx.metrics))
     topics = ctx.topics
 
     @ctx.subscriber(router, topics.accepted,

@@ -7,7 +7,6 @@ import logging
 from faststream.kafka import KafkaRouter
 
 from longweave.contracts import Scenario, Segment, SegmentTask, StitchedSample, Usage
-from longweave.observability import store_operations_middleware
 from longweave.runtime import ServiceContext, new_router
 from longweave.stitcher.logic import (
     context_before,
@@ -23,7 +22,6 @@ log = logging.getLogger(__name__)
 
 def build_router(ctx: ServiceContext) -> KafkaRouter:
     router = new_router(ctx)
-    router.insert_middleware(store_operations_middleware(ctx.metrics))
     topics = ctx.topics
     tasks_out = ctx.publisher(router, topics.segment_tasks, SegmentTask,
                                  "Ask the generator for the next segment")

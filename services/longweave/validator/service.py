@@ -12,7 +12,7 @@ from longweave.contracts import (
     ValidationReport,
 )
 from longweave.llm.tokenize import EndpointTokenizer
-from longweave.observability import counting_store_operations, store_operations_middleware
+from longweave.observability import counting_store_operations
 from longweave.runtime import ServiceContext, new_router
 from longweave.store import TERMINAL_STAGES
 from longweave.validator.checks import Draft, run_checks
@@ -34,7 +34,6 @@ async def startup(ctx: ServiceContext) -> None:
 
 def build_router(ctx: ServiceContext) -> KafkaRouter:
     router = new_router(ctx)
-    router.insert_middleware(store_operations_middleware(ctx.metrics))
     topics = ctx.topics
     dedup = MongoLSHIndex(ctx.store)
     # Counted with the generator's tokenizer: the record is trained on the target model.
