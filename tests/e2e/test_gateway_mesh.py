@@ -11,7 +11,7 @@ import pytest
 
 from longweave.settings import SERVICE_NAMES
 from longweave.testing.scripted_llm_server import ScriptedLLMServer
-from support.mesh import metric_value
+from support.mesh import metric_value, wait_for
 from support.scripted import conversation_segment, rules_for_city
 
 pytestmark = pytest.mark.e2e
@@ -58,14 +58,6 @@ def llm():
     server = ScriptedLLMServer().start_in_thread()
     yield server
     server.stop_thread()
-
-
-async def wait_for(predicate, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 async def test_a_killed_and_restarted_run_reuses_every_finished_call(start_mesh, llm):

@@ -2,13 +2,10 @@
 the scripted test server as the model: a SIGKILL with 30 segment calls in flight loses and
 doubles nothing; generators in two processes share the work without a duplicate call."""
 
-import asyncio
-import time
-
 import pytest
 
 from longweave.testing.scripted_llm_server import ScriptedLLMServer
-from support.mesh import metric_value
+from support.mesh import metric_value, wait_for
 from support.scripted import judge_reply
 
 pytestmark = pytest.mark.e2e
@@ -34,14 +31,6 @@ def llm():
     server = ScriptedLLMServer(seed=3).start_in_thread()
     yield server
     server.stop_thread()
-
-
-async def wait_for(predicate, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 async def assert_each_sample_ended_once_as_one_record(mesh, run_id: str, count: int) -> None:

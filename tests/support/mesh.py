@@ -81,6 +81,15 @@ class Mesh:
         return self.process.returncode
 
 
+async def wait_for(predicate, timeout_s: float, what: str) -> None:
+    """Until `predicate()` holds, checking every 50 ms; fails after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
 def metric_value(exposition: str, name: str, **labels: str) -> float:
     """Sum of the samples of `name` whose labels include `labels` (0 when absent)."""
     total = 0.0
