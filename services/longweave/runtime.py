@@ -87,9 +87,11 @@ class ServiceContext:
         reason = await self._stop_reason(run_id)
         if reason is None:
             return False
-        if await self.store.finish_sample(sample_id, "stopped", {"stopped_reason": reason}):
-            self.metrics.samples.labels("stopped").inc()
-        await self.store.complete_run_if_done(run_id)
+        if await self.store.finish_sample(sample_id, "stopped", {"stopped_reason": reason},
+                                          run_id=run_id):
+            self.metrics.samples.labels("stopped").inc()  # finish_sample completes the run
+        else:  # finished before: the delivery that did it may have died before its count
+            await self.store.complete_run_if_done(run_id)
         return True
 
     async def _stop_reason(self, run_id: str) -> str | None:

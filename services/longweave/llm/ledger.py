@@ -45,7 +45,7 @@ class _RunView:
     read_at: float
     exists: bool
     stop_requested: str | None = None
-    totals: dict[str, Any] = field(default_factory=dict)
+    totals: dict[str, float] = field(default_factory=dict)  # run-wide: calls, tokens, cost
 
 
 class RunLedger:
@@ -94,7 +94,7 @@ class RunLedger:
                 raise
             view = self._views.get(run_id)
             if view is not None:  # what was read plus what was written since
-                _merge(view.totals, increments)
+                _merge(view.totals, _run_wide(increments))
 
     async def aclose(self) -> None:
         if self._flusher is not None:
@@ -127,7 +127,7 @@ class RunLedger:
             run = await self._runs.find_one({"_id": run_id}, {"stop_requested": 1, FIELD: 1})
             view = _RunView(read_at=self._clock(), exists=run is not None,
                             stop_requested=(run or {}).get("stop_requested"),
-                            totals=_nested_to_flat((run or {}).get(FIELD) or {}))
+                            totals=_run_wide_of((run or {}).get(FIELD) or {}))
             self._views[run_id] = view
         return view
 
@@ -136,8 +136,8 @@ class RunLedger:
             return False
         view = await self._view(run_id)
         totals = dict(view.totals)
-        _merge(totals, self._pending.get(run_id, {}))
-        reason = budget_exceeded(_flat_to_nested(totals).get(FIELD, {}), budget)
+        _merge(totals, _run_wide(self._pending.get(run_id, {})))
+        reason = budget_exceeded(totals, budget)
         if reason is None:
             return False
         view.stop_requested = "budget"
@@ -146,36 +146,22 @@ class RunLedger:
                         reason)
         return True
 
-    async def totals(self, run_id: str) -> dict[str, Any]:
-        await self.flush()
-        run = await self._runs.find_one({"_id": run_id}, {FIELD: 1})
-        return (run or {}).get(FIELD) or {}
-
 
 def _merge(totals: dict[str, Any], increments: Any) -> None:
     for name, value in increments.items():
         totals[name] = totals.get(name, 0) + value
 
 
-def _nested_to_flat(usage: dict[str, Any], prefix: str = FIELD) -> dict[str, float]:
-    flat: dict[str, float] = {}
-    for name, value in usage.items():
-        if isinstance(value, dict):
-            flat.update(_nested_to_flat(value, f"{prefix}.{name}"))
-        else:
-            flat[f"{prefix}.{name}"] = value
-    return flat
+def _run_wide_of(usage: dict[str, Any]) -> dict[str, float]:
+    """The run-wide totals of a stored ``llm_usage`` (not its per-role breakdown)."""
+    return {name: value for name, value in usage.items() if not isinstance(value, dict)}
 
 
-def _flat_to_nested(flat: dict[str, Any]) -> dict[str, Any]:
-    nested: dict[str, Any] = {}
-    for path, value in flat.items():
-        *parents, leaf = path.split(".")
-        node = nested
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    return nested
+def _run_wide(increments: Any) -> dict[str, float]:
+    """The run-wide part of `_increments` ("llm_usage.<name>"), keyed by name."""
+    prefix = FIELD + "."
+    return {path.removeprefix(prefix): value for path, value in increments.items()
+            if path.count(".") == 1}
 
 
 def _increments(role: str, amounts: dict[str, float]) -> dict[str, float]:
