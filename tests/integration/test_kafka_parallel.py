@@ -120,14 +120,17 @@ async def committed(settings: Settings, topics: Topics) -> dict[int, int]:
 
 async def test_many_in_flight_per_consumer_never_two_of_one_key(bench):
     settings, topics, probe, start_consumer, publish = bench
-    probe.delay_s = 0.3
+    probe.gate.clear()  # handlers hold until released: what runs at once is deterministic
     await start_consumer("a", max_in_flight=16)
     ids = await publish(48, keys=12)
+    # One consumer runs one message per key at once (12 keys), never a second of a key.
+    await until(lambda: len(probe.started) == 12, 30, "one message of each key")
+    await asyncio.sleep(1.0)  # time enough to start more, if it would
+    assert len(probe.started) == 12 and probe.peak == 12
+    assert {int(s[1:]) % 12 for _, s in probe.started} == set(range(12))  # one per key
+    probe.gate.set()
     await until(lambda: len(probe.finished) == 48, 60, "all messages")
     assert sorted(probe.finished) == ids  # each once
-    # One consumer ran up to one message per key at once (12 keys): 48 × 0.3 s of work
-    # would take 14 s one at a time.
-    assert probe.peak == 12
     # Per key, in the order published.
     for k in range(12):
         mine = [s for _, s in probe.started if int(s[1:]) % 12 == k]
