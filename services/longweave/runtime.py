@@ -301,7 +301,8 @@ async def serve(settings: Settings, names: list[str], stop: asyncio.Event | None
     pace_empty_fetches(settings.kafka_idle_fetch_interval_ms / 1000)
     topics = Topics.with_prefix(settings.topic_prefix)
     await ensure_topics(settings, topics)
-    store = Store(settings.mongodb_uri, settings.mongodb_db)
+    store = Store(settings.mongodb_uri, settings.mongodb_db,
+                  batch_linger_s=settings.store_batch_linger_ms / 1000)
     await store.ensure_indexes()
     contexts = build_contexts(settings, names, store)
     broker = build_broker(settings, contexts)

@@ -134,6 +134,10 @@ class Settings(BaseSettings):
     drain_timeout_s: float = Field(30.0, ge=0)
     # How often each subscriber commits the offsets below which all work has finished.
     kafka_commit_interval_ms: int = Field(1000, ge=10)
+    # Store reads by id and writes wait this long to share one command with the operations
+    # other handlers issue meanwhile (store_batches.py): fewer, larger commands cost the
+    # store and the services less CPU, for a few ms more per operation. 0 sends at once.
+    store_batch_linger_ms: float = Field(10.0, ge=0, le=1000)
     # One message's handler may run this long at most (it bounds LLM retries too); the
     # consumer's max_poll_interval is derived from it so a slow LLM never triggers a rebalance.
     handler_deadline_s: float = 900.0

@@ -27,10 +27,11 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
-from pymongo import ASCENDING, UpdateOne
-from pymongo.errors import DuplicateKeyError
+from pymongo import ASCENDING, ReplaceOne, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from longweave.observability import StoreOperationCounter
+from longweave.store_batches import DUPLICATE_KEY, CollectionBatches
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +65,22 @@ def draft_id(sample_id: str, attempt: int) -> str:
 
 
 class Store:
-    def __init__(self, uri: str, db_name: str) -> None:
+    def __init__(self, uri: str, db_name: str, batch_linger_s: float = 0.0) -> None:
         self.client: AsyncIOMotorClient = AsyncIOMotorClient(
             uri, tz_aware=True, event_listeners=[StoreOperationCounter()],
             **_retryable_writes_option(uri))
         self.db: AsyncIOMotorDatabase = self.client[db_name]
+        self._batch_linger_s = batch_linger_s
+        self._batches: dict[str, CollectionBatches] = {}
+
+    def batches(self, collection: str) -> CollectionBatches:
+        """The collection's finds by id and writes, merged with concurrent ones (see
+        store_batches.py): what a handler reads or writes by ``_id`` goes through here."""
+        batches = self._batches.get(collection)
+        if batches is None:
+            batches = self._batches[collection] = CollectionBatches(
+                self.db[collection], self._batch_linger_s)
+        return batches
 
     def close(self) -> None:
         self.client.close()
@@ -129,7 +141,7 @@ class Store:
             return existing, False
 
     async def get_run(self, run_id: str) -> dict[str, Any] | None:
-        return await self.db.runs.find_one({"_id": run_id})
+        return await self.batches("runs").find_by_id(run_id)
 
     async def update_run(self, run_id: str, fields: dict[str, Any]) -> None:
         await self.db.runs.update_one({"_id": run_id}, {"$set": fields})
@@ -145,7 +157,7 @@ class Store:
         return result.modified_count == 1
 
     async def stop_requested(self, run_id: str) -> str | None:
-        run = await self.db.runs.find_one({"_id": run_id}, {"stop_requested": 1})
+        run = await self.get_run(run_id)
         return run.get("stop_requested") if run else None
 
     async def complete_run_if_done(self, run_id: str) -> bool:
@@ -206,46 +218,49 @@ class Store:
 
     # -- samples -----------------------------------------------------------------------
     async def create_samples(self, samples: list[dict[str, Any]]) -> None:
-        ops = [UpdateOne({"_id": s["_id"]}, {"$setOnInsert": s}, upsert=True) for s in samples]
-        if ops:
-            await self.db.samples.bulk_write(ops, ordered=False)
+        """Insert the samples; ones that exist (a redelivered fan-out) are left as they are."""
+        try:
+            if samples:
+                await self.db.samples.insert_many(samples, ordered=False)
+        except BulkWriteError as exc:
+            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])) \
+                    or exc.details.get("writeConcernErrors"):
+                raise
 
     async def get_sample(self, sample_id: str) -> dict[str, Any] | None:
-        return await self.db.samples.find_one({"_id": sample_id})
+        return await self.batches("samples").find_by_id(sample_id)
 
     async def start_sample(self, sample_id: str) -> bool:
         """Move a sample to "generating" if it is at the start of its first attempt (queued,
-        or started by an earlier delivery); False otherwise (a stale scenario). The check
-        and the move are one write."""
-        result = await self.db.samples.update_one(
-            {"_id": sample_id, "attempt": 1, "stage": {"$in": ["queued", "generating"]}},
+        or started by an earlier delivery); False otherwise (a stale scenario, or a sample
+        not in the store)."""
+        await self.batches("samples").write(UpdateOne(
+            {"_id": sample_id, "attempt": 1, "stage": "queued"},
             {"$set": {"stage": "generating", "updated_at": now()}},
-        )
-        return result.matched_count == 1
+        ))
+        sample = await self.get_sample(sample_id)
+        return sample is not None and sample["attempt"] == 1 and sample["stage"] == "generating"
 
-    async def set_stage(self, sample_id: str, attempt: int, stage: str) -> bool:
+    async def set_stage(self, sample_id: str, attempt: int, stage: str) -> None:
         """Move the sample to `stage` unless it has moved on to a later attempt or finished."""
-        result = await self.db.samples.update_one(
-            {"_id": sample_id, "attempt": attempt, "stage": {"$nin": list(TERMINAL_STAGES)}},
+        await self.batches("samples").write(UpdateOne(
+            {"_id": sample_id, "attempt": attempt, "stage": {"$in": list(ACTIVE_STAGES)}},
             {"$set": {"stage": stage, "updated_at": now()}},
-        )
-        return result.matched_count == 1
+        ))
 
     # Samples are written with update_one and read back with find_one, never with
     # find_one_and_update: SecantusDB (the local store) scans the whole collection for
     # every findAndModify that matches, so its cost would grow with every stored sample.
-    async def record_segment(
-        self, sample_id: str, attempt: int, index: int, seg_id: str, summary: str,
-        summary_is_transcript: bool = False,
-    ) -> dict[str, Any] | None:
-        """Note the attempt's segment on the sample; the sample after it, or None when the
-        sample has moved on to another attempt."""
-        await self.db.samples.update_one(
-            {"_id": sample_id, "attempt": attempt},
-            {"$set": {f"segments.a{attempt}.s{index}": {"id": seg_id, "summary": summary,
-                                                        "transcript": summary_is_transcript}}},
-        )
-        return await self.db.samples.find_one({"_id": sample_id, "attempt": attempt})
+    async def record_segment(self, sample_id: str, attempt: int, index: int,
+                             ref: dict[str, Any], stage: str | None = None) -> None:
+        """Note the attempt's segment `ref` on the sample (and move it to `stage`, when
+        given), unless the sample has moved on to another attempt or finished."""
+        fields: dict[str, Any] = {f"segments.a{attempt}.s{index}": ref}
+        if stage is not None:
+            fields |= {"stage": stage, "updated_at": now()}
+        await self.batches("samples").write(UpdateOne(
+            {"_id": sample_id, "attempt": attempt, "stage": {"$in": list(ACTIVE_STAGES)}},
+            {"$set": fields}))
 
     async def begin_attempt(
         self,
@@ -270,11 +285,11 @@ class Store:
             },
         )
         # Also what a redelivery after the move finds: the attempt already begun.
-        sample = await self.db.samples.find_one(
-            {"_id": sample_id, "attempt": nxt, "stage": {"$nin": list(TERMINAL_STAGES)}}
-        )
-        if move.modified_count and failed_attempt == 1 and sample is not None:
-            await self.db.runs.update_one({"_id": sample["run_id"]}, {"$inc": {"regenerated": 1}})
+        sample = await self.get_sample(sample_id)
+        if sample is None or sample.get("attempt") != nxt or sample.get("stage") in TERMINAL_STAGES:
+            return None
+        if move.modified_count and failed_attempt == 1:
+            await self.batches("runs").increment(sample["run_id"], {"regenerated": 1})
         return sample
 
     async def finish_sample(self, sample_id: str, stage: str, fields: dict[str, Any],
@@ -285,7 +300,7 @@ class Store:
         outcome once; they call `complete_run_if_done` then, in case the earlier delivery
         died before its count."""
         if run_id is None:
-            sample = await self.db.samples.find_one({"_id": sample_id}, {"run_id": 1})
+            sample = await self.get_sample(sample_id)
             if sample is None:
                 return False
             run_id = sample["run_id"]
@@ -295,8 +310,8 @@ class Store:
         )
         if result.modified_count != 1:
             return False
-        await self.db.runs.update_one({"_id": run_id}, {"$inc": {stage: 1}})
-        run = await self.db.runs.find_one({"_id": run_id}, _PROGRESS_FIELDS)
+        await self.batches("runs").increment(run_id, {stage: 1})
+        run = await self.get_run(run_id)
         if run is not None and _awaiting_completion(run) and _ended(run) >= run["requested"]:
             await self._complete(run, _counted(run))
         return True
@@ -315,22 +330,25 @@ class Store:
 
     # -- segments, drafts, records -----------------------------------------------------
     async def get_segment(self, seg_id: str) -> dict[str, Any] | None:
-        return await self.db.segments.find_one({"_id": seg_id})
+        return await self.batches("segments").find_by_id(seg_id)
 
     async def get_segments(self, seg_ids: list[str]) -> dict[str, dict[str, Any]]:
         return {d["_id"]: d async for d in self.db.segments.find({"_id": {"$in": seg_ids}})}
 
     async def save_segment(self, doc: dict[str, Any]) -> None:
-        await self.db.segments.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+        """Store a segment once: a redelivered task writes the same one (from the response
+        cache, or, with the cache off, the generator finds it stored and reuses it)."""
+        await self.batches("segments").insert_once(doc)
 
     async def save_draft(self, doc: dict[str, Any]) -> None:
-        await self.db.drafts.update_one({"_id": doc["_id"]}, {"$set": doc}, upsert=True)
+        """Store a stitched draft once (a redelivery stitches the same stored segments)."""
+        await self.batches("drafts").insert_once(doc)
 
     async def get_draft(self, d_id: str) -> dict[str, Any] | None:
-        return await self.db.drafts.find_one({"_id": d_id})
+        return await self.batches("drafts").find_by_id(d_id)
 
     async def update_draft(self, d_id: str, fields: dict[str, Any]) -> None:
-        await self.db.drafts.update_one({"_id": d_id}, {"$set": fields})
+        await self.batches("drafts").write(UpdateOne({"_id": d_id}, {"$set": fields}))
 
     async def reject_draft(self, d_id: str, stage: str, reasons: list[str],
                            fields: dict[str, Any]) -> None:
@@ -343,15 +361,17 @@ class Store:
         cursor = self.db.drafts.find({"run_id": run_id, "sample_id": sample_id})
         return await cursor.sort("attempt").to_list(None)
 
-    async def upsert_record(self, doc: dict[str, Any]) -> None:
-        await self.db.records.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+    async def save_record(self, doc: dict[str, Any]) -> None:
+        """Store an accepted record once (a redelivery builds the same record)."""
+        await self.batches("records").insert_once(doc)
 
     def records_of_run(self, run_id: str):  # noqa: ANN201 - a motor cursor
         # In (run_id, sample_id) index order; a record's _id is its sample id.
         return self.db.records.find({"run_id": run_id}).sort("sample_id", ASCENDING)
 
     async def save_dead_letter(self, doc: dict[str, Any]) -> None:
-        await self.db.dead_letters.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+        await self.batches("dead_letters").write(
+            ReplaceOne({"_id": doc["_id"]}, doc, upsert=True))
 
     # -- LLM call accounting -----------------------------------------------------------
     async def llm_usage_of(self, run_id: str, sample_id: str | None = None

@@ -73,7 +73,7 @@ async def test_redelivered_accepts_and_dead_letters_are_stored_once(store):
     assert 'longweave_samples_total{outcome="accepted"} 1.0' in exposition
     assert 'longweave_samples_total{outcome="dead_lettered"} 1.0' in exposition
     # The handlers' MongoDB commands are counted in the sink's registry.
-    assert 'longweave_store_operations_total{collection="records",operation="update"} 2.0' \
+    assert 'longweave_store_operations_total{collection="records",operation="insert"} 2.0' \
         in exposition
     indexes = await store.db.records.index_information()
     assert any(key[0][0] == "run_id" for key in (i["key"] for i in indexes.values()))

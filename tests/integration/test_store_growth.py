@@ -71,12 +71,13 @@ async def one_run(store: Store) -> None:
             seg_id = f"{sample_id}:a{attempt}:s{index}"
             await store.get_segment(seg_id)
             await store.save_segment({"_id": seg_id, "run_id": RUN, "turns": []})
-            await store.record_segment(sample_id, attempt, index, seg_id, "summary")
+            await store.get_sample(sample_id)
+            await store.record_segment(sample_id, attempt, index, {"id": seg_id},
+                                       stage="validating" if index == 1 else None)
         d_id = f"{sample_id}:a{attempt}"
         await store.get_segments([f"{d_id}:s0", f"{d_id}:s1"])
         await store.save_draft({"_id": d_id, "run_id": RUN, "sample_id": sample_id,
                                 "attempt": attempt})
-        await store.set_stage(sample_id, attempt, "validating")
         await store.get_draft(d_id)
         sig = signature(f"the dialogue of sample {n} " * 30)
         await dedup.find_duplicate(RUN, sample_id, sig)
@@ -86,7 +87,7 @@ async def one_run(store: Store) -> None:
         await store.set_stage(sample_id, attempt, "storing")
         await run_status(store, RUN)
         await store.llm_usage_of(RUN, sample_id)
-        await store.upsert_record({"_id": sample_id, "run_id": RUN, "sample_id": sample_id})
+        await store.save_record({"_id": sample_id, "run_id": RUN, "sample_id": sample_id})
         await store.finish_sample(sample_id, "accepted", {}, run_id=RUN)
     await store.complete_run_if_done(RUN)  # what a redelivery does
     await store.drafts_of_sample(RUN, f"{RUN}-000001")
@@ -161,6 +162,7 @@ async def test_a_records_store_work_touches_only_its_own_documents(store, server
         assert "IXSCAN" in stages and "COLLSCAN" not in stages, (command, stages)
         assert max(docs_examined(plan), default=0) <= 8, (command, plan)
         explained.add(command[name])
-    # Stitching, status, LLM usage, near-duplicates, DPO drafts and the export.
-    assert explained == {"segments", "samples", "llm_calls", "dedup_signatures", "drafts",
-                         "records"}
+    # Finds by id (merged into `$in` lookups: store_batches.py), stitching, status, LLM
+    # usage, near-duplicates, DPO drafts and the export.
+    assert explained == {"runs", "segments", "samples", "llm_calls", "dedup_signatures",
+                         "drafts", "records"}

@@ -72,9 +72,12 @@ async def test_a_sample_starts_once_and_a_stale_scenario_is_told_apart(store):
 
 async def test_a_segment_is_recorded_on_its_attempt_only(store):
     await store.create_samples([sample()])
-    recorded = await store.record_segment("run-1-000000", 1, 0, "run-1-000000:a1:s0", "sum")
-    assert recorded["segments"]["a1"]["s0"]["id"] == "run-1-000000:a1:s0"
-    assert await store.record_segment("run-1-000000", 2, 0, "late", "") is None
+    ref = {"id": "run-1-000000:a1:s0", "summary": "sum", "transcript": False}
+    await store.record_segment("run-1-000000", 1, 0, ref, stage="validating")
+    await store.record_segment("run-1-000000", 2, 1, {"id": "late"}, stage="judging")
+    recorded = await store.get_sample("run-1-000000")
+    assert recorded["segments"] == {"a1": {"s0": ref}}
+    assert recorded["stage"] == "validating"
 
 
 async def test_a_sample_finishes_once(store):

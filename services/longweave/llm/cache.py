@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
+from pymongo import DeleteOne
 
 from longweave.contracts import Usage
 from longweave.store import Store
@@ -32,10 +32,10 @@ class CachedReply:
 
 class ResponseCache:
     def __init__(self, store: Store) -> None:
-        self._entries = store.db[COLLECTION]
+        self._entries = store.batches(COLLECTION)
 
     async def get(self, key: str) -> CachedReply | None:
-        doc = await self._entries.find_one({"_id": key})
+        doc = await self._entries.find_by_id(key)
         if doc is None:
             return None
         return CachedReply(text=doc["text"], finish_reason=doc["finish_reason"],
@@ -47,12 +47,10 @@ class ResponseCache:
             "usage": reply.usage.model_dump(), "model": reply.model,
             "created_at": datetime.now(UTC), **meta,
         }
-        try:
-            await self._entries.update_one({"_id": key}, {"$setOnInsert": doc}, upsert=True)
-        except DuplicateKeyError:
-            pass  # a concurrent writer stored the same call first
+        # A concurrent writer may have stored the same call first: its entry stands.
+        await self._entries.insert_once({"_id": key, **doc})
 
     async def replace(self, key: str, reply: CachedReply, meta: dict[str, Any]) -> None:
         """Overwrite an entry that no longer parses (e.g. written by an older version)."""
-        await self._entries.delete_one({"_id": key})
+        await self._entries.write(DeleteOne({"_id": key}))
         await self.put(key, reply, meta)

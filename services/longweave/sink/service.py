@@ -31,7 +31,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         run_id = sample["run_id"]
         usage, llm_seconds = await ctx.store.llm_usage_of(run_id, accepted.sample_id)
         accepted_at = sample.get("accepted_at") or now()  # stable across redeliveries
-        await ctx.store.upsert_record(
+        await ctx.store.save_record(
             build_record(accepted, sample, draft, usage, llm_seconds, accepted_at)
         )
         if await ctx.store.finish_sample(accepted.sample_id, "accepted",

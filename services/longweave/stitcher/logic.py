@@ -20,6 +20,14 @@ def current_segment_refs(sample: dict[str, Any]) -> dict[int, dict[str, str]]:
     return refs
 
 
+def with_segment(sample: dict[str, Any], attempt: int, index: int, ref: dict[str, Any]
+                 ) -> dict[str, Any]:
+    """The sample with segment `index` of `attempt` noted (the store gets the same write)."""
+    by_attempt = {**sample.get("segments", {})}
+    by_attempt[f"a{attempt}"] = {**by_attempt.get(f"a{attempt}", {}), f"s{index}": ref}
+    return {**sample, "segments": by_attempt}
+
+
 def next_segment(sample: dict[str, Any], written_index: int) -> int | None:
     """The segment to ask for after `written_index`, or None when the attempt is complete."""
     plan = segments_to_generate(sample["spec"]["segments"], sample.get("redo_indexes", []))

@@ -14,6 +14,7 @@ from longweave.stitcher.logic import (
     missing_segments,
     next_segment,
     stitch,
+    with_segment,
 )
 from longweave.store import TERMINAL_STAGES, draft_id, now
 
@@ -45,14 +46,21 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
     @ctx.subscriber(router, topics.segments,
                     description="Collect segments; stitch when the attempt is complete")
     async def on_segment(segment: Segment) -> None:
-        sample = await ctx.store.record_segment(
-            segment.sample_id, segment.attempt, segment.segment_index, segment.segment_id,
-            segment.summary, segment.summary_is_transcript,
-        )
-        if sample is None or sample["stage"] in TERMINAL_STAGES:
+        # Read, then one write: messages of one sample are handled one at a time (keyed by
+        # the sample id), and an attempt's segments are asked for one after another.
+        sample = await ctx.store.get_sample(segment.sample_id)
+        if sample is None or sample["attempt"] != segment.attempt or \
+                sample["stage"] in TERMINAL_STAGES:
             ctx.metrics.messages.labels(topics.segments, "stale").inc()
             return
+        ref = {"id": segment.segment_id, "summary": segment.summary,
+               "transcript": segment.summary_is_transcript}
+        sample = with_segment(sample, segment.attempt, segment.segment_index, ref)
         following = next_segment(sample, segment.segment_index)
+        complete = following is None and not missing_segments(sample)
+        await ctx.store.record_segment(segment.sample_id, segment.attempt,
+                                       segment.segment_index, ref,
+                                       stage="validating" if complete else None)
         if following is not None:
             if await ctx.stopped_before_new_work(segment.run_id, segment.sample_id):
                 return
@@ -63,9 +71,9 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                 running_summary_is_transcript=is_transcript, feedback=sample.get("feedback", []),
             ), key=segment.sample_id)
             return
-        missing = missing_segments(sample)
-        if missing:
-            raise LookupError(f"sample {segment.sample_id} lacks segments {missing}")
+        if not complete:
+            raise LookupError(f"sample {segment.sample_id} lacks segments "
+                              f"{missing_segments(sample)}")
         refs = current_segment_refs(sample)
         seg_ids = [refs[i]["id"] for i in range(sample["spec"]["segments"])]
         docs = await ctx.store.get_segments(seg_ids)
@@ -85,7 +93,6 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             "generation_usage": usage.model_dump(),
             "created_at": now(),
         })
-        await ctx.store.set_stage(segment.sample_id, segment.attempt, "validating")
         await ctx.emit(stitched_out, StitchedSample(
             run_id=segment.run_id, sample_id=segment.sample_id, attempt=segment.attempt,
             draft_id=d_id,

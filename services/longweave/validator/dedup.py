@@ -5,7 +5,7 @@ write."""
 
 from __future__ import annotations
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReplaceOne
 
 from longweave.store import Store
 from longweave.validator.minhash import Match, band_hashes, best_duplicate
@@ -14,6 +14,7 @@ from longweave.validator.minhash import Match, band_hashes, best_duplicate
 class MongoLSHIndex:
     def __init__(self, store: Store) -> None:
         self.entries = store.db.dedup_signatures
+        self._writes = store.batches("dedup_signatures")
 
     async def ensure_indexes(self) -> None:
         await self.entries.create_index([("run_id", ASCENDING), ("bands", ASCENDING)])
@@ -27,9 +28,9 @@ class MongoLSHIndex:
 
     async def add(self, run_id: str, sample_id: str, sig: list[int]) -> None:
         entry_id = f"{run_id}:{sample_id}"
-        await self.entries.replace_one(
+        await self._writes.write(ReplaceOne(
             {"_id": entry_id},
             {"_id": entry_id, "run_id": run_id, "sample_id": sample_id, "sig": sig,
              "bands": band_hashes(sig)},
             upsert=True,
-        )
+        ))
