@@ -8,7 +8,6 @@ import asyncio
 import json
 import logging
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +118,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from longweave.runtime import serve
+    from longweave.mesh import serve
 
     names = list(SERVICE_NAMES) if "all" in args.service else list(dict.fromkeys(args.service))
     asyncio.run(serve(settings, names))
@@ -294,50 +293,9 @@ def _scenarios_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _status(args: argparse.Namespace, settings: Settings) -> int:
-    return asyncio.run(_watch(settings, args.run_id, args.wait, args.timeout, args.json))
+    from longweave.watch import watch_run
 
-
-async def _watch(settings: Settings, run_id: str, wait: bool, timeout: float,
-                 as_json: bool = False) -> int:
-    from longweave.client import run_status
-    from longweave.store import Store
-
-    store = Store(settings.mongodb_uri, settings.mongodb_db)
-    deadline = time.monotonic() + timeout
-    last = None
-    try:
-        while True:
-            status = await run_status(store, run_id)
-            line = json.dumps(status, default=str) if as_json else render_status(status)
-            if line != last:
-                print(line, flush=True)
-                last = line
-            if status["finished"] or not wait:
-                # complete, cancelled and budget-stopped runs are all finished: exit 0
-                return 0 if status["status"] != "failed" else 1
-            if time.monotonic() > deadline:
-                print(f"timed out after {timeout:.0f}s", file=sys.stderr)
-                return 3
-            await asyncio.sleep(1.0)
-    finally:
-        store.close()
-
-
-def render_status(status: dict[str, Any], width: int = 24) -> str:
-    """One line: a progress bar over finished samples, then the count at each stage."""
-    requested = status["requested"]
-    if not requested:
-        return f"{status['run_id']}: {status['status']}"
-    ended = sum(status["stages"][k] for k in ("accepted", "dead_lettered", "stopped"))
-    filled = int(width * ended / requested)
-    stages = status["stages"]
-    in_flight = " ".join(f"{k} {stages[k]}" for k in
-                         ("queued", "generating", "validating", "judging", "storing") if stages[k])
-    ends = f"accepted {stages['accepted']} · dead-lettered {stages['dead_lettered']}"
-    if stages["stopped"]:
-        ends += f" · stopped {stages['stopped']}"
-    return (f"[{'#' * filled}{'.' * (width - filled)}] {ended}/{requested} {status['status']}"
-            f" | {in_flight or '-'} | {ends} | regenerated {status['regenerated']}")
+    return asyncio.run(watch_run(settings, args.run_id, args.wait, args.timeout, args.json))
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
@@ -355,7 +313,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _contracts(args: argparse.Namespace, settings: Settings) -> int:
-    from longweave.contracts.generate import stale_files, write_contracts
+    from longweave.contract_files import stale_files, write_contracts
 
     if args.check:
         stale = stale_files(args.dir)

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import httpx
 
-from longweave.cli import _watch
 from longweave.client import build_request, export_run, publish_request, run_status
 from longweave.settings import SERVICE_NAMES, Settings
 from longweave.store import Store
+from longweave.watch import watch_run
 
 # SmolLM2-135M loops without a frequency penalty and at low temperature (measured on
 # first segments: 0/6 loop-free at penalty 0, temperature 0.7; 5/8 at 0.8 and 0.5; 8/8 at 0.8
@@ -72,7 +72,7 @@ def run_demo(settings: Settings, count: int, out_dir: Path, timeout_s: float) ->
         request = build_request(demo_request(count))
         run_id = asyncio.run(publish_request(settings, request))
         print(f"» published {count} conversations (N=2 segments × K=2 turns): run {run_id}")
-        code = asyncio.run(_watch(settings, run_id, wait=True, timeout=timeout_s))
+        code = asyncio.run(watch_run(settings, run_id, wait=True, timeout=timeout_s))
         out = out_dir / "sft.jsonl"
         exported, status = asyncio.run(_finish(settings, run_id, out))
         _summary(settings, status, exported, out, time.monotonic() - started_at)

@@ -13,6 +13,8 @@ import random
 import re
 from collections.abc import Callable, Sequence
 
+from longweave.registry import Registry
+
 NOISE_INSTRUCTIONS: dict[str, str] = {
     "synonym_substitution": "substitute synonyms for some common words",
     "sentence_restructuring": "restructure a few sentences (e.g. active to passive, split or "
@@ -22,7 +24,8 @@ NOISE_INSTRUCTIONS: dict[str, str] = {
 }
 
 NoiseOperator = Callable[[str, random.Random], str]
-NOISE_OPERATORS: dict[str, NoiseOperator] = {}
+NOISE_OPERATORS: Registry[NoiseOperator] = Registry("noise operator",
+                                                   "longweave.noise_operators")
 
 # Single words only, and only where the synonym fits every common use of the word (noun and
 # verb alike), so a substitution never breaks grammar.
@@ -65,13 +68,7 @@ _TOKEN = re.compile(r"[\w'’-]+", re.UNICODE)
 
 
 def register_noise(name: str) -> Callable[[NoiseOperator], NoiseOperator]:
-    def add(fn: NoiseOperator) -> NoiseOperator:
-        if name in NOISE_OPERATORS:
-            raise ValueError(f"noise operator {name!r} is already registered")
-        NOISE_OPERATORS[name] = fn
-        return fn
-
-    return add
+    return NOISE_OPERATORS.add(name)
 
 
 def apply_noise(text: str, names: Sequence[str], seed: int | str) -> str:

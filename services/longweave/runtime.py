@@ -11,7 +11,6 @@ import asyncio
 import hashlib
 import json
 import logging
-import signal
 import time
 import traceback
 from collections.abc import Awaitable, Callable
@@ -19,18 +18,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from faststream import BaseMiddleware
-from faststream.kafka import KafkaBroker, KafkaRouter
+from faststream.kafka import KafkaRouter
 from faststream.middlewares import AckPolicy
 from pydantic import BaseModel, ValidationError
 
 from longweave.contracts import DeadLetter
-from longweave.kafka_admin import ensure_topics
-from longweave.kafka_compat import pace_empty_fetches
-from longweave.kafka_membership import use_static_membership
 from longweave.kafka_parallel import ParallelOptions, run_in_parallel
 from longweave.llm import LLMClient
 from longweave.llm.pricing import PriceTable
-from longweave.observability import OpsEndpoint, ServiceMetrics, store_operations_middleware
+from longweave.observability import ServiceMetrics, store_operations_middleware
 from longweave.prompts import PromptLibrary
 from longweave.settings import Settings
 from longweave.store import Store
@@ -257,86 +253,3 @@ def new_router(ctx: ServiceContext) -> KafkaRouter:
         "Bad inputs and samples out of attempts, with reasons",
     )
     return router
-
-
-# -- the runner ------------------------------------------------------------------------
-
-
-def build_contexts(settings: Settings, names: list[str], store: Store) -> list[ServiceContext]:
-    topics = Topics.with_prefix(settings.topic_prefix)
-    prompts = PromptLibrary()
-    return [
-        ServiceContext(name, settings, topics, store, prompts, ServiceMetrics(name))
-        for name in names
-    ]
-
-
-def build_broker(settings: Settings, contexts: list[ServiceContext]) -> KafkaBroker:
-    from longweave.mesh import SERVICES
-
-    broker = KafkaBroker(
-        settings.kafka_bootstrap,
-        enable_idempotence=True,
-        acks="all",
-        graceful_timeout=settings.handler_deadline_s,
-        client_id="longweave",
-        log_level=logging.DEBUG,  # per-message lines only when debugging
-    )
-    if settings.kafka_instance_id:
-        use_static_membership(broker, settings.kafka_instance_id)
-    for ctx in contexts:
-        broker.include_router(SERVICES[ctx.name].build_router(ctx))
-    return broker
-
-
-async def serve(settings: Settings, names: list[str], stop: asyncio.Event | None = None) -> None:
-    """Run the named services until SIGTERM/SIGINT (or `stop` is set), then drain and exit."""
-    from longweave.mesh import SERVICES
-
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-
-    pace_empty_fetches(settings.kafka_idle_fetch_interval_ms / 1000)
-    topics = Topics.with_prefix(settings.topic_prefix)
-    await ensure_topics(settings, topics)
-    store = Store(settings.mongodb_uri, settings.mongodb_db,
-                  batch_linger_s=settings.store_batch_linger_ms / 1000)
-    await store.ensure_indexes()
-    contexts = build_contexts(settings, names, store)
-    broker = build_broker(settings, contexts)
-
-    async def healthy() -> bool:
-        return bool(await broker.ping(timeout=3.0)) and await store.ping()
-
-    endpoints = []
-    for ctx in contexts:
-        startup = getattr(SERVICES[ctx.name], "startup", None)
-        if startup is not None:
-            await startup(ctx)
-        endpoint = OpsEndpoint(ctx.metrics, healthy, settings.metrics_host,
-                               settings.ports.of(ctx.name))
-        await endpoint.start()
-        endpoints.append(endpoint)
-    await broker.start()
-    for ctx in contexts:
-        ctx.metrics.up.set(1)
-    log.info("serving %s (metrics on ports %s)", ", ".join(names),
-             ", ".join(str(e.port) for e in endpoints))
-    try:
-        await stop.wait()
-    finally:
-        log.info("stopping: draining in-flight messages")
-        for ctx in contexts:
-            ctx.metrics.up.set(0)
-        # All subscribers drain at once (the broker would stop them one after another), so
-        # a shutdown takes at most one LONGWEAVE_DRAIN_TIMEOUT_S.
-        await asyncio.gather(*(subscriber.stop() for subscriber in broker.subscribers))
-        await broker.stop()
-        for endpoint in endpoints:
-            await endpoint.stop()
-        for ctx in contexts:
-            await ctx.aclose()
-        store.close()
-        log.info("stopped")

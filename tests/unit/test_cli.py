@@ -1,23 +1,4 @@
-from longweave.cli import _parser, _request_fields, render_status
-
-
-def status(**stages):
-    base = dict.fromkeys(("queued", "generating", "validating", "judging", "storing",
-                          "accepted", "dead_lettered", "stopped"), 0)
-    return {"run_id": "run-1", "status": "running", "requested": 4, "regenerated": 1,
-            "stages": {**base, **stages}}
-
-
-def test_status_line_shows_progress_and_only_busy_stages():
-    line = render_status(status(generating=1, judging=1, accepted=1, dead_lettered=1))
-    assert line.startswith("[" + "#" * 12 + "." * 12 + "] 2/4 running")
-    assert "generating 1 judging 1" in line and "validating" not in line
-    assert "accepted 1 · dead-lettered 1" in line and "regenerated 1" in line
-
-
-def test_status_before_the_sampler_saw_the_run():
-    assert render_status({"run_id": "run-1", "status": "waiting for the sampler",
-                          "requested": None}) == "run-1: waiting for the sampler"
+from longweave.cli import _parser, _request_fields
 
 
 def test_publish_flags_and_file_merge_into_request_fields(tmp_path):

@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from longweave.registry import Registry
+
 
 class ConstraintLayer(BaseModel):
     """One applied layer: what the generator is told, and (when code can verify it) how."""
@@ -43,15 +45,14 @@ class RegisteredOperator:
     build: Operator
 
 
-OPERATORS: dict[str, RegisteredOperator] = {}
+OPERATORS: Registry[RegisteredOperator] = Registry("complexify operator",
+                                                  "longweave.complexify_operators")
 
 
 def register_operator(name: str, description: str, verifiable: bool
                       ) -> Callable[[Operator], Operator]:
     def add(fn: Operator) -> Operator:
-        if name in OPERATORS:
-            raise ValueError(f"operator {name!r} is already registered")
-        OPERATORS[name] = RegisteredOperator(name, description, verifiable, fn)
+        OPERATORS.register(name, RegisteredOperator(name, description, verifiable, fn))
         return fn
 
     return add

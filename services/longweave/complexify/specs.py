@@ -12,10 +12,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from longweave.registry import Registry
+
 TurnLike = Mapping[str, Any] | Any
 SpecCheck = Callable[[list[str], dict[str, Any]], str | None]  # texts, spec → reason or None
 
-SPEC_CHECKS: dict[str, SpecCheck] = {}
+SPEC_CHECKS: Registry[SpecCheck] = Registry("spec check", "longweave.spec_checks")
 
 _WORD = re.compile(r"\b[\w'’-]+\b", re.UNICODE)
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:/]\d+)*")
@@ -34,13 +36,7 @@ class LayerCheck:
 
 
 def register_spec_check(name: str) -> Callable[[SpecCheck], SpecCheck]:
-    def add(fn: SpecCheck) -> SpecCheck:
-        if name in SPEC_CHECKS:
-            raise ValueError(f"spec check {name!r} is already registered")
-        SPEC_CHECKS[name] = fn
-        return fn
-
-    return add
+    return SPEC_CHECKS.add(name)
 
 
 def check_layer(spec: dict[str, Any], turns: Sequence[TurnLike]) -> LayerCheck:

@@ -1,7 +1,7 @@
 """Message contracts: every message that crosses a topic, defined once (pydantic v2).
 
 The JSON Schemas under ``contracts/`` and the AsyncAPI document are generated from these
-models (``longweave contracts generate``) and a test keeps them in sync.
+models (``longweave contracts``, contract_files.py) and a test keeps them in sync.
 """
 
 from longweave.contracts.messages import (

@@ -3,7 +3,6 @@ reply → turns, and what a failure asks to redo."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Any
 
@@ -116,28 +115,3 @@ def trim_to_sentence(text: str) -> str:
     return text[: ends[-1].end()].strip() if ends else text.strip()
 
 
-def segments_to_generate(n_segments: int, redo_indexes: list[int]) -> list[int]:
-    """The segments an attempt writes: all of them, or only those being redone."""
-    return sorted(set(redo_indexes)) if redo_indexes else list(range(n_segments))
-
-
-def redo_after_generation_failure(
-    n_segments: int, redo_indexes: list[int], failed_index: int
-) -> list[int]:
-    """A segment that could not be written takes every later planned segment with it:
-    those were never written in this attempt."""
-    return [i for i in segments_to_generate(n_segments, redo_indexes) if i >= failed_index]
-
-
-def decoding_seed(*parts: object) -> int:
-    """A sampling seed per (sample, attempt, segment, …). Sample ids contain the run id, so a
-    restarted run asks the very same questions (and its cached replies are reused) while
-    another run, even of the same scenarios, gets fresh samples instead of cached copies."""
-    digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
-    return int.from_bytes(digest[:4], "little") % (2**31)
-
-
-def attempt_temperature(base: float, attempt: int) -> float:
-    """A little more randomness on each regeneration: the same prompt at the same
-    temperature tends to reproduce the draft that was just rejected."""
-    return round(min(base + 0.1 * (attempt - 1), max(base, 1.2)), 3)

@@ -17,21 +17,18 @@ from longweave.contracts import (
 )
 from longweave.generator.logic import (
     SUMMARY_MAX_WORDS,
-    attempt_temperature,
     chars_per_exchange,
-    decoding_seed,
     exchanges_to_turns,
-    redo_after_generation_failure,
     segment_max_tokens,
     segment_prompt_context,
     segment_schema,
-    segments_to_generate,
     transcript_within_budget,
     trim_to_sentence,
 )
 from longweave.llm import CallScope, LLMError, ReplyParseError, RunStopped
+from longweave.llm.decoding import attempt_temperature, decoding_seed
+from longweave.planning import context_before, redo_after_generation_failure, segments_to_generate
 from longweave.runtime import ServiceContext, new_router
-from longweave.stitcher.logic import context_before
 from longweave.store import TERMINAL_STAGES, now, segment_id
 
 log = logging.getLogger(__name__)

@@ -12,9 +12,9 @@ from longweave.contracts import (
     RegenerationRequest,
     ValidationReport,
 )
-from longweave.generator.logic import decoding_seed
 from longweave.judge.logic import decide, feedback, judge_schema, load_rubric, scores_from_reply
 from longweave.llm import CallScope, LLMError, ReplyParseError, RunStopped
+from longweave.llm.decoding import decoding_seed
 from longweave.runtime import ServiceContext, new_router
 from longweave.store import TERMINAL_STAGES
 

@@ -54,8 +54,8 @@ from longweave.llm.transport import (
     Transport,
     TransportError,
     TransportTimeout,
-    open_transport,
 )
+from longweave.llm.transports import open_transport
 from longweave.observability import ServiceMetrics
 from longweave.settings import LLMEndpoint
 from longweave.store import Store

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import logging
 
-from longweave.llm.transport import TransportError, open_transport
+from longweave.llm.transport import TransportError
+from longweave.llm.transports import open_transport
 from longweave.settings import LLMEndpoint
 
 log = logging.getLogger(__name__)

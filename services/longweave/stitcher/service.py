@@ -7,15 +7,15 @@ import logging
 from faststream.kafka import KafkaRouter
 
 from longweave.contracts import Scenario, Segment, SegmentTask, StitchedSample, Usage
-from longweave.runtime import ServiceContext, new_router
-from longweave.stitcher.logic import (
+from longweave.planning import (
     context_before,
     current_segment_refs,
     missing_segments,
     next_segment,
-    stitch,
     with_segment,
 )
+from longweave.runtime import ServiceContext, new_router
+from longweave.stitcher.logic import stitch
 from longweave.store import TERMINAL_STAGES, draft_id, now
 
 log = logging.getLogger(__name__)

@@ -15,6 +15,7 @@ from longweave.complexify.specs import check_layers
 from longweave.contracts import CheckResult, Turn
 from longweave.llm.parsing import ReplyParseError, extract_json
 from longweave.llm.tokens import estimate_tokens
+from longweave.registry import Registry
 from longweave.validator.language import detect_language
 from longweave.validator.minhash import DUPLICATE_JACCARD, Match
 from longweave.validator.policy import find_pii
@@ -53,14 +54,12 @@ class RegisteredCheck:
     run: Check
 
 
-CHECKS: dict[str, RegisteredCheck] = {}
+CHECKS: Registry[RegisteredCheck] = Registry("check", "longweave.checks")
 
 
 def register_check(name: str, paradigms: tuple[str, ...]) -> Callable[[Check], Check]:
     def add(fn: Check) -> Check:
-        if name in CHECKS:
-            raise ValueError(f"check {name!r} is already registered")
-        CHECKS[name] = RegisteredCheck(name, frozenset(paradigms), fn)
+        CHECKS.register(name, RegisteredCheck(name, frozenset(paradigms), fn))
         return fn
 
     return add

@@ -4,6 +4,7 @@ that the spec checks accept on a compliant conversation and reject on a violatin
 import pytest
 
 from longweave.catalog import load_catalog
+from longweave.registry import RegistryError
 from longweave.complexify import (
     OPERATORS,
     SPEC_CHECKS,
@@ -101,5 +102,5 @@ def test_unknown_spec_checks_fail_with_a_reason():
 
 
 def test_operators_register_once():
-    with pytest.raises(ValueError, match="already registered"):
+    with pytest.raises(RegistryError, match="already registered"):
         register_operator("deepen", "again", verifiable=False)(lambda ctx: None)

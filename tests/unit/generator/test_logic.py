@@ -4,11 +4,9 @@ import pytest
 from longweave.generator.logic import (
     chars_per_exchange,
     exchanges_to_turns,
-    redo_after_generation_failure,
     segment_max_tokens,
     segment_prompt_context,
     segment_schema,
-    segments_to_generate,
     transcript_within_budget,
     trim_to_sentence,
     words_per_exchange,
@@ -55,34 +53,9 @@ def test_exchanges_become_alternating_turns():
     assert [(t.role, t.content) for t in turns] == [("user", "hi"), ("assistant", "hello")]
 
 
-def test_plan_and_redo_after_a_failed_segment():
-    assert segments_to_generate(3, []) == [0, 1, 2]
-    assert segments_to_generate(3, [2, 0]) == [0, 2]
-    # Segment 1 failed in a full attempt: 1 and 2 were never written.
-    assert redo_after_generation_failure(3, [], 1) == [1, 2]
-    # Redoing only 0 and 2, and 0 failed: 2 is still due, 1 is kept from before.
-    assert redo_after_generation_failure(3, [0, 2], 0) == [0, 2]
-
-
 def test_truncated_summary_is_cut_to_its_last_sentence():
     assert trim_to_sentence("One. Two! Three is cut") == "One. Two!"
     assert trim_to_sentence("no sentence end") == "no sentence end"
-
-
-def test_decoding_seeds_repeat_within_a_run_and_differ_across_runs():
-    from longweave.generator.logic import decoding_seed
-
-    assert decoding_seed("run-a-000001", 1, 0) == decoding_seed("run-a-000001", 1, 0)
-    assert decoding_seed("run-a-000001", 1, 0) != decoding_seed("run-b-000001", 1, 0)
-    assert decoding_seed("run-a-000001", 1, 0) != decoding_seed("run-a-000001", 2, 0)
-    assert 0 <= decoding_seed("x") < 2**31
-
-
-def test_regenerations_sample_a_little_hotter_up_to_a_cap():
-    from longweave.generator.logic import attempt_temperature
-
-    assert [attempt_temperature(0.7, a) for a in (1, 2, 3, 9)] == [0.7, 0.8, 0.9, 1.2]
-    assert attempt_temperature(1.5, 4) == 1.5  # never lower than asked
 
 
 def test_history_stays_verbatim_while_it_fits_the_budget_then_is_summarised():

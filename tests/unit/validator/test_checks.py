@@ -1,6 +1,7 @@
 import pytest
 
 from longweave.contracts import Turn
+from longweave.registry import RegistryError
 from longweave.validator.checks import (
     CHECKS,
     Draft,
@@ -97,7 +98,7 @@ def test_loop_detection_catches_repeated_phrases_sentences_and_turns():
 
 
 def test_registry_rejects_a_second_check_with_the_same_name():
-    with pytest.raises(ValueError, match="already registered"):
+    with pytest.raises(RegistryError, match="already registered"):
         register_check("truncation", ("conversation",))(lambda d: None)
 
 
@@ -112,7 +113,7 @@ def test_a_registered_check_runs_for_its_paradigm_only():
         assert [c.name for c in checks_for("test-paradigm")] == ["always_fails_for_test"]
         assert "always_fails_for_test" not in [c.name for c in checks_for("conversation")]
     finally:
-        del CHECKS["always_fails_for_test"]
+        CHECKS.unregister("always_fails_for_test")
 
 
 def test_regeneration_scope_is_the_segments_only_when_every_failure_names_some():

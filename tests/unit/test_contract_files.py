@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from longweave.contracts.generate import expected_files, stale_files
+from longweave.contract_files import expected_files, stale_files
 
-CONTRACTS = Path(__file__).resolve().parents[3] / "contracts"
+CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 
 
 def test_checked_in_contracts_match_the_models():

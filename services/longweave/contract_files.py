@@ -37,7 +37,7 @@ def asyncapi_document() -> str:
     """The AsyncAPI 3 document of all six services on one broker (no connection made)."""
     from faststream.specification import AsyncAPI
 
-    from longweave.runtime import build_broker, build_contexts
+    from longweave.mesh import build_broker, build_contexts
     from longweave.settings import SERVICE_NAMES, Settings
     from longweave.store import Store
 

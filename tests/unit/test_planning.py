@@ -1,0 +1,59 @@
+from longweave.planning import (
+    context_before,
+    current_segment_refs,
+    missing_segments,
+    next_segment,
+    redo_after_generation_failure,
+    segments_to_generate,
+    with_segment,
+)
+
+
+def sample(attempt=1, redo=(), segments=None, n=3):
+    return {"attempt": attempt, "redo_indexes": list(redo), "segments": segments or {},
+            "spec": {"segments": n}}
+
+
+def ref(name, transcript=False):
+    return {"id": name, "summary": f"summary {name}", "transcript": transcript}
+
+
+def test_first_attempt_walks_every_segment():
+    s = sample()
+    assert [next_segment(s, i) for i in range(3)] == [1, 2, None]
+
+
+def test_regenerated_attempt_reuses_segments_it_does_not_redo():
+    s = sample(attempt=2, redo=[1], segments={
+        "a1": {"s0": ref("a1s0"), "s1": ref("a1s1"), "s2": ref("a1s2")},
+        "a2": {"s1": ref("a2s1", transcript=True)},
+    })
+    refs = current_segment_refs(s)
+    assert [refs[i]["id"] for i in range(3)] == ["a1s0", "a2s1", "a1s2"]
+    assert next_segment(s, 1) is None
+    assert context_before(s, 1) == ("summary a1s0", False)
+    assert context_before(s, 2) == ("summary a2s1", True)
+    assert missing_segments(s) == []
+
+
+def test_missing_segments_are_reported():
+    s = sample(segments={"a1": {"s0": ref("x")}})
+    assert missing_segments(s) == [1, 2]
+    assert context_before(s, 0) == ("", False)
+
+
+def test_plan_and_redo_after_a_failed_segment():
+    assert segments_to_generate(3, []) == [0, 1, 2]
+    assert segments_to_generate(3, [2, 0]) == [0, 2]
+    # Segment 1 failed in a full attempt: 1 and 2 were never written.
+    assert redo_after_generation_failure(3, [], 1) == [1, 2]
+    # Redoing only 0 and 2, and 0 failed: 2 is still due, 1 is kept from before.
+    assert redo_after_generation_failure(3, [0, 2], 0) == [0, 2]
+
+
+def test_a_written_segment_is_noted_on_a_copy_of_the_sample():
+    s = sample(segments={"a1": {"s0": ref("a1s0")}})
+    noted = with_segment(s, 1, 1, ref("a1s1"))
+    assert sorted(noted["segments"]["a1"]) == ["s0", "s1"]
+    assert sorted(s["segments"]["a1"]) == ["s0"]  # the sample read from the store is unchanged
+    assert next_segment(noted, 1) == 2 and missing_segments(noted) == [2]
