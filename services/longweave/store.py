@@ -21,6 +21,7 @@ Collections
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -333,7 +334,9 @@ class Store:
         return await self.batches("segments").find_by_id(seg_id)
 
     async def get_segments(self, seg_ids: list[str]) -> dict[str, dict[str, Any]]:
-        return {d["_id"]: d async for d in self.db.segments.find({"_id": {"$in": seg_ids}})}
+        batches = self.batches("segments")
+        found = await asyncio.gather(*(batches.find_by_id(s) for s in seg_ids))
+        return {s: doc for s, doc in zip(seg_ids, found, strict=True) if doc is not None}
 
     async def save_segment(self, doc: dict[str, Any]) -> None:
         """Store a segment once: a redelivered task writes the same one (from the response

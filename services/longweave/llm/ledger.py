@@ -52,7 +52,6 @@ class RunLedger:
     def __init__(self, store: Store, flush_interval_s: float = 0.5, refresh_s: float = 1.0,
                  clock: Any = time.monotonic) -> None:
         self.store = store
-        self._runs = store.db.runs
         self._flush_interval_s = flush_interval_s
         self._refresh_s = refresh_s
         self._clock = clock
@@ -88,7 +87,7 @@ class RunLedger:
         for run_id in list(self._pending):
             increments = self._pending.pop(run_id)
             try:
-                await self._runs.update_one({"_id": run_id}, {"$inc": dict(increments)})
+                await self.store.batches("runs").increment(run_id, dict(increments))
             except PyMongoError:
                 _merge(self._pending[run_id], increments)  # kept for the next flush
                 raise
@@ -124,7 +123,9 @@ class RunLedger:
     async def _view(self, run_id: str) -> _RunView:
         view = self._views.get(run_id)
         if view is None or self._clock() - view.read_at >= self._refresh_s:
-            run = await self._runs.find_one({"_id": run_id}, {"stop_requested": 1, FIELD: 1})
+            # Merged with the other handlers' reads of the run (store_batches.py): when a
+            # view expires, every call in flight asks for it at once.
+            run = await self.store.get_run(run_id)
             view = _RunView(read_at=self._clock(), exists=run is not None,
                             stop_requested=(run or {}).get("stop_requested"),
                             totals=_run_wide_of((run or {}).get(FIELD) or {}))
