@@ -193,8 +193,11 @@ class Settings(BaseSettings):
         configured = getattr(self, f"{service}_max_in_flight")
         if configured is not None:
             return int(configured)
-        endpoint = self.judge_endpoint if service == "judge" else self.generator_endpoint
-        return endpoint.max_concurrency
+        if service == "judge":
+            return self.judge_endpoint.max_concurrency
+        # Twice the endpoint's slots: while some handlers store a finished segment, others
+        # already wait at the gateway, where samples under way go first.
+        return 2 * self.generator_endpoint.max_concurrency
 
     @property
     def llm_work_deadline_s(self) -> float:

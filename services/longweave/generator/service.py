@@ -140,6 +140,9 @@ async def _write_segment(
                                  task.feedback, task.running_summary_is_transcript),
     )
     seed = decoding_seed(sample["_id"], task.attempt, task.segment_index)
+    # A sample under way goes before one not yet started: it finishes sooner, and fewer
+    # half-done samples wait in the mesh.
+    priority = -(task.segment_index + task.attempt - 1)
     completion = await client.chat(
         prompt.messages, max_tokens=segment_max_tokens(spec),
         temperature=attempt_temperature(ctx.settings.llm_temperature, task.attempt),
@@ -147,7 +150,8 @@ async def _write_segment(
         seed=seed,
         json_schema=segment_schema(spec["turns_per_segment"], chars_per_exchange(spec)),
         schema_name="segment",
-        scope=CallScope.for_sample(sample, prompt.version, purpose="segment"),
+        scope=CallScope.for_sample(sample, prompt.version, purpose="segment",
+                                   priority=priority),
     )
     turns = exchanges_to_turns(completion.parsed)
     summary, is_transcript, summary_version = "", False, None
@@ -166,7 +170,8 @@ async def _write_segment(
         summarised = await client.chat(
             summary_prompt.messages, max_tokens=SUMMARY_MAX_WORDS * 2 + 20, temperature=0.2,
             seed=seed,
-            scope=CallScope.for_sample(sample, summary_prompt.version, purpose="summary"),
+            scope=CallScope.for_sample(sample, summary_prompt.version, purpose="summary",
+                                       priority=priority - 1),
         )
         summary = trim_to_sentence(summarised.text)
         summary_version = summary_prompt.version

@@ -278,7 +278,7 @@ class LLMClient:
         throttled = 0  # 429s say "not now": the deadline bounds them, not max_retries
         while True:
             attempt += 1
-            outcome = await self._attempt(payload, estimated, deadline)
+            outcome = await self._attempt(payload, estimated, deadline, scope.priority)
             if isinstance(outcome, HttpReply):
                 completion = self._completion(outcome, body)
                 if completion is not None:
@@ -308,8 +308,8 @@ class LLMClient:
                       attempt, detail, delay)
             await self._sleep(delay)
 
-    async def _attempt(self, payload: bytes, estimated: int,
-                       deadline: float) -> HttpReply | _Failure:
+    async def _attempt(self, payload: bytes, estimated: int, deadline: float,
+                       priority: int = 0) -> HttpReply | _Failure:
         remaining = deadline - self._clock()
         if remaining <= 0:
             self._m.error("deadline")
@@ -320,7 +320,7 @@ class LLMClient:
         may_wait = self._limiter is not None or self.gate.full
         try:
             async with asyncio.timeout(remaining) if may_wait else _NO_TIMER:
-                epoch = await self.gate.acquire()
+                epoch = await self.gate.acquire(priority)
                 try:
                     if self._limiter is not None:
                         self._m.throttled(await self._limiter.admit(estimated))

@@ -12,9 +12,9 @@ limit many times over.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import heapq
+import itertools
 import math
-from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -55,13 +55,17 @@ class AimdController:
 
 
 class ConcurrencyGate:
-    """A semaphore whose size follows the controller; FIFO for waiters."""
+    """A semaphore whose size follows the controller. Waiters are served by priority (lower
+    first), then in arrival order: a call that continues a started sample goes before one
+    that starts a new sample, so samples finish instead of piling up half-done."""
 
     def __init__(self, controller: AimdController,
                  on_change: Callable[[int, int], None] | None = None) -> None:
         self.controller = controller
         self.in_flight = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        # (priority, arrival, future); a cancelled waiter's entry is skipped when reached.
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._arrivals = itertools.count()
         self._on_change = on_change  # (in_flight, limit), for gauges
 
     @property
@@ -70,18 +74,18 @@ class ConcurrencyGate:
         return bool(self._waiters) or self.in_flight >= self.controller.current
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[int]:
+    async def slot(self, priority: int = 0) -> AsyncIterator[int]:
         """Hold one slot; yields the controller epoch the request is issued under."""
-        epoch = await self.acquire()
+        epoch = await self.acquire(priority)
         try:
             yield epoch
         finally:
             self.release()
 
-    async def acquire(self) -> int:
-        """Take a slot (waiting in line if none is free); returns the controller epoch the
-        request is issued under. Pair with `release`."""
-        await self._acquire()
+    async def acquire(self, priority: int = 0) -> int:
+        """Take a slot (waiting in line, by `priority`, if none is free); returns the
+        controller epoch the request is issued under. Pair with `release`."""
+        await self._acquire(priority)
         return self.controller.epoch
 
     def release(self) -> None:
@@ -97,21 +101,19 @@ class ConcurrencyGate:
             self._changed()
         return shrank
 
-    async def _acquire(self) -> None:
+    async def _acquire(self, priority: int) -> None:
         if not self._waiters and self.in_flight < self.controller.current:
             self.in_flight += 1
             self._changed()
             return
         waiter = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
+        heapq.heappush(self._waiters, (priority, next(self._arrivals), waiter))
+        self._wake()  # a slot may be free behind waiters that have given up
         try:
             await waiter
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
                 self._release()  # granted just as we were cancelled: hand it on
-            else:
-                with contextlib.suppress(ValueError):  # already skipped by _wake
-                    self._waiters.remove(waiter)
             raise
 
     def _release(self) -> None:
@@ -120,7 +122,7 @@ class ConcurrencyGate:
 
     def _wake(self) -> None:
         while self._waiters and self.in_flight < self.controller.current:
-            waiter = self._waiters.popleft()
+            _, _, waiter = heapq.heappop(self._waiters)
             if not waiter.done():
                 self.in_flight += 1
                 waiter.set_result(None)

@@ -20,10 +20,12 @@ class CallScope:
     sample_id: str | None = None
     attempt: int | None = None
     purpose: str | None = None
+    # Lower is served sooner when the endpoint's slots are all taken (not recorded).
+    priority: int = 0
 
     @classmethod
     def for_sample(cls, sample: Mapping[str, Any], template_version: str | None,
-                   purpose: str | None = None) -> CallScope:
+                   purpose: str | None = None, priority: int = 0) -> CallScope:
         """The scope of a call made for a sample document (its spec carries the run's
         cache switch and budget, copied from the scenario request)."""
         spec = sample.get("spec") or {}
@@ -35,6 +37,7 @@ class CallScope:
             sample_id=sample.get("_id"),
             attempt=sample.get("attempt"),
             purpose=purpose,
+            priority=priority,
         )
 
     def record_fields(self) -> dict[str, Any]:

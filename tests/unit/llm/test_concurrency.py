@@ -98,3 +98,25 @@ async def test_gate_hands_slots_on_in_arrival_order_and_survives_cancellation():
     first.set()
     await asyncio.gather(holder, waiting[0], waiting[2], return_exceptions=True)
     assert order == ["a", "b", "d"] and gate.in_flight == 0
+
+
+async def test_waiters_are_served_by_priority_then_in_arrival_order():
+    gate = ConcurrencyGate(AimdController(max_limit=1))
+    order = []
+    release = asyncio.Event()
+
+    async def worker(name, priority, wait=None):
+        async with gate.slot(priority):
+            order.append(name)
+            if wait:
+                await wait.wait()
+
+    holder = asyncio.create_task(worker("holder", 0, release))
+    await asyncio.sleep(0)
+    queued = [asyncio.create_task(worker(name, priority)) for name, priority in
+              [("new-1", 0), ("third-unit", -2), ("second-unit", -1), ("new-2", 0)]]
+    await asyncio.sleep(0)
+    queued[1].cancel()  # gives up while queued: its turn passes to the next
+    release.set()
+    await asyncio.gather(holder, *queued, return_exceptions=True)
+    assert order == ["holder", "second-unit", "new-1", "new-2"] and gate.in_flight == 0
