@@ -8,7 +8,13 @@ from __future__ import annotations
 from pymongo import ASCENDING, ReplaceOne
 
 from longweave.store import Store
-from longweave.validator.minhash import Match, band_hashes, best_duplicate
+from longweave.validator.minhash import (
+    Match,
+    band_hashes,
+    best_duplicate,
+    pack_signature,
+    unpack_signature,
+)
 
 
 class MongoLSHIndex:
@@ -23,13 +29,13 @@ class MongoLSHIndex:
         entries = self.entries.find({"run_id": run_id, "bands": {"$in": band_hashes(sig)}},
                                     {"sample_id": 1, "sig": 1})
         # An earlier attempt of the same sample is not a duplicate.
-        return best_duplicate(sig, [(e["sample_id"], e["sig"]) async for e in entries
-                                    if e["sample_id"] != sample_id])
+        return best_duplicate(sig, [(e["sample_id"], unpack_signature(e["sig"]))
+                                    async for e in entries if e["sample_id"] != sample_id])
 
     async def add(self, run_id: str, sample_id: str, sig: list[int]) -> None:
         entry_id = f"{run_id}:{sample_id}"
-        entry = {"_id": entry_id, "run_id": run_id, "sample_id": sample_id, "sig": sig,
-                 "bands": band_hashes(sig)}
+        entry = {"_id": entry_id, "run_id": run_id, "sample_id": sample_id,
+                 "sig": pack_signature(sig), "bands": band_hashes(sig)}
         # Most samples pass at their first attempt: an insert, which costs the local store a
         # fraction of an upsert (an update of the multikey band index); a later attempt's
         # text replaces the entry.

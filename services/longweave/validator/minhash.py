@@ -86,6 +86,19 @@ def band_hashes(sig: list[int]) -> list[str]:
     return keys
 
 
+def pack_signature(sig: list[int]) -> bytes:
+    """The signature as stored: 8 bytes per slot, one BSON binary rather than an array of
+    128 numbers, which costs the store and the driver far more to encode and decode."""
+    return struct.pack(f"<{len(sig)}Q", *sig)
+
+
+def unpack_signature(stored: bytes | list[int]) -> list[int]:
+    """A stored signature (packed, or a list as written before packing)."""
+    if isinstance(stored, list):
+        return stored
+    return list(struct.unpack(f"<{len(stored) // 8}Q", stored))
+
+
 def jaccard_estimate(a: list[int], b: list[int]) -> float:
     return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
 

@@ -3,11 +3,14 @@ import random
 from longweave.validator.minhash import (
     BANDS,
     DUPLICATE_JACCARD,
+    NUM_PERM,
     MemoryLSHIndex,
     band_hashes,
     best_duplicate,
     jaccard_estimate,
+    pack_signature,
     signature,
+    unpack_signature,
 )
 
 rng = random.Random(7)
@@ -46,3 +49,11 @@ def test_the_index_finds_the_copy_among_unrelated_records_without_scanning_them(
     assert [c[0] for c in candidates] == ["original"]  # band lookup, not a scan
     assert best_duplicate(copy, candidates).sample_id == "original"
     assert index.candidates(copy, exclude="original") == []
+
+
+def test_a_signature_is_stored_packed_and_read_back_in_either_form():
+    sig = signature("a record to be stored in the near-duplicate index " * 5)
+    packed = pack_signature(sig)
+    assert isinstance(packed, bytes) and len(packed) == 8 * NUM_PERM
+    assert unpack_signature(packed) == sig
+    assert unpack_signature(list(sig)) == sig  # entries written before packing
