@@ -16,6 +16,7 @@ from longweave.judge import service as judge
 from longweave.kafka_admin import ensure_topics
 from longweave.kafka_compat import pace_empty_fetches
 from longweave.kafka_membership import use_static_membership
+from longweave.llm.concurrency import ConcurrencyGate
 from longweave.observability import OpsEndpoint, ServiceMetrics
 from longweave.prompts import PromptLibrary
 from longweave.runtime import ServiceContext
@@ -42,8 +43,10 @@ SERVICES: dict[str, ModuleType] = {
 def build_contexts(settings: Settings, names: list[str], store: Store) -> list[ServiceContext]:
     topics = Topics.with_prefix(settings.topic_prefix)
     prompts = PromptLibrary()
+    endpoint_gates: dict[tuple[str, int], ConcurrencyGate] = {}
     return [
-        ServiceContext(name, settings, topics, store, prompts, ServiceMetrics(name))
+        ServiceContext(name, settings, topics, store, prompts, ServiceMetrics(name),
+                       endpoint_gates=endpoint_gates)
         for name in names
     ]
 

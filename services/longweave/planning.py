@@ -9,6 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+# A judge call is one step from a finished sample: it goes before any unit.
+JUDGING_PRIORITY = -1_000_000
+
+
+def call_priority(attempt: int, unit_index: int) -> int:
+    """Where a unit's LLM call queues for the endpoint's slots (lower is served sooner): a
+    sample under way (a later unit, or a regenerated attempt) before one not yet started,
+    so samples finish instead of piling up half done."""
+    return -(unit_index + attempt - 1)
+
 
 def segments_to_generate(n_segments: int, redo_indexes: list[int]) -> list[int]:
     """The segments an attempt writes: all of them, or only those being redone."""

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from longweave.contracts import DeadLetter
 from longweave.kafka_parallel import ParallelOptions, run_in_parallel
 from longweave.llm import LLMClient
+from longweave.llm.concurrency import AimdController, ConcurrencyGate
 from longweave.llm.pricing import PriceTable
 from longweave.observability import ServiceMetrics, store_operations_middleware
 from longweave.prompts import PromptLibrary
@@ -50,6 +51,10 @@ class ServiceContext:
     metrics: ServiceMetrics
     dead_letters: Any = None  # the dead-letter publisher, declared by new_router()
     _llm: dict[str, LLMClient] = field(default_factory=dict)
+    # One concurrency gate per endpoint (base URL and limit), shared by every context of the
+    # process (mesh.build_contexts passes one dict): roles calling the same endpoint share
+    # its slots, and its waiters are served by priority across roles.
+    endpoint_gates: dict[tuple[str, int], ConcurrencyGate] = field(default_factory=dict)
     # Delivery failures per (topic, partition, offset): bounded redelivery of poison messages.
     _failures: dict[tuple[str, int, int], int] = field(default_factory=dict)
     _stop_flags: dict[str, tuple[float, str | None]] = field(default_factory=dict)
@@ -60,10 +65,15 @@ class ServiceContext:
                 self.settings.generator_endpoint if role == "generator"
                 else self.settings.judge_endpoint
             )
+            key = (endpoint.base_url, endpoint.max_concurrency)
+            gate = self.endpoint_gates.get(key)
+            if gate is None:
+                gate = self.endpoint_gates[key] = ConcurrencyGate(
+                    AimdController(endpoint.max_concurrency))
             self._llm[role] = LLMClient(
                 endpoint, self.metrics, store=self.store,
                 prices=PriceTable(self.settings.llm_prices),
-                cache_enabled=self.settings.llm_cache,
+                cache_enabled=self.settings.llm_cache, gate=gate,
             )
         return self._llm[role]
 

@@ -27,7 +27,12 @@ from longweave.generator.logic import (
 )
 from longweave.llm import CallScope, LLMError, ReplyParseError, RunStopped
 from longweave.llm.decoding import attempt_temperature, decoding_seed
-from longweave.planning import context_before, redo_after_generation_failure, segments_to_generate
+from longweave.planning import (
+    call_priority,
+    context_before,
+    redo_after_generation_failure,
+    segments_to_generate,
+)
 from longweave.runtime import ServiceContext, new_router
 from longweave.store import TERMINAL_STAGES, now, segment_id
 
@@ -140,9 +145,7 @@ async def _write_segment(
                                  task.feedback, task.running_summary_is_transcript),
     )
     seed = decoding_seed(sample["_id"], task.attempt, task.segment_index)
-    # A sample under way goes before one not yet started: it finishes sooner, and fewer
-    # half-done samples wait in the mesh.
-    priority = -(task.segment_index + task.attempt - 1)
+    priority = call_priority(task.attempt, task.segment_index)
     completion = await client.chat(
         prompt.messages, max_tokens=segment_max_tokens(spec),
         temperature=attempt_temperature(ctx.settings.llm_temperature, task.attempt),

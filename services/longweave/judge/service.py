@@ -15,6 +15,7 @@ from longweave.contracts import (
 from longweave.judge.logic import decide, feedback, judge_schema, load_rubric, scores_from_reply
 from longweave.llm import CallScope, LLMError, ReplyParseError, RunStopped
 from longweave.llm.decoding import decoding_seed
+from longweave.planning import JUDGING_PRIORITY
 from longweave.runtime import ServiceContext, new_router
 from longweave.store import TERMINAL_STAGES
 
@@ -96,7 +97,8 @@ async def _judge(ctx: ServiceContext, sample: dict, draft: dict, report: Validat
         prompt.messages, max_tokens=160 * len(axes) + 64, temperature=0.0,
         seed=decoding_seed(report.draft_id, "judge"), json_schema=judge_schema(axes),
         schema_name="judgment",
-        scope=CallScope.for_sample(sample, prompt.version, purpose="judge"),
+        scope=CallScope.for_sample(sample, prompt.version, purpose="judge",
+                                   priority=JUDGING_PRIORITY),
     )
     scores = scores_from_reply(completion.parsed, axes)
     failed = decide(scores, rubric, spec.get("judge_min_score"))

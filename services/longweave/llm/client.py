@@ -1,4 +1,5 @@
-"""The LLM gateway: one async client per OpenAI-compatible endpoint (one per role).
+"""The LLM gateway: one async client per OpenAI-compatible endpoint role (roles on one
+endpoint share its concurrency gate).
 
 A call goes through, in order:
 1. the response cache (the call records in MongoDB), when the run allows it — a hit costs
@@ -107,6 +108,7 @@ class LLMClient:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         transport: Transport | None = None,
+        gate: ConcurrencyGate | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.role = endpoint.role
@@ -123,9 +125,10 @@ class LLMClient:
             endpoint.base_url, {"Authorization": f"Bearer {key}"} if key else {},
             endpoint.http_client, endpoint.max_concurrency,
         )
-        self.gate = ConcurrencyGate(AimdController(endpoint.max_concurrency),
-                                    on_change=self._m.concurrency)
-        self._m.concurrency(0, endpoint.max_concurrency)
+        # Shared by the roles that call one endpoint (see runtime.ServiceContext.llm), so
+        # the endpoint's slots are one budget and its waiters one queue.
+        self.gate = gate or ConcurrencyGate(AimdController(endpoint.max_concurrency))
+        self.gate.watch(self._m.concurrency)
         self._limiter = (
             RateLimiter(endpoint.requests_per_minute, endpoint.tokens_per_minute, clock, sleep)
             if endpoint.requests_per_minute or endpoint.tokens_per_minute else None

@@ -66,7 +66,8 @@ class ConcurrencyGate:
         # (priority, arrival, future); a cancelled waiter's entry is skipped when reached.
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._arrivals = itertools.count()
-        self._on_change = on_change  # (in_flight, limit), for gauges
+        # (in_flight, limit), for gauges: one per client that shares the gate
+        self._listeners: list[Callable[[int, int], None]] = [on_change] if on_change else []
 
     @property
     def full(self) -> bool:
@@ -129,5 +130,10 @@ class ConcurrencyGate:
         self._changed()
 
     def _changed(self) -> None:
-        if self._on_change is not None:
-            self._on_change(self.in_flight, self.controller.current)
+        for listener in self._listeners:
+            listener(self.in_flight, self.controller.current)
+
+    def watch(self, listener: Callable[[int, int], None]) -> None:
+        """Also report (in_flight, limit) changes to `listener`."""
+        self._listeners.append(listener)
+        listener(self.in_flight, self.controller.current)

@@ -120,3 +120,13 @@ async def test_waiters_are_served_by_priority_then_in_arrival_order():
     release.set()
     await asyncio.gather(holder, *queued, return_exceptions=True)
     assert order == ["holder", "second-unit", "new-1", "new-2"] and gate.in_flight == 0
+
+
+async def test_every_client_of_a_shared_gate_sees_its_in_flight_count():
+    gate = ConcurrencyGate(AimdController(max_limit=4))
+    seen_by_generator, seen_by_judge = [], []
+    gate.watch(lambda n, limit: seen_by_generator.append(n))
+    gate.watch(lambda n, limit: seen_by_judge.append(n))
+    async with gate.slot(), gate.slot():
+        pass
+    assert seen_by_generator == seen_by_judge == [0, 1, 2, 1, 0]
