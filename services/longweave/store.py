@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -30,6 +31,7 @@ from urllib.parse import parse_qs
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 from pymongo import ASCENDING, ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.monitoring import CommandListener
 
 from longweave.observability import StoreOperationCounter
 from longweave.store_batches import DUPLICATE_KEY, CollectionBatches
@@ -66,9 +68,10 @@ def draft_id(sample_id: str, attempt: int) -> str:
 
 
 class Store:
-    def __init__(self, uri: str, db_name: str, batch_linger_s: float = 0.0) -> None:
+    def __init__(self, uri: str, db_name: str, batch_linger_s: float = 0.0,
+                 listeners: Sequence[CommandListener] = ()) -> None:
         self.client: AsyncIOMotorClient = AsyncIOMotorClient(
-            uri, tz_aware=True, event_listeners=[StoreOperationCounter()],
+            uri, tz_aware=True, event_listeners=[StoreOperationCounter(), *listeners],
             **_retryable_writes_option(uri))
         self.db: AsyncIOMotorDatabase = self.client[db_name]
         self._batch_linger_s = batch_linger_s

@@ -4,7 +4,6 @@ writes become few commands, and each caller still gets its own document or error
 import asyncio
 
 import pytest
-from motor.motor_asyncio import AsyncIOMotorClient
 from pymongo import InsertOne, UpdateOne, monitoring
 from pymongo.errors import DuplicateKeyError
 
@@ -29,11 +28,7 @@ class CommandNames(monitoring.CommandListener):
 async def watched(store, servers):
     """The test's store, on a client whose commands are listed."""
     commands = CommandNames()
-    watched = Store(servers.mongodb_uri, store.db.name)
-    watched.close()
-    watched.client = AsyncIOMotorClient(servers.mongodb_uri, tz_aware=True,
-                                        event_listeners=[commands])
-    watched.db = watched.client[store.db.name]
+    watched = Store(servers.mongodb_uri, store.db.name, listeners=[commands])
     yield watched, commands
     watched.close()
 

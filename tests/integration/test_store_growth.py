@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from motor.motor_asyncio import AsyncIOMotorClient
 from pymongo import monitoring
 
 from longweave.client import run_status
@@ -130,11 +129,7 @@ async def test_a_records_store_work_touches_only_its_own_documents(store, server
          "usage": {"prompt_tokens": 3, "completion_tokens": 2}, "latency_s": 0.2}
         for i in range(6)])
     commands = Commands()
-    watched = Store(servers.mongodb_uri, store.db.name)
-    watched.close()
-    watched.client = AsyncIOMotorClient(servers.mongodb_uri, tz_aware=True,
-                                        event_listeners=[commands])
-    watched.db = watched.client[store.db.name]
+    watched = Store(servers.mongodb_uri, store.db.name, listeners=[commands])
     try:
         await one_run(watched)
     finally:
