@@ -216,6 +216,7 @@ class KeyOrderedSubscriber(DefaultSubscriber):
     parallel: ParallelOptions
     work: KeyedWork | None
     on_in_flight: Callable[[int], None] | None
+    on_assignment: Callable[[int], None] | None  # partitions owned, after each rebalance
 
     async def start(self) -> None:
         self.work = KeyedWork(self._handle)
@@ -305,17 +306,26 @@ class KeyOrderedSubscriber(DefaultSubscriber):
 class _DrainOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(self, subscriber: KeyOrderedSubscriber) -> None:
         self.subscriber = subscriber
+        self.owned: set[TopicPartition] = set()
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         if revoked:
             await self.subscriber.release(set(revoked))
+        self._report(self.owned - set(revoked))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        pass
+        self._report(self.owned | set(assigned))
+
+    def _report(self, owned: set[TopicPartition]) -> None:
+        self.owned = owned
+        if self.subscriber.on_assignment is not None:
+            self.subscriber.on_assignment(len(owned))
 
 
 def run_in_parallel(subscriber: Any, options: ParallelOptions,
-                    on_in_flight: Callable[[int], None] | None = None) -> KeyOrderedSubscriber:
+                    on_in_flight: Callable[[int], None] | None = None,
+                    on_assignment: Callable[[int], None] | None = None
+                    ) -> KeyOrderedSubscriber:
     """Turn a FastStream subscriber built by ``router.subscriber(...)`` into a
     `KeyOrderedSubscriber`. FastStream's factory picks the subscriber class itself and has no
     hook for another, so the instance's class is switched (the layout is the same: the
@@ -326,6 +336,7 @@ def run_in_parallel(subscriber: Any, options: ParallelOptions,
     subscriber.parallel = options
     subscriber.work = None
     subscriber.on_in_flight = on_in_flight
+    subscriber.on_assignment = on_assignment
     return subscriber
 
 

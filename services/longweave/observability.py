@@ -57,6 +57,11 @@ class ServiceMetrics:
             "Messages in progress (running or waiting behind their key), by topic",
             ["topic"], registry=r,
         )
+        self.partitions = Gauge(
+            "longweave_partitions_assigned",
+            "Partitions this process consumes, by topic (after each rebalance)",
+            ["topic"], registry=r,
+        )
         self.redeliveries = Counter(
             "longweave_redeliveries_total", "Handler failures sent back for redelivery",
             ["topic"], registry=r,

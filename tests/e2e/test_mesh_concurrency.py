@@ -82,6 +82,13 @@ async def test_two_generator_processes_share_the_work_without_duplicate_calls(
                    LONGWEAVE_KAFKA_INSTANCE_ID=f"generator-{n}")  # one per process
         for n in range(2)
     ]
+    tasks = rest.settings.topic_prefix + ".segment-tasks"
+    # Published once both own partitions: otherwise one process may finish the run alone
+    # while the other is still joining the group.
+    await wait_for(lambda: all(metric_value(g.metrics("generator"),
+                                            "longweave_partitions_assigned", topic=tasks) > 0
+                               for g in generators), 120,
+                   "both generator processes consuming their share of the partitions")
     run_id = await rest.publish(**REQUEST, count=40)
     status = await rest.wait(run_id, timeout_s=240)
     assert status["stages"]["accepted"] == 40
