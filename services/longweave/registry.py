@@ -1,6 +1,5 @@
-"""Named implementations of one kind: paradigms, rule checks, complexify operators, noise
-operators. Each kind has one `Registry`; the mesh looks implementations up by name and never
-names one itself.
+"""Named implementations of one kind: rule checks, complexify operators, spec checks, noise
+operators. Each kind has one `Registry`, and code looks an implementation up by its name.
 
 A name is registered once. Registering a taken name is an error (the second plug-in would
 otherwise silently replace, or be silently ignored in favour of, the first); so is looking

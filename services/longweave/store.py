@@ -30,11 +30,11 @@ from urllib.parse import parse_qs
 
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 from pymongo import ASCENDING, ReplaceOne, UpdateOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 from pymongo.monitoring import CommandListener
 
 from longweave.observability import StoreOperationCounter
-from longweave.store_batches import DUPLICATE_KEY, CollectionBatches
+from longweave.store_batches import CollectionBatches
 
 log = logging.getLogger(__name__)
 
@@ -223,13 +223,8 @@ class Store:
     # -- samples -----------------------------------------------------------------------
     async def create_samples(self, samples: list[dict[str, Any]]) -> None:
         """Insert the samples; ones that exist (a redelivered fan-out) are left as they are."""
-        try:
-            if samples:
-                await self.db.samples.insert_many(samples, ordered=False)
-        except BulkWriteError as exc:
-            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])) \
-                    or exc.details.get("writeConcernErrors"):
-                raise
+        batches = self.batches("samples")
+        await asyncio.gather(*(batches.insert_once(sample) for sample in samples))
 
     async def get_sample(self, sample_id: str) -> dict[str, Any] | None:
         return await self.batches("samples").find_by_id(sample_id)
