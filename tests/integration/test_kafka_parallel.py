@@ -121,8 +121,11 @@ async def committed(settings: Settings, topics: Topics) -> dict[int, int]:
 async def test_many_in_flight_per_consumer_never_two_of_one_key(bench):
     settings, topics, probe, start_consumer, publish = bench
     probe.gate.clear()  # handlers hold until released: what runs at once is deterministic
-    await start_consumer("a", max_in_flight=16)
+    # All published before the consumer starts, and room for all of them: which records one
+    # fetch returns then cannot decide which keys start (with less room, a first fetch from
+    # one partition could fill every slot with a few keys' records, all waiting behind them).
     ids = await publish(48, keys=12)
+    await start_consumer("a", max_in_flight=48)
     # One consumer runs one message per key at once (12 keys), never a second of a key.
     await until(lambda: len(probe.started) == 12, 30, "one message of each key")
     await asyncio.sleep(1.0)  # time enough to start more, if it would
