@@ -44,13 +44,17 @@ def _parser() -> argparse.ArgumentParser:
 
     pub = sub.add_parser("publish", help="publish a scenario request; prints the run id last")
     pub.add_argument("--file", type=Path, help="a request as JSON or YAML")
-    pub.add_argument("--paradigm")
+    pub.add_argument("--paradigm", help="a registered paradigm (default: conversation)")
+    pub.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                     help="a parameter of the paradigm (VALUE is read as YAML: 3, true, "
+                          "[a, b]); repeatable")
     pub.add_argument("--count", type=int)
     pub.add_argument("--objective", choices=["sft", "dpo"])
-    pub.add_argument("--segments", type=int, help="N segments per record")
-    pub.add_argument("--turns", type=int, help="K turns per segment")
-    pub.add_argument("--target-tokens", type=int)
-    pub.add_argument("--tolerance", type=float, help="length window: target × (1 ± tolerance)")
+    pub.add_argument("--segments", type=int, help="conversation: N segments per record")
+    pub.add_argument("--turns", type=int, help="conversation: K turns per segment")
+    pub.add_argument("--target-tokens", type=int, help="conversation: target record length")
+    pub.add_argument("--tolerance", type=float,
+                     help="conversation: length window, target × (1 ± tolerance)")
     pub.add_argument("--max-attempts", type=int)
     pub.add_argument("--judge-min-score", type=int)
     pub.add_argument("--filter", action="append", default=[], metavar="FIELD=VALUE",
@@ -149,11 +153,21 @@ def _request_fields(args: argparse.Namespace) -> dict[str, Any]:
         fields.update(load_request_file(args.file))
     flags = {
         "paradigm": args.paradigm, "count": args.count, "objective": args.objective,
-        "segments": args.segments, "turns_per_segment": args.turns,
-        "target_tokens": args.target_tokens, "length_tolerance": args.tolerance,
         "max_attempts": args.max_attempts, "judge_min_score": args.judge_min_score,
         "seed": args.seed, "run_id": args.run_id,
     }
+    params = {"segments": args.segments, "turns_per_segment": args.turns,
+              "target_tokens": args.target_tokens, "length_tolerance": args.tolerance}
+    params = {k: v for k, v in params.items() if v is not None}
+    for item in args.param:
+        import yaml
+
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise SystemExit(f"--param wants NAME=VALUE, got {item!r}")
+        params[name] = yaml.safe_load(value) if value else ""
+    if params:
+        fields["params"] = {**fields.get("params", {}), **params}
     flags.update({"complexity": args.complexity, "noise_transformations": args.noise,
                   "complexify_operators": args.operator or None})
     fields.update({k: v for k, v in flags.items() if v is not None})

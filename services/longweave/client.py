@@ -18,11 +18,9 @@ from longweave.contracts import ScenarioRequest
 from longweave.export import (
     FORMATS,
     dataset_card,
-    dpo_row,
+    exporting_paradigm,
     judged_worse,
-    openai_row,
     parse_split,
-    sft_row,
     split_of,
 )
 from longweave.kafka_admin import ensure_topics
@@ -46,13 +44,13 @@ def new_run_id() -> str:
 def build_request(fields: dict[str, Any]) -> ScenarioRequest:
     """A validated request; run and request ids are generated when not given. Raises
     ValueError (pydantic's ValidationError is one) naming every problem."""
-    from longweave.sampler.logic import operator_problems
+    from longweave.sampler.logic import request_problems_before_sampling
 
     fields = dict(fields)
     fields.setdefault("run_id", new_run_id())
     fields.setdefault("request_id", uuid.uuid4().hex)
     request = ScenarioRequest.model_validate(fields)
-    problems = operator_problems(request)
+    problems = request_problems_before_sampling(request)
     if problems:
         raise ValueError("; ".join(problems))
     return request
@@ -125,14 +123,12 @@ async def export_rows(store: Store, run_id: str, fmt: str
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (available: {', '.join(FORMATS)})")
     async for record in store.records_of_run(run_id):
-        if fmt == "sft":
-            yield record["sample_id"], sft_row(record)
-        elif fmt == "openai":
-            yield record["sample_id"], openai_row(record)
-        else:
-            for draft in judged_worse(await store.drafts_of_sample(run_id,
-                                                                   record["sample_id"])):
-                yield record["sample_id"], dpo_row(record, draft)
+        paradigm = exporting_paradigm(record, fmt)
+        if fmt != "dpo":
+            yield record["sample_id"], paradigm.export_row(fmt, record)
+            continue
+        for draft in judged_worse(await store.drafts_of_sample(run_id, record["sample_id"])):
+            yield record["sample_id"], paradigm.dpo_row(record, draft)
 
 
 async def export_run(store: Store, run_id: str, fmt: str, out: Path,

@@ -1,4 +1,5 @@
-"""Generate ``contracts/``: one JSON Schema per message and the mesh's AsyncAPI document.
+"""Generate ``contracts/``: one JSON Schema per message, one per registered paradigm's
+request ``params``, and the mesh's AsyncAPI document.
 
 Both are derived from the pydantic models and the services' routers, so they cannot drift
 from the code; ``longweave contracts --check`` (and a test) fail when the files are stale.
@@ -33,6 +34,23 @@ def message_schemas() -> dict[str, str]:
     return files
 
 
+def paradigm_params_schemas() -> dict[str, str]:
+    """File name → JSON Schema of each registered paradigm's ``params``."""
+    from longweave.paradigms import PARADIGMS
+
+    files = {}
+    for name, paradigm in sorted(PARADIGMS.items()):
+        schema = paradigm.params_model.model_json_schema()
+        schema["$id"] = f"https://longweave.dev/contracts/paradigms/{name}.params.json"
+        schema["description"] = (f"ScenarioRequest.params when paradigm is {name!r}: "
+                                 f"{paradigm.description}")
+        files[f"paradigms/{name}.params.json"] = _dump(schema)
+    return files
+
+
+GENERATED_FOLDERS = ("schemas", "paradigms")
+
+
 def asyncapi_document() -> str:
     """The AsyncAPI 3 document of all six services on one broker (no connection made)."""
     from faststream.specification import AsyncAPI
@@ -55,12 +73,23 @@ def asyncapi_document() -> str:
 
 
 def expected_files() -> dict[str, str]:
-    return {**message_schemas(), "asyncapi.json": asyncapi_document()}
+    return {**message_schemas(), **paradigm_params_schemas(),
+            "asyncapi.json": asyncapi_document()}
+
+
+def _leftovers(root: Path, expected: dict[str, str]) -> list[str]:
+    """Generated files no model produces any more (an older schema version, say)."""
+    return sorted(str(p.relative_to(root)) for folder in GENERATED_FOLDERS
+                  for p in (root / folder).glob("*.json")
+                  if str(p.relative_to(root)) not in expected)
 
 
 def write_contracts(root: Path) -> list[Path]:
     written = []
-    for name, text in expected_files().items():
+    expected = expected_files()
+    for name in _leftovers(root, expected):
+        (root / name).unlink()
+    for name, text in expected.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -69,9 +98,11 @@ def write_contracts(root: Path) -> list[Path]:
 
 
 def stale_files(root: Path) -> list[str]:
+    """Files to write, to rewrite or to remove."""
+    expected = expected_files()
     stale = []
-    for name, text in expected_files().items():
+    for name, text in expected.items():
         path = root / name
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             stale.append(name)
-    return stale
+    return stale + _leftovers(root, expected)

@@ -37,10 +37,8 @@ def demo_request(count: int) -> dict[str, object]:
     return {
         "paradigm": "conversation",
         "count": count,
-        "segments": 2,
-        "turns_per_segment": 2,
-        "target_tokens": 240,
-        "length_tolerance": 1.0,
+        "params": {"segments": 2, "turns_per_segment": 2, "target_tokens": 240,
+                   "length_tolerance": 1.0},
         "max_attempts": 6,
         # The toy local model scores at random (mostly 1/5), so the demo records its scores
         # without letting them reject; the rule checks still do. With a real judge, leave

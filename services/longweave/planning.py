@@ -1,5 +1,7 @@
 """Which units a sample's attempt generates, in what order, and what each one continues
 from: shared by the services that ask for units (stitcher, generator on a regeneration).
+A sample's ``spec.units`` is how many units its record takes; its paradigm's plan says
+whether they are asked for one after another (sequential) or all at once (independent).
 
 A sample document keeps, per attempt, the segments written in it
 (``segments.a<attempt>.s<index> = {id, summary, transcript}``); a regenerated attempt writes
@@ -18,6 +20,13 @@ def call_priority(attempt: int, unit_index: int) -> int:
     sample under way (a later unit, or a regenerated attempt) before one not yet started,
     so samples finish instead of piling up half done."""
     return -(unit_index + attempt - 1)
+
+
+def task_key(sample_id: str, index: int) -> str:
+    """The Kafka key of a unit's task: per unit, not per sample, so the units of an
+    independent plan are written at once (a consumer runs one message per key at a time);
+    a sequential plan has one task of a sample out at a time anyway."""
+    return f"{sample_id}:s{index}"
 
 
 def segments_to_generate(n_segments: int, redo_indexes: list[int]) -> list[int]:
@@ -51,9 +60,20 @@ def with_segment(sample: dict[str, Any], attempt: int, index: int, ref: dict[str
     return {**sample, "segments": by_attempt}
 
 
-def next_segment(sample: dict[str, Any], written_index: int) -> int | None:
-    """The segment to ask for after `written_index`, or None when the attempt is complete."""
-    plan = segments_to_generate(sample["spec"]["segments"], sample.get("redo_indexes", []))
+def first_segments(sample: dict[str, Any], sequential: bool) -> list[int]:
+    """The units to ask for when an attempt begins: the first planned one of a sequential
+    plan, every planned one of an independent plan."""
+    plan = segments_to_generate(sample["spec"]["units"], sample.get("redo_indexes", []))
+    return plan[:1] if sequential else plan
+
+
+def next_segment(sample: dict[str, Any], written_index: int, sequential: bool = True
+                 ) -> int | None:
+    """The unit to ask for after `written_index`, or None: an independent plan asked for
+    all of its units at once, and a sequential one has none left."""
+    if not sequential:
+        return None
+    plan = segments_to_generate(sample["spec"]["units"], sample.get("redo_indexes", []))
     later = [i for i in plan if i > written_index]
     return later[0] if later else None
 
@@ -70,4 +90,4 @@ def context_before(sample: dict[str, Any], index: int) -> tuple[str, bool]:
 
 def missing_segments(sample: dict[str, Any]) -> list[int]:
     refs = current_segment_refs(sample)
-    return [i for i in range(sample["spec"]["segments"]) if i not in refs]
+    return [i for i in range(sample["spec"]["units"]) if i not in refs]

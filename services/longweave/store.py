@@ -229,16 +229,18 @@ class Store:
     async def get_sample(self, sample_id: str) -> dict[str, Any] | None:
         return await self.batches("samples").find_by_id(sample_id)
 
-    async def start_sample(self, sample_id: str) -> bool:
+    async def start_sample(self, sample_id: str) -> dict[str, Any] | None:
         """Move a sample to "generating" if it is at the start of its first attempt (queued,
-        or started by an earlier delivery); False otherwise (a stale scenario, or a sample
-        not in the store)."""
+        or started by an earlier delivery) and return it; None otherwise (a stale scenario,
+        or a sample not in the store)."""
         await self.batches("samples").write(UpdateOne(
             {"_id": sample_id, "attempt": 1, "stage": "queued"},
             {"$set": {"stage": "generating", "updated_at": now()}},
         ))
         sample = await self.get_sample(sample_id)
-        return sample is not None and sample["attempt"] == 1 and sample["stage"] == "generating"
+        started = sample is not None and sample["attempt"] == 1 and \
+            sample["stage"] == "generating"
+        return sample if started else None
 
     async def set_stage(self, sample_id: str, attempt: int, stage: str) -> None:
         """Move the sample to `stage` unless it has moved on to a later attempt or finished."""

@@ -81,7 +81,7 @@ import pymongo  # noqa: E402
 
 from longweave.catalog import load_catalog, scenario_fields  # noqa: E402
 from longweave.client import build_request, publish_request  # noqa: E402
-from longweave.generator.logic import (  # noqa: E402
+from longweave.paradigms.conversation.logic import (  # noqa: E402
     chars_per_exchange,
     exchanges_to_turns,
     segment_max_tokens,
@@ -89,6 +89,7 @@ from longweave.generator.logic import (  # noqa: E402
     segment_schema,
 )
 from longweave.judge.logic import judge_schema, load_rubric  # noqa: E402
+from longweave.paradigms import PARADIGMS  # noqa: E402
 from longweave.llm.native_http import NativeTransport  # noqa: E402
 from longweave.llm.structured import with_structured_output  # noqa: E402
 from longweave.noise import NOISE_INSTRUCTIONS  # noqa: E402
@@ -136,8 +137,8 @@ class Workload:
     def request_fields(self, run_id: str) -> dict[str, Any]:
         return {
             "run_id": run_id, "count": self.records, "paradigm": "conversation",
-            "segments": self.segments, "turns_per_segment": self.turns,
-            "target_tokens": self.target_tokens,
+            "params": {"segments": self.segments, "turns_per_segment": self.turns,
+                       "target_tokens": self.target_tokens},
             # Constraint layers carry verifiable specs that filler text cannot follow.
             "complexity": 0,
             "seed": 0,
@@ -639,7 +640,7 @@ class BareLoop:
         self.scenarios = [scenario_fields(s) for s in load_catalog()]
         self.spec = {"segments": workload.segments, "turns_per_segment": workload.turns,
                      "target_tokens": workload.target_tokens}
-        self.rubric = load_rubric("conversation")
+        self.rubric = load_rubric(PARADIGMS["conversation"].rubric_path)
 
     async def run(self) -> None:
         records = iter(range(self.workload.records))
@@ -658,7 +659,7 @@ class BareLoop:
         schema = segment_schema(self.workload.turns, chars_per_exchange(self.spec))
         for segment in range(self.workload.segments):
             prompt = self.prompts.render("conversation/segment.j2", **segment_prompt_context(
-                sample, segment, "", []))
+                sample, self.spec, segment, "", []))
             parsed = await self.call(prompt.messages, schema, "segment",
                                      segment_max_tokens(self.spec), seed=index * 1000 + segment)
             turns += [t.model_dump() for t in exchanges_to_turns(parsed)]

@@ -184,8 +184,9 @@ async def measure(args: argparse.Namespace) -> None:
                 before, cpu_before = scrape(ports), cpu_seconds(store_pid)
                 started = time.monotonic()
                 run_id = await mesh.publish(
-                    paradigm="conversation", count=args.records, segments=2,
-                    turns_per_segment=2, target_tokens=200, length_tolerance=0.5,
+                    paradigm="conversation", count=args.records,
+                    params={"segments": 2, "turns_per_segment": 2, "target_tokens": 200,
+                            "length_tolerance": 0.5},
                     judge_min_score=3, complexity=0,
                     filters={"scenario_id": [scenario for scenario, _ in picks]})
                 status = await mesh.wait(run_id, timeout_s=args.timeout)

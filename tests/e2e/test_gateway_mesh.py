@@ -17,8 +17,9 @@ from support.scripted import conversation_segment, rules_for_city
 pytestmark = pytest.mark.e2e
 
 LYON = "fin-invoice-dispute-lyon"
-REQUEST = {"paradigm": "conversation", "segments": 2, "turns_per_segment": 2,
-           "target_tokens": 200, "length_tolerance": 0.5, "judge_min_score": 3,
+REQUEST = {"paradigm": "conversation", "judge_min_score": 3,
+           "params": {"segments": 2, "turns_per_segment": 2, "target_tokens": 200,
+                      "length_tolerance": 0.5},
            "filters": {"scenario_id": LYON},
            "complexity": 0}  # scripted replies cannot follow verifiable constraint layers
 # A summary is written between a segment and the next; slow, so a kill lands mid-sample.

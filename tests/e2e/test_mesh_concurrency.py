@@ -10,8 +10,9 @@ from support.scripted import judge_reply
 
 pytestmark = pytest.mark.e2e
 
-REQUEST = dict(paradigm="conversation", segments=2, turns_per_segment=2, target_tokens=200,
-               length_tolerance=0.5, judge_min_score=3,
+REQUEST = dict(paradigm="conversation", judge_min_score=3,
+               params={"segments": 2, "turns_per_segment": 2, "target_tokens": 200,
+                       "length_tolerance": 0.5},
                complexity=0)  # scripted replies cannot follow verifiable constraint layers
 
 

@@ -11,6 +11,7 @@ import json
 import pytest
 
 from longweave.demo import LOCAL_MODEL_ENV, TOY_MODEL_OPERATORS
+from longweave.paradigms import PARADIGMS
 from longweave.judge.logic import load_rubric
 
 pytestmark = pytest.mark.e2e
@@ -19,8 +20,9 @@ pytestmark = pytest.mark.e2e
 async def test_three_conversations_land_with_complete_metadata_and_export(start_mesh, tmp_path):
     mesh = start_mesh(**LOCAL_MODEL_ENV)
     run_id = await mesh.publish(
-        paradigm="conversation", count=3, segments=2, turns_per_segment=2, target_tokens=240,
-        length_tolerance=2.0, max_attempts=10, judge_min_score=1, seed=11,
+        paradigm="conversation", count=3,
+        params={"segments": 2, "turns_per_segment": 2, "target_tokens": 240,
+                "length_tolerance": 2.0}, max_attempts=10, judge_min_score=1, seed=11,
         complexify_operators=list(TOY_MODEL_OPERATORS),
     )
     status = await mesh.wait(run_id, timeout_s=1200)
@@ -40,7 +42,7 @@ async def test_three_conversations_land_with_complete_metadata_and_export(start_
         assert tokens["prompt"] > 0 and tokens["completion"] > 0 and tokens["llm_calls"] >= 3
         assert record["timings"]["wall_s"] > 0 and record["timings"]["llm_s"] > 0
         assert record["attempts"] >= 1 and len(record["history"]) == record["attempts"] - 1
-        assert set(record["scores"]) == set(load_rubric("conversation").axes)
+        assert set(record["scores"]) == set(load_rubric(PARADIGMS["conversation"].rubric_path).axes)
         assert record["validation"]["passed"] is True
         roles = [m["role"] for m in record["messages"]]
         assert roles == ["system"] + ["user", "assistant"] * 4

@@ -12,8 +12,9 @@ pytestmark = pytest.mark.e2e
 LYON = "fin-invoice-dispute-lyon"
 NAIROBI = "health-clinic-booking-nairobi"
 MUNICH = "travel-rail-delay-munich"
-REQUEST = dict(paradigm="conversation", count=1, segments=2, turns_per_segment=2,
-               target_tokens=200, length_tolerance=0.5, judge_min_score=3,
+REQUEST = dict(paradigm="conversation", count=1, judge_min_score=3,
+               params={"segments": 2, "turns_per_segment": 2, "target_tokens": 200,
+                       "length_tolerance": 0.5},
                complexity=0)  # scripted replies cannot follow verifiable constraint layers
 
 

@@ -33,7 +33,8 @@ SLOW = {"Lyon": LYON, "Nairobi": "health-clinic-booking-nairobi",
         "Accra": "fin-sme-loan-accra", "Madrid": "fin-student-account-madrid"}
 # Scripted replies cannot follow verifiable constraint layers (word limits, formats, …),
 # which the validator enforces: these requests use none.
-SMALL = {"segments": 2, "turns_per_segment": 2, "target_tokens": 200, "length_tolerance": 0.5,
+SMALL = {"params": {"segments": 2, "turns_per_segment": 2, "target_tokens": 200,
+                    "length_tolerance": 0.5},
          "complexity": 0}
 _ids = itertools.count()
 
@@ -86,8 +87,8 @@ JSON = st.recursive(
     max_leaves=8,
 )
 FIELDS = sorted(ScenarioRequest.model_fields)
-NUMERIC = ["count", "segments", "turns_per_segment", "target_tokens", "max_attempts",
-           "complexity", "noise_transformations", "judge_min_score"]
+NUMERIC = ["count", "max_attempts", "complexity", "noise_transformations", "judge_min_score"]
+PARAMS = ["segments", "turns_per_segment", "target_tokens", "length_tolerance"]
 # Each mutation turns a valid request into one the contract or the sampler must refuse.
 MUTATIONS = st.one_of(
     st.tuples(st.sampled_from(FIELDS), JSON),                                   # wrong types
@@ -103,7 +104,12 @@ MUTATIONS = st.one_of(
     st.tuples(st.just("weights"), st.just({"domain": {"legal": float("inf")}})),
     st.tuples(st.just("complexify_operators"), st.lists(st.from_regex(r"[a-z]{3,12}", fullmatch=True),
                                                         min_size=1, max_size=3)),
-    st.tuples(st.just("length_tolerance"), st.sampled_from([float("nan"), -1.0, 1e308])),
+    # The paradigm's params: wrong values, fields it lacks, and schema_version 1's shape.
+    st.tuples(st.just("params"), st.builds(lambda k, v: {k: v}, st.sampled_from(PARAMS),
+                                           st.sampled_from([0, -1, 10**9, float("nan"), "x"]))),
+    st.tuples(st.just("params"), st.dictionaries(st.from_regex(r"[a-z]{3,12}", fullmatch=True),
+                                                 JSON, min_size=1, max_size=3)),
+    st.tuples(st.sampled_from(PARAMS), st.integers(min_value=1, max_value=8)),
     st.tuples(st.just("notes"), st.just("x" * 300_000)),                        # absurd size
     st.just(("<drop>", "count")), st.just(("<drop>", "request_id")),
 )
@@ -152,6 +158,8 @@ def sampler_is_healthy(mesh: Mesh) -> bool:
 @example(payload=b"[" * 50_000 + b"]" * 50_000)
 @example(payload=json.dumps({**fresh_ids(), "count": 1, "paradigm": "poetry"}).encode())
 @example(payload=json.dumps({**fresh_ids(), "count": 0}).encode())
+@example(payload=json.dumps({**fresh_ids(), "count": 1, "segments": 3}).encode())  # version 1
+@example(payload=json.dumps({**fresh_ids(), "count": 1, "params": {"segments": 0}}).encode())
 @example(payload=json.dumps({**fresh_ids(), "count": 1, "filters": {"domain": "astrology"}}).encode())
 async def test_malformed_requests_are_dead_lettered_and_the_sampler_keeps_running(
         mesh, producer, payload):

@@ -29,12 +29,13 @@ async def seed_sample(store: Store, sample_id: str) -> None:
                             "created_at": datetime.now(UTC)})
     await store.create_samples([{
         "_id": sample_id, "run_id": "run-s", "index": 0, "scenario_id": "sc",
-        "scenario": {"domain": "finance"}, "spec": {"paradigm": "conversation",
-                                                    "objective": "sft"},
+        "scenario": {"domain": "finance"}, "spec": {
+            "paradigm": "conversation", "objective": "sft", "units": 1,
+            "params": {"segments": 1, "turns_per_segment": 1}},
         "noise": ["a", "b"], "attempt": 1, "stage": "storing", "history": [],
         "created_at": datetime.now(UTC)}])
     await store.save_draft({"_id": f"{sample_id}:a1", "run_id": "run-s", "sample_id": sample_id,
-                            "attempt": 1, "turns": [{"role": "user", "content": "hi"}],
+                            "attempt": 1, "messages": [{"role": "user", "content": "hi"}],
                             "models": ["gen"], "prompt_versions": {"segment": "s@v1"},
                             "validation": {"passed": True, "checks": []}})
 

@@ -62,11 +62,11 @@ async def test_a_sample_starts_once_and_a_stale_scenario_is_told_apart(store):
     await store.create_samples([sample(), {**sample("run-1-000001"), "stage": "judging"},
                                 {**sample("run-1-000002"), "attempt": 2,
                                  "stage": "generating"}])
-    assert await store.start_sample("run-1-000000") is True
-    assert await store.start_sample("run-1-000000") is True  # redelivered: start again
+    assert (await store.start_sample("run-1-000000"))["stage"] == "generating"
+    assert (await store.start_sample("run-1-000000"))["stage"] == "generating"  # redelivered
     assert (await store.get_sample("run-1-000000"))["stage"] == "generating"
-    assert await store.start_sample("run-1-000001") is False
-    assert await store.start_sample("run-1-000002") is False
+    assert await store.start_sample("run-1-000001") is None
+    assert await store.start_sample("run-1-000002") is None
     assert (await store.get_sample("run-1-000001"))["stage"] == "judging"
 
 

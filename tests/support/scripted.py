@@ -7,9 +7,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from longweave.paradigms import PARADIGMS
 from longweave.judge.logic import load_rubric
 
-AXES = load_rubric("conversation").axis_names
+AXES = load_rubric(PARADIGMS["conversation"].rubric_path).axis_names
 
 
 DRAFTS = ("first", "second", "third")

@@ -4,13 +4,12 @@ import pytest
 
 from longweave.export import (
     dataset_card,
-    dpo_row,
+    exporting_paradigm,
     judged_worse,
-    openai_row,
     parse_split,
-    sft_row,
     split_of,
 )
+from longweave.registry import RegistryError
 
 SYSTEM = {"role": "system", "content": "You are a clerk."}
 
@@ -24,6 +23,7 @@ def turns(*pairs):
 
 RECORD = {
     "_id": "run-1-000000", "sample_id": "run-1-000000", "run_id": "run-1",
+    "paradigm": "conversation",
     "messages": turns(("hi", "hello"), ("bill?", "paid")),
     "models": {"generator": ["gen-model"], "judge": "judge-model"},
     "prompt_versions": {"segment": "conversation/segment.j2@v1+abc", "judge": "j@v1+def"},
@@ -32,32 +32,19 @@ RECORD = {
 }
 
 
-def test_sft_and_openai_rows_carry_the_conversation():
-    assert sft_row(RECORD) == {"messages": RECORD["messages"], "id": "run-1-000000"}
-    assert openai_row(RECORD) == {"messages": RECORD["messages"]}
-
-
 def test_only_judge_rejected_drafts_are_dpo_rejections():
-    drafts = [{"judgment": {"passed": False}, "turns": []},
-              {"judgment": {"passed": True}, "turns": []},
-              {"validation": {"passed": False}, "turns": []}]
+    drafts = [{"judgment": {"passed": False}, "messages": []},
+              {"judgment": {"passed": True}, "messages": []},
+              {"validation": {"passed": False}, "messages": []}]
     assert judged_worse(drafts) == [drafts[0]]
 
 
-def test_dpo_prompt_is_the_shared_opening_up_to_the_last_shared_user_turn():
-    rejected = {"turns": turns(("hi", "hello"), ("bill?", "no idea, sorry"))}
-    row = dpo_row(RECORD, rejected)
-    assert row["prompt"] == turns(("hi", "hello"))[:] + [{"role": "user", "content": "bill?"}]
-    assert row["chosen"] == [{"role": "assistant", "content": "paid"}]
-    assert row["rejected"] == [{"role": "assistant", "content": "no idea, sorry"}]
-
-
-def test_dpo_of_a_wholly_rewritten_record_starts_after_the_first_user_turn():
-    rejected = {"turns": turns(("hey", "yo"), ("money", "meh"))}
-    row = dpo_row(RECORD, rejected)
-    assert row["prompt"] == [SYSTEM, {"role": "user", "content": "hi"}]
-    assert row["chosen"][0] == {"role": "assistant", "content": "hello"}
-    assert row["rejected"][0] == {"role": "assistant", "content": "yo"}
+def test_a_format_the_records_paradigm_lacks_is_refused_by_name():
+    assert exporting_paradigm(RECORD, "dpo").name == "conversation"
+    with pytest.raises(ValueError, match="unknown export format 'csv'"):
+        exporting_paradigm(RECORD, "csv")
+    with pytest.raises(RegistryError, match="unknown paradigm 'gone'"):
+        exporting_paradigm({**RECORD, "paradigm": "gone"}, "sft")
 
 
 def test_splits_are_parsed_checked_and_stable():

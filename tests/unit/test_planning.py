@@ -11,7 +11,7 @@ from longweave.planning import (
 
 def sample(attempt=1, redo=(), segments=None, n=3):
     return {"attempt": attempt, "redo_indexes": list(redo), "segments": segments or {},
-            "spec": {"segments": n}}
+            "spec": {"units": n}}
 
 
 def ref(name, transcript=False):

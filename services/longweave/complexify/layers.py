@@ -26,11 +26,12 @@ class ConstraintLayer(BaseModel):
 
 @dataclass(frozen=True)
 class LayerContext:
-    """What an operator may look at: the scenario as sampled, the sample's spec, and a
-    random source seeded for this sample and operator (so layers are reproducible)."""
+    """What an operator may look at: the scenario as sampled, the paradigm's params of the
+    request, and a random source seeded for this sample and operator (so layers are
+    reproducible)."""
 
     scenario: dict[str, Any]
-    spec: dict[str, Any]
+    params: dict[str, Any]
     rng: random.Random
 
 
@@ -62,12 +63,12 @@ def operator_names() -> list[str]:
     return sorted(OPERATORS)
 
 
-def apply_operators(names: list[str], scenario: dict[str, Any], spec: dict[str, Any],
+def apply_operators(names: list[str], scenario: dict[str, Any], params: dict[str, Any],
                     seed: str) -> list[ConstraintLayer]:
     """The layers of `names`, in order; each operator draws from its own seeded stream."""
     layers = []
     for name in names:
         rng = random.Random(f"{seed}:{name}")
-        layer = OPERATORS[name].build(LayerContext(scenario, spec, rng))
+        layer = OPERATORS[name].build(LayerContext(scenario, params, rng))
         layers.append(layer)
     return layers

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from longweave.complexify.layers import ConstraintLayer, LayerContext, register_operator
-from longweave.generator.logic import words_per_exchange
+from longweave.paradigms.conversation.logic import words_per_exchange
 
 EXTRA_REQUIREMENTS = (
     ("Midway through, the user reveals a hard deadline of {days} working days that changes "
@@ -109,7 +109,7 @@ def length_constraint(ctx: LayerContext) -> ConstraintLayer:
     # A cap above the words an exchange is planned to have, so it never fights the
     # record's target length: it only stops runaway replies.
     factor = ctx.rng.choice((1.2, 1.4, 1.6))
-    limit = max(30, math.ceil(words_per_exchange(ctx.spec) * factor / 5) * 5)
+    limit = max(30, math.ceil(words_per_exchange(ctx.params) * factor / 5) * 5)
     return ConstraintLayer(
         operator="length_constraint",
         instruction=f"Keep every assistant reply under {limit} words.",

@@ -11,10 +11,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal
 
-import jsonschema
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2  # 2: paradigm fields moved under ScenarioRequest.params
 
 Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$")]
 
@@ -23,15 +22,11 @@ Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:
 Language = Literal["en", "fr", "de", "es", "pt", "it", "nl", "sv"]
 
 
-MAX_SCHEMA_BYTES = 64_000  # requests travel in one Kafka message
+MAX_PARAMS_BYTES = 128_000  # requests travel in one Kafka message
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class Paradigm(StrEnum):
-    CONVERSATION = "conversation"
 
 
 class Objective(StrEnum):
@@ -43,7 +38,7 @@ class Message(BaseModel):
     """Base of every topic message: strict about unknown fields, versioned."""
 
     model_config = ConfigDict(extra="forbid")
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
 
 
 class Usage(BaseModel):
@@ -79,6 +74,11 @@ FieldValue = Annotated[str, Field(min_length=1, max_length=300)]
 FilterValue = FieldValue | Annotated[list[FieldValue], Field(min_length=1, max_length=1000)]
 Weight = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
 OperatorName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+ParadigmName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+
+# Request fields of schema_version 1 that moved under `params` (the conversation's).
+MOVED_TO_PARAMS = ("segments", "turns_per_segment", "target_tokens", "length_tolerance",
+                   "assistant_json_schema", "required_fields")
 
 
 class RunBudget(BaseModel):
@@ -95,19 +95,20 @@ class RunBudget(BaseModel):
 
 
 class ScenarioRequest(Message):
-    """A user's order: ``count`` samples of one paradigm. Published on the requests topic."""
+    """A user's order: ``count`` samples of one paradigm. Published on the requests topic.
+
+    The fields here are common to every paradigm; the paradigm's own go under ``params``
+    and are validated against its parameter model (``contracts/paradigms/<name>.json``)
+    by the sampler, and by ``longweave publish`` before it publishes."""
 
     request_id: Id
     run_id: Id
-    paradigm: Paradigm = Paradigm.CONVERSATION
+    paradigm: ParadigmName = Field("conversation", description="a registered paradigm")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="the paradigm's parameters (its params model)"
+    )
     objective: Objective = Objective.SFT
     count: int = Field(ge=1, le=100_000)
-    segments: int = Field(2, ge=1, le=64, description="N: segments stitched into one record")
-    turns_per_segment: int = Field(2, ge=1, le=32, description="K: user/assistant turns per segment")
-    target_tokens: int = Field(600, ge=50, le=1_000_000, description="target record length")
-    length_tolerance: float = Field(
-        0.5, gt=0, le=10, description="accepted window: target × (1 ± tolerance)"
-    )
     max_attempts: int = Field(3, ge=1, le=10)
     judge_min_score: int | None = Field(
         None, ge=1, le=5,
@@ -124,8 +125,9 @@ class ScenarioRequest(Message):
         description="field → value → weight (default 1, 0 excludes): a scenario variant's "
                     "share of the samples is proportional to the product of its weights",
     )
-    complexity: int = Field(
-        1, ge=0, le=8, description="constraint layers (complexification) added per sample"
+    complexity: int | None = Field(
+        None, ge=0, le=8, description="constraint layers (complexification) added per "
+                                      "sample; default: the paradigm's"
     )
     complexify_operators: list[OperatorName] = Field(
         default_factory=list, max_length=32,
@@ -145,32 +147,34 @@ class ScenarioRequest(Message):
     language: Language | None = Field(
         None, description="ISO 639-1 code of the language records must be written in"
     )
-    assistant_json_schema: dict[str, Any] | None = Field(
-        None, description="every assistant turn must be JSON valid against this schema"
-    )
-    required_fields: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
-        default_factory=list, max_length=64,
-        description="fields every assistant JSON reply must fill (non-empty)",
-    )
     seed: int = Field(0, ge=-(2**63), le=2**63 - 1)
     created_at: datetime = Field(default_factory=utcnow)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _old_shape_says_how_to_write_the_new(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            moved = [k for k in MOVED_TO_PARAMS if k in data]
+            if moved or data.get("schema_version") == 1:
+                example = json.dumps({"paradigm": data.get("paradigm", "conversation"),
+                                      "params": {k: data[k] for k in moved}})
+                raise ValueError(
+                    f"this is a schema_version 1 request: since schema_version "
+                    f"{SCHEMA_VERSION} the paradigm's fields ({', '.join(moved or MOVED_TO_PARAMS)}) "
+                    f"go under \"params\", e.g. {example}"
+                )
+        return data
+
     @model_validator(mode="after")
-    def _schema_is_small_and_valid(self) -> ScenarioRequest:
-        if self.assistant_json_schema is not None:
-            if len(json.dumps(self.assistant_json_schema)) > MAX_SCHEMA_BYTES:
-                raise ValueError(f"assistant_json_schema is over {MAX_SCHEMA_BYTES} bytes")
-            try:
-                jsonschema.Draft202012Validator.check_schema(self.assistant_json_schema)
-            except jsonschema.SchemaError as exc:
-                raise ValueError(f"assistant_json_schema is not a JSON Schema: {exc.message}"
-                                 ) from exc
+    def _params_are_small(self) -> ScenarioRequest:
+        if len(json.dumps(self.params)) > MAX_PARAMS_BYTES:
+            raise ValueError(f"params are over {MAX_PARAMS_BYTES} bytes")
         return self
 
     @model_validator(mode="after")
     def _enough_operators(self) -> ScenarioRequest:
         chosen = set(self.complexify_operators)
-        if chosen and self.complexity > len(chosen):
+        if chosen and self.complexity is not None and self.complexity > len(chosen):
             raise ValueError(f"complexity {self.complexity} needs at least {self.complexity} "
                              f"distinct complexify_operators, got {len(chosen)}")
         return self

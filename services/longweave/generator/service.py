@@ -1,4 +1,7 @@
-"""Generator wiring: segment tasks → LLM → segments; regeneration requests → new attempts."""
+"""Generator wiring: segment tasks → LLM → segments; regeneration requests → new attempts.
+
+A segment is one generation unit of the sample's paradigm (a conversation's K exchanges, a
+batch of questions, …): the paradigm builds its call and parses the reply."""
 
 from __future__ import annotations
 
@@ -15,31 +18,20 @@ from longweave.contracts import (
     SegmentTask,
     Usage,
 )
-from longweave.generator.logic import (
-    SUMMARY_MAX_WORDS,
-    chars_per_exchange,
-    exchanges_to_turns,
-    segment_max_tokens,
-    segment_prompt_context,
-    segment_schema,
-    transcript_within_budget,
-    trim_to_sentence,
-)
 from longweave.llm import CallScope, LLMError, ReplyParseError, RunStopped
 from longweave.llm.decoding import attempt_temperature, decoding_seed
+from longweave.paradigms import Plan, UnitCall, UnitInput, paradigm_of
 from longweave.planning import (
+    task_key,
     call_priority,
     context_before,
+    first_segments,
     redo_after_generation_failure,
-    segments_to_generate,
 )
 from longweave.runtime import ServiceContext, new_router
 from longweave.store import TERMINAL_STAGES, now, segment_id
 
 log = logging.getLogger(__name__)
-
-SEGMENT_PROMPT = "conversation/segment.j2"
-SUMMARY_PROMPT = "conversation/summary.j2"
 
 
 def build_router(ctx: ServiceContext) -> KafkaRouter:
@@ -48,7 +40,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
     segments_out = ctx.publisher(router, topics.segments, Segment,
                                  "Generated segments (turns stored in MongoDB)")
     tasks_out = ctx.publisher(router, topics.segment_tasks, SegmentTask,
-                                 "First segment task of a regenerated attempt")
+                                 "First segment tasks of a regenerated attempt")
     regen_out = ctx.publisher(router, topics.regeneration, RegenerationRequest,
                                  "A segment the generator could not write")
 
@@ -82,9 +74,12 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                 await ctx.emit(regen_out, RegenerationRequest(
                     run_id=task.run_id, sample_id=task.sample_id, attempt=task.attempt,
                     stage="generator", reasons=[reason],
+                    # Independent units of the attempt may be under way or lost with it:
+                    # an independent plan redoes every unit the attempt planned.
                     segment_indexes=redo_after_generation_failure(
-                        sample["spec"]["segments"], sample.get("redo_indexes", []),
-                        task.segment_index),
+                        sample["spec"]["units"], sample.get("redo_indexes", []),
+                        task.segment_index
+                        if paradigm_of(sample).plan is Plan.SEQUENTIAL else 0),
                 ), key=task.sample_id)
                 return
         await ctx.emit(segments_out, Segment(
@@ -123,13 +118,13 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             ctx.metrics.messages.labels(topics.regeneration, "stale").inc()
             return
         ctx.metrics.samples.labels(f"regenerate_{request.stage}").inc()
-        first = segments_to_generate(moved["spec"]["segments"], moved["redo_indexes"])[0]
-        context, is_transcript = context_before(moved, first)
-        await ctx.emit(tasks_out, SegmentTask(
-            run_id=request.run_id, sample_id=request.sample_id, attempt=moved["attempt"],
-            segment_index=first, running_summary=context,
-            running_summary_is_transcript=is_transcript, feedback=request.reasons,
-        ), key=request.sample_id)
+        for first in first_segments(moved, paradigm_of(moved).plan is Plan.SEQUENTIAL):
+            context, is_transcript = context_before(moved, first)
+            await ctx.emit(tasks_out, SegmentTask(
+                run_id=request.run_id, sample_id=request.sample_id, attempt=moved["attempt"],
+                segment_index=first, running_summary=context,
+                running_summary_is_transcript=is_transcript, feedback=request.reasons,
+            ), key=task_key(request.sample_id, first))
 
     return router
 
@@ -137,62 +132,61 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
 async def _write_segment(
     ctx: ServiceContext, sample: dict[str, Any], task: SegmentTask, seg_id: str
 ) -> dict[str, Any]:
+    paradigm = paradigm_of(sample)
     spec = sample["spec"]
-    client = ctx.llm("generator")
-    prompt = ctx.prompts.render(
-        SEGMENT_PROMPT,
-        **segment_prompt_context(sample, task.segment_index, task.running_summary,
-                                 task.feedback, task.running_summary_is_transcript),
-    )
+    unit = UnitInput(sample=sample, params=spec["params"], index=task.segment_index,
+                     context=task.running_summary,
+                     context_is_transcript=task.running_summary_is_transcript,
+                     feedback=task.feedback)
     seed = decoding_seed(sample["_id"], task.attempt, task.segment_index)
     priority = call_priority(task.attempt, task.segment_index)
-    completion = await client.chat(
-        prompt.messages, max_tokens=segment_max_tokens(spec),
-        temperature=attempt_temperature(ctx.settings.llm_temperature, task.attempt),
-        frequency_penalty=ctx.settings.llm_frequency_penalty,
-        seed=seed,
-        json_schema=segment_schema(spec["turns_per_segment"], chars_per_exchange(spec)),
-        schema_name="segment",
-        scope=CallScope.for_sample(sample, prompt.version, purpose="segment",
-                                   priority=priority),
-    )
-    turns = exchanges_to_turns(completion.parsed)
+    call = paradigm.unit_call(unit)
+    completion, version = await _call(ctx, call, sample, seed, priority, "segment",
+                                      task.attempt)
+    output = paradigm.parse_unit(
+        completion.parsed if call.json_schema is not None else completion.text, unit)
     summary, is_transcript, summary_version = "", False, None
-    if task.segment_index < spec["segments"] - 1:  # the last context would never be read
-        transcript = transcript_within_budget(
-            task.running_summary, task.running_summary_is_transcript, turns,
-            ctx.settings.context_budget_tokens)
-        if transcript is not None:  # still short: the next segment reads it verbatim
+    # The last unit's context would never be read; independent units read none.
+    if task.segment_index < spec["units"] - 1 and paradigm.plan is Plan.SEQUENTIAL:
+        transcript = paradigm.carry_forward(unit, output, ctx.settings.context_budget_tokens)
+        if transcript is not None:  # still short: the next unit reads it verbatim
             summary, is_transcript = transcript, True
-    if task.segment_index < spec["segments"] - 1 and not is_transcript:
-        summary_prompt = ctx.prompts.render(
-            SUMMARY_PROMPT, previous_summary=task.running_summary,
-            previous_is_transcript=task.running_summary_is_transcript,
-            turns=[t.model_dump() for t in turns], max_words=SUMMARY_MAX_WORDS,
-        )
-        summarised = await client.chat(
-            summary_prompt.messages, max_tokens=SUMMARY_MAX_WORDS * 2 + 20, temperature=0.2,
-            seed=seed,
-            scope=CallScope.for_sample(sample, summary_prompt.version, purpose="summary",
-                                       priority=priority - 1),
-        )
-        summary = trim_to_sentence(summarised.text)
-        summary_version = summary_prompt.version
+        else:
+            summary_call = paradigm.summary_call(unit, output)
+            if summary_call is not None:
+                summarised, summary_version = await _call(
+                    ctx, summary_call, sample, seed, priority - 1, "summary", task.attempt)
+                summary = paradigm.summary_from_reply(summarised.text)
     doc = {
         "_id": seg_id,
         "run_id": task.run_id,
         "sample_id": task.sample_id,
         "attempt": task.attempt,
         "segment_index": task.segment_index,
-        "turns": [t.model_dump() for t in turns],
+        "output": output,
         "summary": summary,
         "summary_is_transcript": is_transcript,
         "finish_reason": completion.finish_reason,
         "usage": completion.usage.model_dump(),
         "model": completion.model,
-        "prompt_versions": {"segment": prompt.version, "summary": summary_version},
+        "prompt_versions": {"segment": version, "summary": summary_version},
         "latency_s": completion.latency_s,
         "created_at": now(),
     }
     await ctx.store.save_segment(doc)
     return doc
+
+
+async def _call(ctx: ServiceContext, call: UnitCall, sample: dict[str, Any], seed: int,
+                priority: int, purpose: str, attempt: int) -> tuple[Any, str]:
+    """One generator call of the paradigm's: its prompt rendered, the reply decoded."""
+    prompt = paradigm_of(sample).prompts.render(call.template, **call.variables)
+    temperature = call.temperature if call.temperature is not None else \
+        attempt_temperature(ctx.settings.llm_temperature, attempt)
+    completion = await ctx.llm("generator").chat(
+        prompt.messages, max_tokens=call.max_tokens, temperature=temperature,
+        frequency_penalty=ctx.settings.llm_frequency_penalty if purpose == "segment" else None,
+        seed=seed, json_schema=call.json_schema, schema_name=call.schema_name,
+        scope=CallScope.for_sample(sample, prompt.version, purpose=purpose, priority=priority),
+    )
+    return completion, prompt.version

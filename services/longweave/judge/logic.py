@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from longweave.contracts import AxisScore
-from longweave.prompts import prompts_root
 
 OVERALL = "overall"
 
@@ -36,8 +36,8 @@ class Rubric(BaseModel):
 
 
 @lru_cache(maxsize=16)
-def load_rubric(paradigm: str) -> Rubric:
-    path = prompts_root() / paradigm / "rubric.yaml"
+def load_rubric(path: Path) -> Rubric:
+    """A paradigm's rubric (`Paradigm.rubric_path`)."""
     return Rubric.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 

@@ -15,6 +15,7 @@ from longweave.contracts import (
 from longweave.judge.logic import decide, feedback, judge_schema, load_rubric, scores_from_reply
 from longweave.llm import CallScope, LLMError, ReplyParseError, RunStopped
 from longweave.llm.decoding import decoding_seed
+from longweave.paradigms import paradigm_of
 from longweave.planning import JUDGING_PRIORITY
 from longweave.runtime import ServiceContext, new_router
 from longweave.store import TERMINAL_STAGES
@@ -73,7 +74,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             return
         ctx.metrics.samples.labels("judge_rejected").inc()
         reasons = feedback(judgment.scores, judgment.failed_axes,
-                           load_rubric(spec["paradigm"]), spec.get("judge_min_score"))
+                           load_rubric(paradigm_of(sample).rubric_path),
+                           spec.get("judge_min_score"))
         if not judged_before:
             await ctx.store.reject_draft(report.draft_id, "judge", reasons, verdict)
         await ctx.emit(regen_out, RegenerationRequest(
@@ -87,12 +89,11 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
 async def _judge(ctx: ServiceContext, sample: dict, draft: dict, report: ValidationReport
                  ) -> Judgment:
     spec = sample["spec"]
-    rubric = load_rubric(spec["paradigm"])
+    paradigm = paradigm_of(sample)
+    rubric = load_rubric(paradigm.rubric_path)
     axes = rubric.axis_names
-    prompt = ctx.prompts.render(
-        f"{spec['paradigm']}/judge.j2", scenario=sample["scenario"], axes=rubric.descriptions(),
-        turns=[t for t in draft["turns"] if t["role"] != "system"],
-    )
+    template, variables = paradigm.judge_call(sample, draft)
+    prompt = paradigm.prompts.render(template, **variables, axes=rubric.descriptions())
     completion = await ctx.llm("judge").chat(
         prompt.messages, max_tokens=160 * len(axes) + 64, temperature=0.0,
         seed=decoding_seed(report.draft_id, "judge"), json_schema=judge_schema(axes),

@@ -17,10 +17,14 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import ValidationError
+
 from longweave.catalog import scenario_fields
 from longweave.complexify import ConstraintLayer, apply_operators, operator_names
 from longweave.contracts import ScenarioRequest
 from longweave.noise import NOISE_INSTRUCTIONS
+from longweave.paradigms import PARADIGMS, Paradigm
+from longweave.registry import RegistryError
 from longweave.sampler.fields import unknown_values, weighted_candidates
 from longweave.sampler.plan import Pick, plan
 
@@ -32,22 +36,48 @@ def sample_id(run_id: str, index: int) -> str:
     return f"{run_id}-{index:06d}"
 
 
-def operator_problems(request: ScenarioRequest) -> list[str]:
-    problems = []
+def paradigm_problems(request: ScenarioRequest) -> list[str]:
+    """An unknown paradigm, or params its parameter model refuses (one line per field)."""
+    try:
+        paradigm = PARADIGMS[request.paradigm]
+    except RegistryError as exc:
+        return [f"paradigm: {exc.args[0]}"]
+    try:
+        paradigm.parse_params(request.params)
+    except ValidationError as exc:
+        return [f"params.{'.'.join(str(p) for p in err['loc']) or '<params>'}: {err['msg']}"
+                for err in exc.errors()[:20]]
+    if complexity(request, paradigm) and not paradigm.default_complexity:
+        return [f"complexity: paradigm {paradigm.name} takes no constraint layers "
+                f"(complexity must be 0)"]
+    return []
+
+
+def complexity(request: ScenarioRequest, paradigm: Paradigm) -> int:
+    """The request's constraint layers per sample, or its paradigm's default."""
+    return paradigm.default_complexity if request.complexity is None else request.complexity
+
+
+def request_problems_before_sampling(request: ScenarioRequest) -> list[str]:
+    """Why a contract-valid request cannot run, whatever the catalog holds: its paradigm,
+    its params, its complexification."""
+    problems = paradigm_problems(request)
+    if problems:
+        return problems
+    layers = complexity(request, PARADIGMS[request.paradigm])
     unknown_ops = sorted(set(request.complexify_operators) - set(operator_names()))
     if unknown_ops:
         problems.append(f"complexify_operators: unknown {', '.join(map(repr, unknown_ops))} "
                         f"(known: {', '.join(operator_names())})")
     available = len(set(request.complexify_operators) or operator_names())
-    if request.complexity > available:
-        problems.append(f"complexity {request.complexity} exceeds the {available} "
-                        f"operators available")
+    if layers > available:
+        problems.append(f"complexity {layers} exceeds the {available} operators available")
     return problems
 
 
 def request_problems(request: ScenarioRequest, catalog: list[Mapping[str, Any]]) -> list[str]:
     """Why a contract-valid request cannot be sampled from `catalog` (empty: it can)."""
-    problems = operator_problems(request)
+    problems = request_problems_before_sampling(request)
     problems += unknown_values(catalog, request.filters, request.weights)
     if not problems and not weighted_candidates(catalog, request.filters, request.weights):
         problems.append(f"no scenario matches the filters {request.filters} "
@@ -87,14 +117,20 @@ def choose_noise_names(seed: int, index: int, k: int = 2) -> list[str]:
 
 
 def sample_spec(request: ScenarioRequest) -> dict[str, Any]:
-    return request.model_dump(
-        mode="json",
-        include={"paradigm", "objective", "segments", "turns_per_segment", "target_tokens",
-                 "length_tolerance", "max_attempts", "judge_min_score",
-                 "cache", "budget",  # the LLM gateway reads these where calls are made
-                 # the validator's optional checks read these
-                 "forbid_pii", "language", "assistant_json_schema", "required_fields"},
-    )
+    """What every stage reads of the request: the common fields, the paradigm's validated
+    params (defaults filled) and its number of units per record."""
+    paradigm = PARADIGMS[request.paradigm]
+    params = paradigm.parse_params(request.params)
+    return {
+        **request.model_dump(
+            mode="json",
+            include={"paradigm", "objective", "max_attempts", "judge_min_score",
+                     "cache", "budget",  # the LLM gateway reads these where calls are made
+                     "forbid_pii", "language"},  # the validator's optional checks read these
+        ),
+        "params": params,
+        "units": paradigm.units(params),
+    }
 
 
 def sampled_fields(pick: Pick, layers: list[ConstraintLayer], noise: list[str]
@@ -136,12 +172,14 @@ def build_samples(request: ScenarioRequest, picks: list[Pick], created_at: Any,
     """Sample documents for `picks`, numbered from `first_index` (so a large request can be
     built in slices; layers and noise depend on the index only, not on the slicing)."""
     spec = sample_spec(request)
+    layers_per_sample = complexity(request, PARADIGMS[request.paradigm])
     operators = sorted(set(request.complexify_operators) or operator_names())
     docs = []
     for index, pick in enumerate(picks, start=first_index):
         scenario = scenario_fields(pick.variant.effective_scenario())
-        layer_names = choose_operators(operators, request.complexity, request.seed, index)
-        layers = apply_operators(layer_names, scenario, spec, f"{request.seed}:{index}")
+        layer_names = choose_operators(operators, layers_per_sample, request.seed, index)
+        layers = apply_operators(layer_names, scenario, spec["params"],
+                                 f"{request.seed}:{index}")
         noise = choose_noise_names(request.seed, index, request.noise_transformations)
         sampled = sampled_fields(pick, layers, noise)
         docs.append({

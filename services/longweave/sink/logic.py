@@ -8,6 +8,7 @@ from typing import Any
 from longweave.contracts import AcceptedSample
 from longweave.contracts.messages import SCHEMA_VERSION
 from longweave.llm.tokens import estimate_tokens
+from longweave.paradigms import paradigm_of
 
 
 def build_record(
@@ -19,7 +20,8 @@ def build_record(
     accepted_at: datetime,
 ) -> dict[str, Any]:
     judgment = accepted.judgment
-    turns = draft["turns"]
+    paradigm = paradigm_of(sample)
+    parts = paradigm.parts(draft, sample["spec"]["params"])
     return {
         "_id": accepted.sample_id,
         "schema_version": SCHEMA_VERSION,
@@ -27,7 +29,7 @@ def build_record(
         "sample_id": accepted.sample_id,
         "paradigm": sample["spec"]["paradigm"],
         "objective": sample["spec"]["objective"],
-        "messages": turns,
+        **{key: draft[key] for key in paradigm.content_keys},
         "scenario_id": sample["scenario_id"],
         "scenario": sample["scenario"],
         "noise": sample["noise"],
@@ -37,8 +39,8 @@ def build_record(
         "models": {"generator": draft["models"], "judge": judgment.model},
         "prompt_versions": {**draft["prompt_versions"], "judge": judgment.prompt_version},
         "tokens": {
-            "record_estimate": sum(estimate_tokens(t["content"]) for t in turns
-                                   if t["role"] != "system"),
+            "record_estimate": sum(estimate_tokens(p.content) for p in parts
+                                   if p.role != "system"),
             "prompt": usage["prompt_tokens"],
             "completion": usage["completion_tokens"],
             "llm_calls": usage["calls"],

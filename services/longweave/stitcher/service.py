@@ -1,4 +1,9 @@
-"""Stitcher wiring: scenarios and segments in; segment tasks and stitched samples out."""
+"""Stitcher wiring: scenarios and segments in; segment tasks and stitched samples out.
+
+The planner of a sample's units, for any paradigm: a sequential plan asks for one unit
+after another (each continuing from the context the previous one left), an independent
+plan for all of them at once; when every unit of the attempt is in, the paradigm
+assembles them into the draft."""
 
 from __future__ import annotations
 
@@ -7,15 +12,17 @@ import logging
 from faststream.kafka import KafkaRouter
 
 from longweave.contracts import Scenario, Segment, SegmentTask, StitchedSample, Usage
+from longweave.paradigms import Plan, paradigm_of
 from longweave.planning import (
+    task_key,
     context_before,
     current_segment_refs,
+    first_segments,
     missing_segments,
     next_segment,
     with_segment,
 )
 from longweave.runtime import ServiceContext, new_router
-from longweave.stitcher.logic import stitch
 from longweave.store import TERMINAL_STAGES, draft_id, now
 
 log = logging.getLogger(__name__)
@@ -30,18 +37,21 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                                  "A whole record (stored in MongoDB drafts)")
 
     @ctx.subscriber(router, topics.scenarios,
-                    description="Start a sample: ask for its first segment")
+                    description="Start a sample: ask for its first segment (or all of them)")
     async def on_scenario(scenario: Scenario) -> None:
-        if not await ctx.store.start_sample(scenario.sample_id):
+        sample = await ctx.store.start_sample(scenario.sample_id)
+        if sample is None:
             if await ctx.store.get_sample(scenario.sample_id) is None:
                 raise LookupError(f"sample {scenario.sample_id} is not in the store")
             ctx.metrics.messages.labels(topics.scenarios, "stale").inc()
             return
         if await ctx.stopped_before_new_work(scenario.run_id, scenario.sample_id):
             return
-        await ctx.emit(tasks_out, SegmentTask(
-            run_id=scenario.run_id, sample_id=scenario.sample_id, attempt=1, segment_index=0,
-        ), key=scenario.sample_id)
+        for index in first_segments(sample, paradigm_of(sample).plan is Plan.SEQUENTIAL):
+            await ctx.emit(tasks_out, SegmentTask(
+                run_id=scenario.run_id, sample_id=scenario.sample_id, attempt=1,
+                segment_index=index,
+            ), key=task_key(scenario.sample_id, index))
 
     @ctx.subscriber(router, topics.segments,
                     description="Collect segments; stitch when the attempt is complete")
@@ -56,7 +66,9 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         ref = {"id": segment.segment_id, "summary": segment.summary,
                "transcript": segment.summary_is_transcript}
         sample = with_segment(sample, segment.attempt, segment.segment_index, ref)
-        following = next_segment(sample, segment.segment_index)
+        paradigm = paradigm_of(sample)
+        following = next_segment(sample, segment.segment_index,
+                                 sequential=paradigm.plan is Plan.SEQUENTIAL)
         complete = following is None and not missing_segments(sample)
         await ctx.store.record_segment(segment.sample_id, segment.attempt,
                                        segment.segment_index, ref,
@@ -69,15 +81,17 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                 run_id=segment.run_id, sample_id=segment.sample_id, attempt=segment.attempt,
                 segment_index=following, running_summary=context,
                 running_summary_is_transcript=is_transcript, feedback=sample.get("feedback", []),
-            ), key=segment.sample_id)
+            ), key=task_key(segment.sample_id, following))
             return
         if not complete:
+            if paradigm.plan is Plan.INDEPENDENT:  # the others are still being written
+                return
             raise LookupError(f"sample {segment.sample_id} lacks segments "
                               f"{missing_segments(sample)}")
         refs = current_segment_refs(sample)
-        seg_ids = [refs[i]["id"] for i in range(sample["spec"]["segments"])]
+        seg_ids = [refs[i]["id"] for i in range(sample["spec"]["units"])]
         docs = await ctx.store.get_segments(seg_ids)
-        turns = stitch(sample["scenario"], [docs[s]["turns"] for s in seg_ids])
+        content = paradigm.assemble(sample, [docs[s]["output"] for s in seg_ids])
         usage = sum((Usage(**docs[s]["usage"]) for s in seg_ids), Usage())
         d_id = draft_id(segment.sample_id, segment.attempt)
         await ctx.store.save_draft({
@@ -85,7 +99,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             "run_id": segment.run_id,
             "sample_id": segment.sample_id,
             "attempt": segment.attempt,
-            "turns": [t.model_dump() for t in turns],
+            **content,
             "segment_ids": seg_ids,
             "finish_reasons": [docs[s]["finish_reason"] for s in seg_ids],
             "models": sorted({docs[s]["model"] for s in seg_ids}),

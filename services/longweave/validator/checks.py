@@ -1,5 +1,7 @@
-"""Rule checks. Each check is registered for the paradigms it applies to and returns a
-machine-readable CheckResult (name, passed, reason, the segments at fault)."""
+"""Rule checks. Each check is registered for the paradigms it applies to (or for all) and
+returns a machine-readable CheckResult (name, passed, reason, the segments at fault). A
+check reads the record as its paradigm's `Part`s: who speaks, what, and which unit wrote
+it."""
 
 from __future__ import annotations
 
@@ -12,9 +14,10 @@ from typing import Any
 import jsonschema
 
 from longweave.complexify.specs import check_layers
-from longweave.contracts import CheckResult, Turn
+from longweave.contracts import CheckResult
 from longweave.llm.parsing import ReplyParseError, extract_json
 from longweave.llm.tokens import estimate_tokens
+from longweave.paradigms import Part
 from longweave.registry import Registry
 from longweave.validator.language import detect_language
 from longweave.validator.minhash import DUPLICATE_JACCARD, Match
@@ -23,10 +26,12 @@ from longweave.validator.policy import find_pii
 
 @dataclass(frozen=True)
 class Draft:
-    """What the checks look at: the stitched turns, how they were produced, and what the
-    validator measured beforehand (token count, the closest earlier record of the run)."""
+    """What the checks look at: the record's parts, the sample's spec (the request's common
+    fields, and the paradigm's under ``params``), how the units were produced, and what
+    the validator measured beforehand (token count, the closest earlier record of the
+    run)."""
 
-    turns: list[Turn]
+    parts: list[Part]
     spec: dict[str, Any]
     finish_reasons: list[str] = field(default_factory=list)
     # Counted with the target model's tokenizer when the endpoint offers one.
@@ -37,11 +42,17 @@ class Draft:
     layers: list[dict[str, Any]] = field(default_factory=list)
 
     @property
-    def dialogue(self) -> list[Turn]:
-        return [t for t in self.turns if t.role != "system"]
+    def params(self) -> dict[str, Any]:
+        return dict(self.spec.get("params", {}))
 
-    def segment_of_turn(self, dialogue_index: int) -> int:
-        return dialogue_index // (2 * self.spec["turns_per_segment"])
+    @property
+    def dialogue(self) -> list[Part]:
+        """The parts written by the model (a system message built from the scenario is not)."""
+        return [p for p in self.parts if p.role != "system"]
+
+    def units_of_part(self, dialogue_index: int) -> list[int]:
+        unit = self.dialogue[dialogue_index].unit
+        return [] if unit is None else [unit]
 
 
 Check = Callable[[Draft], CheckResult]
@@ -50,23 +61,26 @@ Check = Callable[[Draft], CheckResult]
 @dataclass(frozen=True)
 class RegisteredCheck:
     name: str
-    paradigms: frozenset[str]
+    paradigms: frozenset[str] | None  # None: every paradigm
     run: Check
 
 
 CHECKS: Registry[RegisteredCheck] = Registry("check", "longweave.checks")
 
 
-def register_check(name: str, paradigms: tuple[str, ...]) -> Callable[[Check], Check]:
+def register_check(name: str, paradigms: tuple[str, ...] | None = None
+                   ) -> Callable[[Check], Check]:
+    """Register a check for `paradigms` (None: for every paradigm)."""
     def add(fn: Check) -> Check:
-        CHECKS.register(name, RegisteredCheck(name, frozenset(paradigms), fn))
+        CHECKS.register(name, RegisteredCheck(
+            name, None if paradigms is None else frozenset(paradigms), fn))
         return fn
 
     return add
 
 
 def checks_for(paradigm: str) -> list[RegisteredCheck]:
-    return [c for c in CHECKS.values() if paradigm in c.paradigms]
+    return [c for c in CHECKS.values() if c.paradigms is None or paradigm in c.paradigms]
 
 
 def run_checks(paradigm: str, draft: Draft) -> list[CheckResult]:
@@ -87,15 +101,15 @@ def _fail(name: str, reason: str, segments: list[int] | None = None, **details: 
 def turn_structure(draft: Draft) -> CheckResult:
     name = "turn_structure"
     dialogue = draft.dialogue
-    expected = 2 * draft.spec["segments"] * draft.spec["turns_per_segment"]
+    expected = 2 * draft.params["segments"] * draft.params["turns_per_segment"]
     for i, turn in enumerate(dialogue):
         want = "user" if i % 2 == 0 else "assistant"
         if turn.role != want:
             return _fail(name, f"turn {i + 1} is {turn.role}, expected {want}",
-                         [draft.segment_of_turn(i)])
+                         draft.units_of_part(i))
         if not turn.content.strip():
             return _fail(name, f"turn {i + 1} ({turn.role}) is empty",
-                         [draft.segment_of_turn(i)])
+                         draft.units_of_part(i))
     if len(dialogue) != expected:
         return _fail(name, f"{len(dialogue)} turns, expected {expected}")
     return _ok(name, turns=len(dialogue))
@@ -107,7 +121,7 @@ def token_window(draft: Draft) -> CheckResult:
     tokens = draft.token_count
     if tokens is None:
         tokens = sum(estimate_tokens(t.content) for t in draft.dialogue)
-    target, tolerance = draft.spec["target_tokens"], draft.spec["length_tolerance"]
+    target, tolerance = draft.params["target_tokens"], draft.params["length_tolerance"]
     low, high = int(target * max(0.0, 1 - tolerance)), int(target * (1 + tolerance))
     if tokens < low:
         return _fail(name, f"too short: ~{tokens} tokens, the target is {target} "
@@ -120,7 +134,7 @@ def token_window(draft: Draft) -> CheckResult:
     return _ok(name, tokens=tokens, low=low, high=high, tokenizer=draft.tokenizer)
 
 
-@register_check("truncation", paradigms=("conversation",))
+@register_check("truncation")
 def truncation(draft: Draft) -> CheckResult:
     cut = [i for i, reason in enumerate(draft.finish_reasons) if reason == "length"]
     if cut:
@@ -155,7 +169,7 @@ def _loop_in(text: str) -> str | None:
     return None
 
 
-@register_check("loop_detection", paradigms=("conversation",))
+@register_check("loop_detection")
 def loop_detection(draft: Draft) -> CheckResult:
     name = "loop_detection"
     seen: dict[str, int] = {}
@@ -163,16 +177,16 @@ def loop_detection(draft: Draft) -> CheckResult:
         looping = _loop_in(turn.content)
         if looping:
             return _fail(name, f"turn {i + 1} ({turn.role}) loops: {looping}",
-                         [draft.segment_of_turn(i)])
+                         draft.units_of_part(i))
         key = f"{turn.role}:{_normalise(turn.content)}"
         if key in seen and len(key.split()) > 3:
             return _fail(name, f"turn {i + 1} repeats turn {seen[key] + 1} verbatim",
-                         [draft.segment_of_turn(i)])
+                         draft.units_of_part(i))
         seen.setdefault(key, i)
     return _ok(name)
 
 
-@register_check("near_duplicate", paradigms=("conversation",))
+@register_check("near_duplicate")
 def near_duplicate(draft: Draft) -> CheckResult:
     name = "near_duplicate"
     match = draft.duplicate_of
@@ -180,10 +194,10 @@ def near_duplicate(draft: Draft) -> CheckResult:
         return _ok(name)
     return _fail(name, f"near-duplicate of {match.sample_id} (estimated Jaccard "
                  f"{match.similarity:.2f} ≥ {DUPLICATE_JACCARD}); write a different "
-                 "conversation", duplicate_of=match.sample_id, similarity=match.similarity)
+                 "record", duplicate_of=match.sample_id, similarity=match.similarity)
 
 
-@register_check("pii_policy", paradigms=("conversation",))
+@register_check("pii_policy")
 def pii_policy(draft: Draft) -> CheckResult:
     name = "pii_policy"
     if not draft.spec.get("forbid_pii"):
@@ -194,11 +208,11 @@ def pii_policy(draft: Draft) -> CheckResult:
             kinds = sorted({kind for kind, _ in found})
             return _fail(name, f"turn {i + 1} contains personal data ({', '.join(kinds)}), "
                          "which the request forbids; use placeholders",
-                         [draft.segment_of_turn(i)], kinds=kinds)
+                         draft.units_of_part(i), kinds=kinds)
     return _ok(name, applied=True)
 
 
-@register_check("language", paradigms=("conversation",))
+@register_check("language")
 def language(draft: Draft) -> CheckResult:
     name = "language"
     expected = draft.spec.get("language")
@@ -206,7 +220,7 @@ def language(draft: Draft) -> CheckResult:
         return _ok(name, applied=False)
     detected = detect_language(" ".join(t.content for t in draft.dialogue))
     if detected != expected:
-        return _fail(name, f"the conversation is not in the requested language {expected!r} "
+        return _fail(name, f"the record is not in the requested language {expected!r} "
                      f"(detected: {detected or 'unclear'})", detected=detected)
     return _ok(name, detected=detected)
 
@@ -221,13 +235,13 @@ def _assistant_json(draft: Draft) -> list[tuple[int, Any]] | CheckResult:
             parsed.append((i, extract_json(turn.content)))
         except ReplyParseError as exc:
             return _fail("json_parseable", f"assistant turn {i + 1}: {exc}",
-                         [draft.segment_of_turn(i)])
+                         draft.units_of_part(i))
     return parsed
 
 
 @register_check("json_parseable", paradigms=("conversation",))
 def json_parseable(draft: Draft) -> CheckResult:
-    if draft.spec.get("assistant_json_schema") is None:
+    if draft.params.get("assistant_json_schema") is None:
         return _ok("json_parseable", applied=False)
     parsed = _assistant_json(draft)
     return parsed if isinstance(parsed, CheckResult) else _ok("json_parseable")
@@ -236,7 +250,7 @@ def json_parseable(draft: Draft) -> CheckResult:
 @register_check("json_schema", paradigms=("conversation",))
 def json_schema(draft: Draft) -> CheckResult:
     name = "json_schema"
-    schema = draft.spec.get("assistant_json_schema")
+    schema = draft.params.get("assistant_json_schema")
     parsed = _assistant_json(draft) if schema is not None else []
     if isinstance(parsed, CheckResult):
         return _ok(name, applied=False)  # json_parseable reports it
@@ -246,14 +260,14 @@ def json_schema(draft: Draft) -> CheckResult:
         if error is not None:
             where = "/".join(str(p) for p in error.absolute_path) or "<root>"
             return _fail(name, f"assistant turn {i + 1} does not match the schema at "
-                         f"{where}: {error.message}", [draft.segment_of_turn(i)])
+                         f"{where}: {error.message}", draft.units_of_part(i))
     return _ok(name, applied=schema is not None)
 
 
 @register_check("required_fields", paradigms=("conversation",))
 def required_fields(draft: Draft) -> CheckResult:
     name = "required_fields"
-    fields = draft.spec.get("required_fields") or []
+    fields = draft.params.get("required_fields") or []
     parsed = _assistant_json(draft) if fields else []
     if isinstance(parsed, CheckResult):
         return _ok(name, applied=False)
@@ -262,7 +276,7 @@ def required_fields(draft: Draft) -> CheckResult:
                    if not isinstance(value, dict) or value.get(f) in (None, "", [], {})]
         if missing:
             return _fail(name, f"assistant turn {i + 1} lacks required fields {missing}",
-                         [draft.segment_of_turn(i)], missing=missing)
+                         draft.units_of_part(i), missing=missing)
     return _ok(name, applied=bool(fields))
 
 

@@ -8,11 +8,11 @@ from longweave.contracts import (
     CheckResult,
     RegenerationRequest,
     StitchedSample,
-    Turn,
     ValidationReport,
 )
 from longweave.llm.tokenize import EndpointTokenizer
 from longweave.observability import counting_store_operations
+from longweave.paradigms import paradigm_of
 from longweave.runtime import ServiceContext, new_router
 from longweave.store import TERMINAL_STAGES
 from longweave.validator.checks import Draft, run_checks
@@ -54,12 +54,14 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         draft = await ctx.store.get_draft(stitched.draft_id)
         if draft is None:
             raise LookupError(f"draft {stitched.draft_id} is not in the store")
-        turns = [Turn.model_validate(t) for t in draft["turns"]]
-        dialogue_text = "\n".join(t.content for t in turns if t.role != "system")
-        token_count = await tokenizer.count(dialogue_text)
-        sig = signature(dialogue_text)
-        checks = run_checks(sample["spec"]["paradigm"], Draft(
-            turns=turns, spec=sample["spec"], finish_reasons=draft["finish_reasons"],
+        paradigm = paradigm_of(sample)
+        parts = paradigm.parts(draft, sample["spec"]["params"])
+        # What the model wrote: a system message built from the scenario is not counted.
+        written = "\n".join(p.content for p in parts if p.role != "system")
+        token_count = await tokenizer.count(written)
+        sig = signature(written)
+        checks = run_checks(paradigm.name, Draft(
+            parts=parts, spec=sample["spec"], finish_reasons=draft["finish_reasons"],
             token_count=token_count,
             tokenizer="endpoint" if token_count is not None else "estimate",
             duplicate_of=await dedup.find_duplicate(stitched.run_id, stitched.sample_id, sig),

@@ -15,16 +15,16 @@ def test_every_message_carries_a_schema_version():
         assert "schema_version" in model.model_json_schema()["properties"], model.__name__
 
 
-def test_defaults_make_a_small_conversation_request():
+def test_defaults_make_a_conversation_request_with_the_paradigms_own_defaults():
     r = request()
-    assert (r.paradigm, r.objective, r.segments, r.turns_per_segment) == (
-        "conversation", "sft", 2, 2)
+    assert (r.paradigm, r.objective, r.params, r.complexity) == ("conversation", "sft", {},
+                                                                 None)
 
 
 @pytest.mark.parametrize("bad", [
-    {"count": 0}, {"count": -5}, {"count": 10**9}, {"paradigm": "poetry"},
-    {"segments": 0}, {"target_tokens": 10}, {"run_id": "has spaces"}, {"unknown_field": 1},
-    {"count": "three"}, {"schema_version": 2},
+    {"count": 0}, {"count": -5}, {"count": 10**9}, {"paradigm": "Not A Name"},
+    {"params": "segments=2"}, {"params": {"blob": "x" * 130_000}},
+    {"run_id": "has spaces"}, {"unknown_field": 1}, {"count": "three"}, {"schema_version": 3},
 ])
 def test_invalid_requests_are_rejected_with_a_reason(bad):
     with pytest.raises(ValidationError) as info:
@@ -43,9 +43,13 @@ def test_attempts_exhausted_letters_name_their_sample():
                    reasons=["out of attempts"])
 
 
-def test_assistant_schema_must_be_a_small_valid_json_schema():
-    assert request(assistant_json_schema={"type": "object"}).assistant_json_schema
-    with pytest.raises(ValidationError, match="not a JSON Schema"):
-        request(assistant_json_schema={"type": "no-such-type"})
-    with pytest.raises(ValidationError, match="bytes"):
-        request(assistant_json_schema={"description": "x" * 70_000})
+@pytest.mark.parametrize("old", [
+    {"segments": 4, "turns_per_segment": 3}, {"target_tokens": 900}, {"schema_version": 1},
+])
+def test_a_schema_version_1_request_is_told_how_to_write_the_new_shape(old):
+    with pytest.raises(ValidationError) as info:
+        request(**old)
+    [error] = info.value.errors()
+    assert "schema_version 1 request" in error["msg"] and '"params"' in error["msg"]
+    for field in set(old) - {"schema_version"}:  # the example carries the user's values
+        assert f'"{field}": {old[field]}' in error["msg"]

@@ -2,6 +2,7 @@ import jsonschema
 import pytest
 
 from longweave.contracts import AxisScore
+from longweave.paradigms import PARADIGMS
 from longweave.judge.logic import (
     OVERALL,
     decide,
@@ -11,7 +12,7 @@ from longweave.judge.logic import (
     scores_from_reply,
 )
 
-RUBRIC = load_rubric("conversation")
+RUBRIC = load_rubric(PARADIGMS["conversation"].rubric_path)
 AXES = RUBRIC.axis_names
 
 

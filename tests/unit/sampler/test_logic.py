@@ -133,6 +133,23 @@ def test_requests_that_cannot_be_sampled_say_why():
     assert problems and "no scenario matches" in problems[0]
 
 
+def test_the_paradigm_and_its_params_are_checked_one_line_per_problem():
+    assert request_problems(request(paradigm="poetry"), CATALOG) == [
+        "paradigm: unknown paradigm 'poetry' (known: conversation)"]
+    problems = request_problems(request(params={"segments": 0, "turn": 2}), CATALOG)
+    assert problems == ["params.segments: Input should be greater than or equal to 1",
+                        "params.turn: Extra inputs are not permitted"]
+
+
+def test_a_sample_carries_the_validated_params_with_defaults_and_its_unit_count():
+    [sample] = samples(count=1, params={"segments": 3})
+    spec = sample["spec"]
+    assert spec["paradigm"] == "conversation" and spec["units"] == 3
+    assert spec["params"]["segments"] == 3 and spec["params"]["turns_per_segment"] == 2
+    assert "segments" not in spec  # the common fields and the paradigm's are kept apart
+    assert len(sample["layers"]) == 1  # the conversation's default complexity
+
+
 def test_sample_ids_are_deterministic_and_spread_evenly_over_partitions():
     docs = samples(count=3)
     assert [d["_id"] for d in docs] == [sample_id("run-x", i) for i in range(3)]

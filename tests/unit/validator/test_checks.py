@@ -4,7 +4,6 @@ from longweave.contracts import Turn
 from longweave.registry import RegistryError
 from longweave.validator.checks import (
     CHECKS,
-    Draft,
     checks_for,
     estimate_tokens,
     loop_detection,
@@ -15,6 +14,7 @@ from longweave.validator.checks import (
     turn_structure,
 )
 from longweave.validator.service import regeneration_scope
+from support.drafts import conversation_draft
 
 SPEC = {"segments": 2, "turns_per_segment": 2, "target_tokens": 400, "length_tolerance": 0.5}
 SENTENCES = [
@@ -39,7 +39,7 @@ def clean_turns(words_per_turn=25):
 
 
 def draft(turns=None, finish=("stop", "stop"), **spec):
-    return Draft(turns=turns or clean_turns(), spec={**SPEC, **spec},
+    return conversation_draft(turns=turns or clean_turns(), spec={**SPEC, **spec},
                  finish_reasons=list(finish))
 
 
@@ -110,7 +110,9 @@ def test_a_registered_check_runs_for_its_paradigm_only():
         return _fail("always_fails_for_test", "planted")
 
     try:
-        assert [c.name for c in checks_for("test-paradigm")] == ["always_fails_for_test"]
+        mine = [c.name for c in checks_for("test-paradigm")]
+        assert "always_fails_for_test" in mine and "turn_structure" not in mine
+        assert "truncation" in mine  # registered for every paradigm
         assert "always_fails_for_test" not in [c.name for c in checks_for("conversation")]
     finally:
         CHECKS.unregister("always_fails_for_test")

@@ -3,7 +3,6 @@
 from longweave.contracts import Turn
 from longweave.contracts.messages import Language
 from longweave.validator.checks import (
-    Draft,
     json_parseable,
     json_schema,
     language,
@@ -14,6 +13,7 @@ from longweave.validator.checks import (
 )
 from longweave.validator.language import STOPWORDS, detect_language
 from longweave.validator.minhash import Match
+from support.drafts import conversation_draft
 
 SPEC = {"segments": 1, "turns_per_segment": 2, "target_tokens": 400, "length_tolerance": 0.5}
 ENGLISH = ("The invoice from March was charged twice to the account and you can see it in the "
@@ -25,7 +25,7 @@ FRENCH = ("La facture de mars a été débitée deux fois sur le compte et vous 
 def draft(*contents, **spec):
     roles = ["user", "assistant"] * len(contents)
     turns = [Turn(role=r, content=c) for r, c in zip(roles, contents, strict=False)]
-    return Draft(turns=turns, spec={**SPEC, **spec}, finish_reasons=["stop"])
+    return conversation_draft(turns=turns, spec={**SPEC, **spec}, finish_reasons=["stop"])
 
 
 def test_pii_is_checked_only_when_the_request_forbids_it():
@@ -79,16 +79,16 @@ def test_json_checks_do_nothing_without_a_schema():
 
 def test_near_duplicate_fails_with_the_sample_it_copies():
     assert near_duplicate(draft("a", "b")).passed
-    copy = Draft(turns=[], spec=SPEC, duplicate_of=Match("run-1-000003", 0.91))
+    copy = conversation_draft(turns=[], spec=SPEC, duplicate_of=Match("run-1-000003", 0.91))
     result = near_duplicate(copy)
     assert not result.passed and "run-1-000003" in result.reason
 
 
 def test_token_window_prefers_the_endpoint_tokenizer():
-    counted = Draft(turns=[], spec=SPEC, token_count=390, tokenizer="endpoint")
+    counted = conversation_draft(turns=[], spec=SPEC, token_count=390, tokenizer="endpoint")
     result = token_window(counted)
     assert result.passed and result.details["tokenizer"] == "endpoint"
-    assert not token_window(Draft(turns=[], spec=SPEC, token_count=700)).passed
+    assert not token_window(conversation_draft(turns=[], spec=SPEC, token_count=700)).passed
 
 
 def test_verifiable_constraint_layers_are_checked_with_their_spec():
@@ -97,12 +97,12 @@ def test_verifiable_constraint_layers_are_checked_with_their_spec():
     layers = [{"kind": "length", "instruction": "at most 12 words per reply",
                "spec": {"check": "max_words_per_turn", "value": 12, "role": "assistant"}},
               {"kind": "deepen", "instruction": "explore trade-offs"}]  # no spec: not checked
-    short = Draft(turns=[Turn(role="user", content="q"),
+    short = conversation_draft(turns=[Turn(role="user", content="q"),
                          Turn(role="assistant", content="Yes, the refund arrives Friday.")],
                   spec=SPEC, layers=layers)
     assert constraint_layers(short).passed
     assert constraint_layers(short).details["checked"] == ["max_words_per_turn"]
-    long = Draft(turns=[Turn(role="user", content="q"),
+    long = conversation_draft(turns=[Turn(role="user", content="q"),
                         Turn(role="assistant", content=ENGLISH)], spec=SPEC, layers=layers)
     result = constraint_layers(long)
     assert not result.passed and "exceed 12 words" in result.reason

@@ -2,11 +2,13 @@
 policy-violating records among clean ones — is caught completely by the rule checks, and
 no clean record is rejected."""
 
+import dataclasses
 import random
 
 from longweave.contracts import Turn
 from longweave.validator.checks import Draft, run_checks
 from longweave.validator.minhash import MemoryLSHIndex, best_duplicate, signature
+from support.drafts import conversation_draft
 
 SPEC = {"segments": 2, "turns_per_segment": 2, "target_tokens": 350, "length_tolerance": 0.6,
         "forbid_pii": True, "language": "en"}
@@ -54,9 +56,9 @@ def clean_record(index: int) -> list[Turn]:
 
 def planted_batch() -> list[tuple[str, Draft, str | None]]:
     """(name, draft, the check that must catch it — None for clean records)."""
-    batch = [(f"clean-{i}", Draft(clean_record(i), SPEC, ["stop", "stop"]), None)
+    batch = [(f"clean-{i}", conversation_draft(clean_record(i), SPEC, ["stop", "stop"]), None)
              for i in range(8)]
-    truncated = Draft(clean_record(20), SPEC, ["stop", "length"])
+    truncated = conversation_draft(clean_record(20), SPEC, ["stop", "length"])
     looping = clean_record(21)
     looping[4] = Turn(role="assistant", content="I can help with that. " * 12)
     swapped = clean_record(22)
@@ -67,10 +69,10 @@ def planted_batch() -> list[tuple[str, Draft, str | None]]:
     leaky[5] = Turn(role="user", content=leaky[5].content + " Mail me at ivo.k@example.hr.")
     batch += [
         ("truncated", truncated, "truncation"),
-        ("looping", Draft(looping, SPEC, ["stop", "stop"]), "loop_detection"),
-        ("mis-structured", Draft(swapped, SPEC, ["stop", "stop"]), "turn_structure"),
-        ("duplicate", Draft(duplicate, SPEC, ["stop", "stop"]), "near_duplicate"),
-        ("policy", Draft(leaky, SPEC, ["stop", "stop"]), "pii_policy"),
+        ("looping", conversation_draft(looping, SPEC, ["stop", "stop"]), "loop_detection"),
+        ("mis-structured", conversation_draft(swapped, SPEC, ["stop", "stop"]), "turn_structure"),
+        ("duplicate", conversation_draft(duplicate, SPEC, ["stop", "stop"]), "near_duplicate"),
+        ("policy", conversation_draft(leaky, SPEC, ["stop", "stop"]), "pii_policy"),
     ]
     return batch
 
@@ -83,7 +85,7 @@ def validate_batch(batch):
     for name, draft, _ in batch:
         sig = signature("\n".join(t.content for t in draft.dialogue))
         match = best_duplicate(sig, index.candidates(sig, exclude=name))
-        checked = Draft(draft.turns, draft.spec, draft.finish_reasons, duplicate_of=match)
+        checked = dataclasses.replace(draft, duplicate_of=match)
         failed = {r.name for r in run_checks("conversation", checked) if not r.passed}
         if not failed:
             index.add(name, sig)

@@ -1,12 +1,13 @@
 import jsonschema
 import pytest
 
-from longweave.generator.logic import (
+from longweave.paradigms.conversation.logic import (
     chars_per_exchange,
     exchanges_to_turns,
     segment_max_tokens,
     segment_prompt_context,
     segment_schema,
+    stitch,
     transcript_within_budget,
     trim_to_sentence,
     words_per_exchange,
@@ -43,7 +44,7 @@ def test_length_budget_follows_the_target():
 
 def test_prompt_context_numbers_exchanges_across_segments():
     sample = {"spec": SPEC, "scenario": {"domain": "x"}, "noise": ["a", "b"]}
-    ctx = segment_prompt_context(sample, 1, "summary", ["fix it"])
+    ctx = segment_prompt_context(sample, SPEC, 1, "summary", ["fix it"])
     assert (ctx["first_exchange"], ctx["last_exchange"], ctx["total_exchanges"]) == (3, 4, 6)
     assert ctx["feedback"] == ["fix it"] and ctx["running_summary"] == "summary"
 
@@ -71,3 +72,13 @@ def test_history_stays_verbatim_while_it_fits_the_budget_then_is_summarised():
     # ... and once the context is a summary it stays one.
     assert transcript_within_budget("short summary", False, turns, budget_tokens=10_000) is None
     assert transcript_within_budget("", False, turns, budget_tokens=0) is None
+
+SCENARIO = {"assistant_persona": "a clerk", "audience": "citizens", "tone": "calm",
+            "guidance": "Be brief.", "geography": {"city": "Oslo", "country": "Norway"}}
+
+
+def test_stitch_puts_a_system_message_first():
+    turns = stitch(SCENARIO, [[{"role": "user", "content": "q"}],
+                              [{"role": "assistant", "content": "a"}]])
+    assert [t.role for t in turns] == ["system", "user", "assistant"]
+    assert "a clerk" in turns[0].content and "Oslo, Norway" in turns[0].content

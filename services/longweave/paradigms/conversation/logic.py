@@ -1,5 +1,6 @@
-"""Pure generation logic for the conversation paradigm: prompt context, output schema,
-reply → turns, and what a failure asks to redo."""
+"""Pure logic of the conversation paradigm: a segment's prompt context and output schema,
+reply → turns, the stitched conversation, and its export rows. `params` are the request's
+`ConversationParams` as a dict."""
 
 from __future__ import annotations
 
@@ -48,38 +49,37 @@ def segment_schema(turns: int, chars_per_exchange: int) -> dict[str, Any]:
     }
 
 
-def chars_per_exchange(spec: dict[str, Any]) -> int:
-    exchanges = spec["segments"] * spec["turns_per_segment"]
-    return int(spec["target_tokens"] * CHARS_PER_TOKEN / exchanges)
+def chars_per_exchange(params: dict[str, Any]) -> int:
+    exchanges = params["segments"] * params["turns_per_segment"]
+    return int(params["target_tokens"] * CHARS_PER_TOKEN / exchanges)
 
 
-def words_per_exchange(spec: dict[str, Any]) -> int:
-    exchanges = spec["segments"] * spec["turns_per_segment"]
-    return max(20, round(spec["target_tokens"] / TOKENS_PER_WORD / exchanges))
+def words_per_exchange(params: dict[str, Any]) -> int:
+    exchanges = params["segments"] * params["turns_per_segment"]
+    return max(20, round(params["target_tokens"] / TOKENS_PER_WORD / exchanges))
 
 
-def segment_max_tokens(spec: dict[str, Any]) -> int:
+def segment_max_tokens(params: dict[str, Any]) -> int:
     """Room for ~3× the segment's share of the target plus JSON overhead, so a reply is
     cut off only when the model runs away (which the truncation check then rejects)."""
-    share = spec["target_tokens"] / spec["segments"]
-    return int(share * 3) + 64 * spec["turns_per_segment"] + 128
+    share = params["target_tokens"] / params["segments"]
+    return int(share * 3) + 64 * params["turns_per_segment"] + 128
 
 
 def segment_prompt_context(
-    sample: dict[str, Any], segment_index: int, running_summary: str, feedback: list[str],
-    running_summary_is_transcript: bool = False,
+    sample: dict[str, Any], params: dict[str, Any], segment_index: int, running_summary: str,
+    feedback: list[str], running_summary_is_transcript: bool = False,
 ) -> dict[str, Any]:
-    spec = sample["spec"]
-    k = spec["turns_per_segment"]
+    k = params["turns_per_segment"]
     return {
         "scenario": sample["scenario"],
         "running_summary": running_summary,
         "running_summary_is_transcript": running_summary_is_transcript,
         "first_exchange": segment_index * k + 1,
         "last_exchange": (segment_index + 1) * k,
-        "total_exchanges": spec["segments"] * k,
+        "total_exchanges": params["segments"] * k,
         "turns": k,
-        "words_per_exchange": words_per_exchange(spec),
+        "words_per_exchange": words_per_exchange(params),
         "noise": sample["noise"],
         "layers": sample.get("layers", []),  # constraint layers chosen by the sampler
         "feedback": feedback,
@@ -115,3 +115,53 @@ def trim_to_sentence(text: str) -> str:
     return text[: ends[-1].end()].strip() if ends else text.strip()
 
 
+
+
+def system_message(scenario: dict[str, Any]) -> Turn:
+    geo = scenario["geography"]
+    return Turn(
+        role="system",
+        content=(
+            f"Your role: {scenario['assistant_persona']}, serving {scenario['audience']} in "
+            f"{geo['city']}, {geo['country']}. Tone: {scenario['tone']}. "
+            f"{scenario['guidance']}"
+        ),
+    )
+
+
+def stitch(scenario: dict[str, Any], segments: list[list[dict[str, str]]]) -> list[Turn]:
+    """One conversation: a system message from the scenario, then every segment's turns."""
+    turns = [system_message(scenario)]
+    for segment in segments:
+        turns.extend(Turn.model_validate(t) for t in segment)
+    return turns
+
+
+# Export rows (layouts: longweave/export.py)
+Message = dict[str, str]
+
+
+def messages_of(turns: list[dict[str, Any]]) -> list[Message]:
+    return [{"role": t["role"], "content": t["content"]} for t in turns]
+
+
+def dpo_row(chosen_turns: list[dict[str, Any]], rejected_turns: list[dict[str, Any]]
+            ) -> dict[str, Any]:
+    """TRL's conversational preference row: the shared opening up to the last shared user
+    turn is the prompt."""
+    chosen, rejected = messages_of(chosen_turns), messages_of(rejected_turns)
+    shared = 0
+    while shared < min(len(chosen), len(rejected)) and chosen[shared] == rejected[shared]:
+        shared += 1
+    users = [i for i in range(shared) if chosen[i]["role"] == "user"]
+    if users:
+        cut = users[-1] + 1
+        return {"prompt": chosen[:cut], "chosen": chosen[cut:], "rejected": rejected[cut:]}
+    # A wholly rewritten record shares only its system message: the prompt is that plus
+    # the accepted record's opening user turn, and the rejected draft answers from its own
+    # second turn on (its opener differed).
+    head = chosen[:shared]
+    first_user = next(i for i, m in enumerate(chosen) if m["role"] == "user")
+    rejected_first_user = next(i for i, m in enumerate(rejected) if m["role"] == "user")
+    return {"prompt": head + [chosen[first_user]], "chosen": chosen[first_user + 1:],
+            "rejected": rejected[rejected_first_user + 1:]}

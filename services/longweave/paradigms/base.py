@@ -1,0 +1,151 @@
+"""The paradigm contract: what a kind of training data declares so that the mesh can make it.
+
+A paradigm is one `Paradigm` object, registered by name (`longweave.paradigms`), with its
+prompts under ``<prompts_root>/<name>/``. The services look it up by the name a sample
+carries and never name one themselves. It declares:
+
+- its request parameters (`params_model`, under the request's ``params``);
+- its unit plan: how many generation units a record takes (`units`) and how they depend on
+  each other (`plan`): one after another, each continuing from the context before it
+  (``sequential``, with a running summary once the verbatim history outgrows the budget),
+  or all at once (``independent``, a fan-out);
+- per unit: the prompt, output schema and token limit (`unit_call`), and the parser
+  (`parse_unit`);
+- how the units assemble into a record (`assemble`; the keys it returns are stored on the
+  draft and on the record);
+- what the rule checks read (`parts`; checks are registered for paradigms in
+  ``validator/checks.py``'s registry), its judge prompt (`judge_call`, with
+  ``<name>/rubric.yaml``), and its export rows per format (`export_row`, `dpo_row`).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
+
+from longweave.prompts import PromptLibrary, prompts_root
+
+
+class Plan(StrEnum):
+    SEQUENTIAL = "sequential"  # unit i continues from units < i (running context)
+    INDEPENDENT = "independent"  # every unit at once (fan-out), assembled when all are in
+
+
+@dataclass(frozen=True)
+class UnitInput:
+    """What one unit is written from."""
+
+    sample: dict[str, Any]
+    params: dict[str, Any]
+    index: int
+    # Sequential plans: the record so far, verbatim while it fits the context budget
+    # (`context_is_transcript`), else a running summary of it. Empty for the first unit.
+    context: str = ""
+    context_is_transcript: bool = False
+    feedback: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UnitCall:
+    """One LLM call: a template of the paradigm's prompts, its variables, and the reply's
+    limits. With `json_schema` the reply is decoded against it and parsed as JSON."""
+
+    template: str
+    variables: dict[str, Any]
+    max_tokens: int
+    json_schema: dict[str, Any] | None = None
+    schema_name: str = "unit"
+    temperature: float | None = None  # None: the generator's setting
+
+
+@dataclass(frozen=True)
+class Part:
+    """A piece of a record's text as the rule checks read it: who speaks (a conversation
+    role, or a label such as "question"), what, and which unit wrote it (None: no unit, e.g.
+    a system message built from the scenario)."""
+
+    role: str
+    content: str
+    unit: int | None = None
+
+
+class Paradigm(ABC):
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    params_model: ClassVar[type[BaseModel]]
+    plan: ClassVar[Plan] = Plan.SEQUENTIAL
+    # Constraint layers (complexify) a request gets when it does not say; 0: the paradigm
+    # takes none, and a request asking for some is refused.
+    default_complexity: ClassVar[int] = 0
+    export_formats: ClassVar[tuple[str, ...]] = ("sft", "openai")
+    # The keys `assemble` returns: stored on the draft and copied onto the record.
+    content_keys: ClassVar[tuple[str, ...]]
+
+    def prompts_root(self) -> Path:
+        """Where ``<name>/…`` templates live: the shipped prompts; a plug-in returns its own."""
+        return prompts_root()
+
+    @cached_property
+    def prompts(self) -> PromptLibrary:
+        return PromptLibrary(self.prompts_root())
+
+    @property
+    def rubric_path(self) -> Path:
+        return self.prompts_root() / self.name / "rubric.yaml"
+
+    def parse_params(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """The request's params, validated and with defaults filled (raises pydantic's
+        ValidationError)."""
+        return self.params_model.model_validate(raw).model_dump(mode="json")
+
+    @abstractmethod
+    def units(self, params: dict[str, Any]) -> int:
+        """How many units one record takes."""
+
+    @abstractmethod
+    def unit_call(self, unit: UnitInput) -> UnitCall: ...
+
+    @abstractmethod
+    def parse_unit(self, reply: Any, unit: UnitInput) -> Any:
+        """The unit's output (JSON-able) from the reply (parsed JSON with a schema, else
+        text); raise `longweave.llm.ReplyParseError` when it is unusable."""
+
+    def carry_forward(self, unit: UnitInput, output: Any, budget_tokens: int) -> str | None:
+        """Sequential plans: the verbatim record so far, for the next unit, while it fits
+        `budget_tokens`; None asks for a summary (`summary_call`)."""
+        return None
+
+    def summary_call(self, unit: UnitInput, output: Any) -> UnitCall | None:
+        """Sequential plans: the call that summarises the record so far; None: the next
+        unit continues from nothing."""
+        return None
+
+    def summary_from_reply(self, text: str) -> str:
+        return text.strip()
+
+    @abstractmethod
+    def assemble(self, sample: dict[str, Any], outputs: list[Any]) -> dict[str, Any]:
+        """The record's content (`content_keys`) from its units' outputs, in unit order."""
+
+    @abstractmethod
+    def parts(self, content: dict[str, Any], params: dict[str, Any]) -> list[Part]: ...
+
+    @abstractmethod
+    def judge_call(self, sample: dict[str, Any], content: dict[str, Any]
+                   ) -> tuple[str, dict[str, Any]]:
+        """The judge's template and variables (the judge adds ``axes``)."""
+
+    @abstractmethod
+    def export_row(self, fmt: str, record: dict[str, Any]) -> dict[str, Any]: ...
+
+    def dpo_row(self, record: dict[str, Any], rejected: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError(f"paradigm {self.name} has no dpo export")
+
+    def __repr__(self) -> str:
+        return f"<paradigm {self.name}: {type(self).__module__}.{type(self).__qualname__}>"
