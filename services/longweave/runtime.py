@@ -15,7 +15,7 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from faststream import BaseMiddleware
 from faststream.kafka import KafkaRouter
@@ -24,19 +24,30 @@ from pydantic import BaseModel, ValidationError
 
 from longweave.contracts import DeadLetter
 from longweave.kafka_parallel import ParallelOptions, run_in_parallel
-from longweave.llm import LLMClient
+from longweave.llm import LLMClient, LLMError, ReplyParseError, RunStopped
 from longweave.llm.concurrency import AimdController, ConcurrencyGate
 from longweave.llm.pricing import PriceTable
 from longweave.observability import ServiceMetrics, store_operations_middleware
 from longweave.prompts import PromptLibrary
 from longweave.settings import Settings
-from longweave.store import Store
+from longweave.store import TERMINAL_STAGES, Store
 from longweave.topics import Topics
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_PAYLOAD_IN_DEAD_LETTER = 64_000
 STOP_FLAG_TTL_S = 1.0
+
+
+@dataclass(frozen=True)
+class LLMWork(Generic[T]):
+    """How a stage's LLM work ended (`ServiceContext.llm_work`): a result, a failure to
+    regenerate on, or a stopped run (the sample has been ended)."""
+
+    result: T | None = None
+    failure: str | None = None
+    stopped: bool = False
 
 
 @dataclass
@@ -82,6 +93,33 @@ class ServiceContext:
         """Declare what this service publishes (titled per service, for AsyncAPI)."""
         return router.publisher(topic, schema=schema, description=description,
                                 title=f"{self.name}:publish:{topic}")
+
+    async def current_sample(self, topic: str, sample_id: str, attempt: int | None = None
+                             ) -> dict[str, Any] | None:
+        """The sample a message is about, or None when the message is stale: the sample is
+        unknown or finished or, given `attempt`, on another attempt. A stale message is
+        counted here and dropped by the caller."""
+        sample = await self.store.get_sample(sample_id)
+        if sample is None or sample["stage"] in TERMINAL_STAGES or \
+                (attempt is not None and sample["attempt"] != attempt):
+            self.metrics.messages.labels(topic, "stale").inc()
+            return None
+        return sample
+
+    async def llm_work(self, run_id: str, sample_id: str,
+                       work: Callable[[], Awaitable[T]]) -> LLMWork[T]:
+        """Run a stage's LLM work inside ``llm_work_deadline_s`` (so a slow endpoint ends in
+        a regeneration, never in a cancelled handler and a redelivery). A failed call or an
+        unusable reply is a `failure`; a run that was cancelled or ran out of budget ends
+        the sample as stopped."""
+        try:
+            async with asyncio.timeout(self.settings.llm_work_deadline_s):
+                return LLMWork(result=await work())
+        except RunStopped as stopped:
+            await self.stopped_before_new_work(run_id, sample_id, stopped.reason)
+            return LLMWork(stopped=True)
+        except (LLMError, ReplyParseError, TimeoutError) as exc:
+            return LLMWork(failure=f"{type(exc).__name__}: {exc}")
 
     async def stopped_before_new_work(self, run_id: str, sample_id: str,
                                       known_reason: str | None = None) -> bool:

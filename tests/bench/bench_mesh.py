@@ -81,6 +81,11 @@ import pymongo  # noqa: E402
 
 from longweave.catalog import load_catalog, scenario_fields  # noqa: E402
 from longweave.client import build_request, publish_request  # noqa: E402
+from longweave.judge.logic import judge_schema, load_rubric  # noqa: E402
+from longweave.llm.native_http import NativeTransport  # noqa: E402
+from longweave.llm.structured import with_structured_output  # noqa: E402
+from longweave.noise import NOISE_INSTRUCTIONS  # noqa: E402
+from longweave.paradigms import PARADIGMS  # noqa: E402
 from longweave.paradigms.conversation.logic import (  # noqa: E402
     chars_per_exchange,
     exchanges_to_turns,
@@ -88,11 +93,6 @@ from longweave.paradigms.conversation.logic import (  # noqa: E402
     segment_prompt_context,
     segment_schema,
 )
-from longweave.judge.logic import judge_schema, load_rubric  # noqa: E402
-from longweave.paradigms import PARADIGMS  # noqa: E402
-from longweave.llm.native_http import NativeTransport  # noqa: E402
-from longweave.llm.structured import with_structured_output  # noqa: E402
-from longweave.noise import NOISE_INSTRUCTIONS  # noqa: E402
 from longweave.prompts import PromptLibrary  # noqa: E402
 from longweave.settings import SERVICE_NAMES, Settings  # noqa: E402
 from longweave.stack.local import LocalStack, free_loopback_ports  # noqa: E402

@@ -11,8 +11,8 @@ import json
 import pytest
 
 from longweave.demo import LOCAL_MODEL_ENV, TOY_MODEL_OPERATORS
-from longweave.paradigms import PARADIGMS
 from longweave.judge.logic import load_rubric
+from longweave.paradigms import PARADIGMS
 
 pytestmark = pytest.mark.e2e
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from longweave.checks import Draft
 from longweave.contracts import Turn
 from longweave.paradigms import PARADIGMS
-from longweave.validator.checks import Draft
 
 COMMON_FIELDS = {"paradigm", "objective", "max_attempts", "judge_min_score", "cache",
                  "budget", "forbid_pii", "language"}

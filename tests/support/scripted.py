@@ -7,8 +7,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from longweave.paradigms import PARADIGMS
 from longweave.judge.logic import load_rubric
+from longweave.paradigms import PARADIGMS
 
 AXES = load_rubric(PARADIGMS["conversation"].rubric_path).axis_names
 

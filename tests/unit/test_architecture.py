@@ -106,7 +106,8 @@ def test_a_service_imports_no_other_service(service):
 
 def test_pure_logic_reaches_no_wiring():
     for name in MODULES:
-        if name.endswith(".logic") or name in ("planning", "registry"):
+        if name.endswith(".logic") or name in ("planning", "registry", "checks") or \
+                in_layer(name, "paradigms"):
             reached = reachable(name) | {name}
             wiring = {m for m in reached if any(in_layer(m, w) for w in WIRING_MODULES)}
             libraries = {lib for m in reached for lib in imported(m) if lib in WIRING_LIBRARIES}
@@ -126,3 +127,16 @@ def test_the_runtime_names_no_service():
     upward = {m for m in reachable("runtime")
               if any(in_layer(m, s) for s in SERVICE_PACKAGES)}
     assert upward == set(), f"runtime reaches {upward}"
+
+
+def test_services_name_no_paradigm():
+    """Services look a sample's paradigm up (`paradigm_of`); none names one."""
+    from longweave.paradigms import PARADIGMS
+
+    names = set(PARADIGMS)
+    for name in MODULES:
+        if any(in_layer(name, s) for s in SERVICE_PACKAGES) or name in ("runtime", "planning"):
+            tree = ast.parse(MODULES[name].read_text())
+            named = {node.value for node in ast.walk(tree)
+                     if isinstance(node, ast.Constant) and node.value in names}
+            assert named == set(), f"{name} names the paradigm(s) {named}"

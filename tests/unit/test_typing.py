@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CHECKED = ("longweave.contracts", "longweave.registry", "longweave.planning")
+CHECKED = ("longweave.contracts", "longweave.registry", "longweave.planning",
+           "longweave.checks", "longweave.paradigms")
 
 
 def test_the_contracts_and_seams_type_check_strictly(tmp_path):

@@ -5,7 +5,6 @@ batch of questions, …): the paradigm builds its call and parses the reply."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -18,18 +17,18 @@ from longweave.contracts import (
     SegmentTask,
     Usage,
 )
-from longweave.llm import CallScope, LLMError, ReplyParseError, RunStopped
+from longweave.llm import CallScope
 from longweave.llm.decoding import attempt_temperature, decoding_seed
 from longweave.paradigms import Plan, UnitCall, UnitInput, paradigm_of
 from longweave.planning import (
-    task_key,
     call_priority,
     context_before,
     first_segments,
     redo_after_generation_failure,
+    task_key,
 )
 from longweave.runtime import ServiceContext, new_router
-from longweave.store import TERMINAL_STAGES, now, segment_id
+from longweave.store import now, segment_id
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +46,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
     @ctx.subscriber(router, topics.segment_tasks,
                     description="Write one segment")
     async def on_task(task: SegmentTask) -> None:
-        sample = await ctx.store.get_sample(task.sample_id)
-        if sample is None or sample["attempt"] != task.attempt or \
-                sample["stage"] in TERMINAL_STAGES:
-            ctx.metrics.messages.labels(topics.segment_tasks, "stale").inc()
+        sample = await ctx.current_sample(topics.segment_tasks, task.sample_id, task.attempt)
+        if sample is None:
             return
         seg_id = segment_id(task.sample_id, task.attempt, task.segment_index)
         # A redelivered task finds its finished calls in the response cache, so it needs no
@@ -58,17 +55,12 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         cache_on = ctx.settings.llm_cache and sample["spec"].get("cache", True)
         segment = None if cache_on else await ctx.store.get_segment(seg_id)
         if segment is None:
-            try:
-                # Inside the handler deadline, so a slow endpoint ends in regeneration,
-                # never in a cancelled handler and a redelivery.
-                async with asyncio.timeout(ctx.settings.llm_work_deadline_s):
-                    segment = await _write_segment(ctx, sample, task, seg_id)
-            except RunStopped as stopped:  # cancelled or out of budget: end the sample
-                await ctx.stopped_before_new_work(task.run_id, task.sample_id,
-                                                  stopped.reason)
+            work = await ctx.llm_work(task.run_id, task.sample_id,
+                                      lambda: _write_segment(ctx, sample, task, seg_id))
+            if work.stopped:
                 return
-            except (LLMError, ReplyParseError, TimeoutError) as exc:
-                reason = f"segment {task.segment_index}: {type(exc).__name__}: {exc}"
+            if work.failure is not None:
+                reason = f"segment {task.segment_index}: {work.failure}"
                 log.warning("sample %s attempt %d: %s", task.sample_id, task.attempt, reason)
                 ctx.metrics.samples.labels("generation_failed").inc()
                 await ctx.emit(regen_out, RegenerationRequest(
@@ -82,6 +74,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                         if paradigm_of(sample).plan is Plan.SEQUENTIAL else 0),
                 ), key=task.sample_id)
                 return
+            segment = work.result
         await ctx.emit(segments_out, Segment(
             run_id=task.run_id, sample_id=task.sample_id, attempt=task.attempt,
             segment_index=task.segment_index, segment_id=seg_id, summary=segment["summary"],
@@ -92,9 +85,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
     @ctx.subscriber(router, topics.regeneration,
                     description="Failed validations and judgments, with feedback")
     async def on_regeneration(request: RegenerationRequest) -> None:
-        sample = await ctx.store.get_sample(request.sample_id)
-        if sample is None or sample["stage"] in TERMINAL_STAGES:
-            ctx.metrics.messages.labels(topics.regeneration, "stale").inc()
+        sample = await ctx.current_sample(topics.regeneration, request.sample_id)
+        if sample is None:
             return
         failure = {"attempt": request.attempt, "stage": request.stage,
                    "reasons": request.reasons, "segment_indexes": request.segment_indexes,

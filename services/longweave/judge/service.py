@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from faststream.kafka import KafkaRouter
 
 from longweave.contracts import (
@@ -13,12 +11,11 @@ from longweave.contracts import (
     ValidationReport,
 )
 from longweave.judge.logic import decide, feedback, judge_schema, load_rubric, scores_from_reply
-from longweave.llm import CallScope, LLMError, ReplyParseError, RunStopped
+from longweave.llm import CallScope
 from longweave.llm.decoding import decoding_seed
 from longweave.paradigms import paradigm_of
 from longweave.planning import JUDGING_PRIORITY
 from longweave.runtime import ServiceContext, new_router
-from longweave.store import TERMINAL_STAGES
 
 
 def build_router(ctx: ServiceContext) -> KafkaRouter:
@@ -32,10 +29,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
     @ctx.subscriber(router, topics.validated,
                     description="Score a validated record on the paradigm's axes")
     async def on_validated(report: ValidationReport) -> None:
-        sample = await ctx.store.get_sample(report.sample_id)
-        if sample is None or sample["attempt"] != report.attempt or \
-                sample["stage"] in TERMINAL_STAGES:
-            ctx.metrics.messages.labels(topics.validated, "stale").inc()
+        sample = await ctx.current_sample(topics.validated, report.sample_id, report.attempt)
+        if sample is None:
             return
         draft = await ctx.store.get_draft(report.draft_id)
         if draft is None:
@@ -45,20 +40,18 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         if judged_before:
             judgment = Judgment.model_validate(draft["judgment"])
         else:
-            try:
-                async with asyncio.timeout(ctx.settings.llm_work_deadline_s):
-                    judgment = await _judge(ctx, sample, draft, report)
-            except RunStopped as stopped:  # cancelled or out of budget: end the sample
-                await ctx.stopped_before_new_work(report.run_id, report.sample_id,
-                                                  stopped.reason)
+            work = await ctx.llm_work(report.run_id, report.sample_id,
+                                      lambda: _judge(ctx, sample, draft, report))
+            if work.stopped:
                 return
-            except (LLMError, ReplyParseError, TimeoutError) as exc:
+            if work.failure is not None:
                 ctx.metrics.samples.labels("judge_failed").inc()
                 await ctx.emit(regen_out, RegenerationRequest(
                     run_id=report.run_id, sample_id=report.sample_id, attempt=report.attempt,
-                    stage="judge", reasons=[f"judge could not score the record: {exc}"],
+                    stage="judge", reasons=[f"judge could not score the record: {work.failure}"],
                 ), key=report.sample_id)
                 return
+            judgment = work.result
         # One write stores the judgment, the validation report it judged and, for a
         # rejection, the reasons.
         verdict = {"judgment": judgment.model_dump(mode="json"),

@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
+from longweave.checks import Part as Part  # re-exported: part of the contract
 from longweave.prompts import PromptLibrary, prompts_root
 
 
@@ -62,17 +63,6 @@ class UnitCall:
     json_schema: dict[str, Any] | None = None
     schema_name: str = "unit"
     temperature: float | None = None  # None: the generator's setting
-
-
-@dataclass(frozen=True)
-class Part:
-    """A piece of a record's text as the rule checks read it: who speaks (a conversation
-    role, or a label such as "question"), what, and which unit wrote it (None: no unit, e.g.
-    a system message built from the scenario)."""
-
-    role: str
-    content: str
-    unit: int | None = None
 
 
 class Paradigm(ABC):

@@ -14,16 +14,16 @@ from faststream.kafka import KafkaRouter
 from longweave.contracts import Scenario, Segment, SegmentTask, StitchedSample, Usage
 from longweave.paradigms import Plan, paradigm_of
 from longweave.planning import (
-    task_key,
     context_before,
     current_segment_refs,
     first_segments,
     missing_segments,
     next_segment,
+    task_key,
     with_segment,
 )
 from longweave.runtime import ServiceContext, new_router
-from longweave.store import TERMINAL_STAGES, draft_id, now
+from longweave.store import draft_id, now
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +58,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
     async def on_segment(segment: Segment) -> None:
         # Read, then one write: messages of one sample are handled one at a time (keyed by
         # the sample id), and an attempt's segments are asked for one after another.
-        sample = await ctx.store.get_sample(segment.sample_id)
-        if sample is None or sample["attempt"] != segment.attempt or \
-                sample["stage"] in TERMINAL_STAGES:
-            ctx.metrics.messages.labels(topics.segments, "stale").inc()
+        sample = await ctx.current_sample(topics.segments, segment.sample_id, segment.attempt)
+        if sample is None:
             return
         ref = {"id": segment.segment_id, "summary": segment.summary,
                "transcript": segment.summary_is_transcript}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from faststream.kafka import KafkaRouter
 
+import longweave.validator.checks  # noqa: F401 - registers the checks every paradigm shares
+from longweave.checks import Draft, run_checks
 from longweave.contracts import (
     CheckResult,
     RegenerationRequest,
@@ -14,8 +16,6 @@ from longweave.llm.tokenize import EndpointTokenizer
 from longweave.observability import counting_store_operations
 from longweave.paradigms import paradigm_of
 from longweave.runtime import ServiceContext, new_router
-from longweave.store import TERMINAL_STAGES
-from longweave.validator.checks import Draft, run_checks
 from longweave.validator.dedup import MongoLSHIndex
 from longweave.validator.minhash import signature
 
@@ -46,10 +46,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
     @ctx.subscriber(router, topics.stitched,
                     description="Run the paradigm's rule checks")
     async def on_stitched(stitched: StitchedSample) -> None:
-        sample = await ctx.store.get_sample(stitched.sample_id)
-        if sample is None or sample["attempt"] != stitched.attempt or \
-                sample["stage"] in TERMINAL_STAGES:
-            ctx.metrics.messages.labels(topics.stitched, "stale").inc()
+        sample = await ctx.current_sample(topics.stitched, stitched.sample_id, stitched.attempt)
+        if sample is None:
             return
         draft = await ctx.store.get_draft(stitched.draft_id)
         if draft is None:

@@ -14,10 +14,10 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from longweave.checks import Draft, RegisteredCheck
 from longweave.contracts import CheckResult
 from longweave.llm import ReplyParseError
 from longweave.paradigms.base import Paradigm, Part, Plan, UnitCall, UnitInput
-from longweave.validator.checks import Draft, RegisteredCheck
 
 FACT_SCHEMA = {
     "type": "object",

@@ -4,7 +4,6 @@ that the spec checks accept on a compliant conversation and reject on a violatin
 import pytest
 
 from longweave.catalog import load_catalog
-from longweave.registry import RegistryError
 from longweave.complexify import (
     OPERATORS,
     SPEC_CHECKS,
@@ -13,6 +12,7 @@ from longweave.complexify import (
     check_layer,
     register_operator,
 )
+from longweave.registry import RegistryError
 
 SCENARIO = next(s for s in load_catalog() if s["scenario_id"] == "fin-invoice-dispute-lyon")
 SPEC = {"paradigm": "conversation", "segments": 2, "turns_per_segment": 2,

@@ -2,7 +2,6 @@ import jsonschema
 import pytest
 
 from longweave.contracts import AxisScore
-from longweave.paradigms import PARADIGMS
 from longweave.judge.logic import (
     OVERALL,
     decide,
@@ -11,6 +10,7 @@ from longweave.judge.logic import (
     load_rubric,
     scores_from_reply,
 )
+from longweave.paradigms import PARADIGMS
 
 RUBRIC = load_rubric(PARADIGMS["conversation"].rubric_path)
 AXES = RUBRIC.axis_names

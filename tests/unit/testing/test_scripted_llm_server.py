@@ -18,9 +18,9 @@ import pytest
 
 from longweave.testing.scripted_llm_server import (
     DEFAULT_TEXT,
+    VARIED_MAX_CHARS,
     Reply,
     Rule,
-    VARIED_MAX_CHARS,
     ScriptedLLMServer,
     minimal_instance,
     varied_instance,

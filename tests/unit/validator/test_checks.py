@@ -1,18 +1,11 @@
 import pytest
 
+from longweave.checks import CHECKS, checks_for, register_check, run_checks
 from longweave.contracts import Turn
+from longweave.llm.tokens import estimate_tokens
+from longweave.paradigms.conversation.checks import token_window, turn_structure
 from longweave.registry import RegistryError
-from longweave.validator.checks import (
-    CHECKS,
-    checks_for,
-    estimate_tokens,
-    loop_detection,
-    register_check,
-    run_checks,
-    token_window,
-    truncation,
-    turn_structure,
-)
+from longweave.validator.checks import loop_detection, truncation
 from longweave.validator.service import regeneration_scope
 from support.drafts import conversation_draft
 
@@ -105,9 +98,9 @@ def test_registry_rejects_a_second_check_with_the_same_name():
 def test_a_registered_check_runs_for_its_paradigm_only():
     @register_check("always_fails_for_test", paradigms=("test-paradigm",))
     def always_fails(d):
-        from longweave.validator.checks import _fail
+        from longweave.checks import failed
 
-        return _fail("always_fails_for_test", "planted")
+        return failed("always_fails_for_test", "planted")
 
     try:
         mine = [c.name for c in checks_for("test-paradigm")]

@@ -2,15 +2,13 @@
 
 from longweave.contracts import Turn
 from longweave.contracts.messages import Language
-from longweave.validator.checks import (
+from longweave.paradigms.conversation.checks import (
     json_parseable,
     json_schema,
-    language,
-    near_duplicate,
-    pii_policy,
     required_fields,
     token_window,
 )
+from longweave.validator.checks import language, near_duplicate, pii_policy
 from longweave.validator.language import STOPWORDS, detect_language
 from longweave.validator.minhash import Match
 from support.drafts import conversation_draft
@@ -92,7 +90,7 @@ def test_token_window_prefers_the_endpoint_tokenizer():
 
 
 def test_verifiable_constraint_layers_are_checked_with_their_spec():
-    from longweave.validator.checks import constraint_layers
+    from longweave.paradigms.conversation.checks import constraint_layers
 
     layers = [{"kind": "length", "instruction": "at most 12 words per reply",
                "spec": {"check": "max_words_per_turn", "value": 12, "role": "assistant"}},

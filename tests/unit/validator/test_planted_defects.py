@@ -5,8 +5,9 @@ no clean record is rejected."""
 import dataclasses
 import random
 
+from longweave.checks import Draft, run_checks
 from longweave.contracts import Turn
-from longweave.validator.checks import Draft, run_checks
+from longweave.validator import checks  # noqa: F401 - registers the shared checks
 from longweave.validator.minhash import MemoryLSHIndex, best_duplicate, signature
 from support.drafts import conversation_draft
 

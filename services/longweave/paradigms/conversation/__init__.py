@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from longweave.contracts import Turn
 from longweave.paradigms.base import Paradigm, Part, Plan, UnitCall, UnitInput
+from longweave.paradigms.conversation import checks  # noqa: F401 - registers its checks
 from longweave.paradigms.conversation.logic import (
     SUMMARY_MAX_WORDS,
     chars_per_exchange,

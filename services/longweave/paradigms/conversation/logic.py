@@ -55,15 +55,15 @@ def chars_per_exchange(params: dict[str, Any]) -> int:
 
 
 def words_per_exchange(params: dict[str, Any]) -> int:
-    exchanges = params["segments"] * params["turns_per_segment"]
-    return max(20, round(params["target_tokens"] / TOKENS_PER_WORD / exchanges))
+    exchanges = int(params["segments"]) * int(params["turns_per_segment"])
+    return max(20, round(int(params["target_tokens"]) / TOKENS_PER_WORD / exchanges))
 
 
 def segment_max_tokens(params: dict[str, Any]) -> int:
     """Room for ~3× the segment's share of the target plus JSON overhead, so a reply is
     cut off only when the model runs away (which the truncation check then rejects)."""
     share = params["target_tokens"] / params["segments"]
-    return int(share * 3) + 64 * params["turns_per_segment"] + 128
+    return int(share * 3) + 64 * int(params["turns_per_segment"]) + 128
 
 
 def segment_prompt_context(
