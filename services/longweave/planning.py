@@ -1,7 +1,7 @@
 """Which units a sample's attempt generates, in what order, and what each one continues
 from: shared by the services that ask for units (stitcher, generator on a regeneration).
-A sample's ``spec.units`` is how many units its record takes; its paradigm's plan says
-whether they are asked for one after another (sequential) or all at once (independent).
+A sample's ``spec.units`` is how many units its record takes; its paradigm's `Plan` says
+how they depend on each other.
 
 A sample document keeps, per attempt, the segments written in it
 (``segments.a<attempt>.s<index> = {id, summary, transcript}``); a regenerated attempt writes
@@ -9,7 +9,22 @@ only the segments being redone and reuses the latest earlier version of the othe
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
+
+
+class Plan(StrEnum):
+    """How a record's units depend on each other."""
+
+    SEQUENTIAL = "sequential"  # unit i continues from units < i (running context)
+    INDEPENDENT = "independent"  # every unit at once (fan-out), assembled when all are in
+    # Every unit but the last at once; the last (the reduce) when they are all in, reading
+    # their outputs. Redoing any fan-out unit redoes the reduce.
+    FAN_OUT_REDUCE = "fan_out_reduce"
+
+
+def reduce_index(n_units: int, plan: Plan) -> int | None:
+    return n_units - 1 if plan is Plan.FAN_OUT_REDUCE and n_units > 1 else None
 
 # A judge call is one step from a finished sample: it goes before any unit.
 JUDGING_PRIORITY = -1_000_000
@@ -35,11 +50,23 @@ def segments_to_generate(n_segments: int, redo_indexes: list[int]) -> list[int]:
 
 
 def redo_after_generation_failure(
-    n_segments: int, redo_indexes: list[int], failed_index: int
+    n_segments: int, redo_indexes: list[int], failed_index: int, plan: Plan = Plan.SEQUENTIAL
 ) -> list[int]:
-    """A segment that could not be written takes every later planned segment with it:
-    those were never written in this attempt."""
-    return [i for i in segments_to_generate(n_segments, redo_indexes) if i >= failed_index]
+    """What the next attempt writes after unit `failed_index` could not be written. In a
+    sequential plan, every later planned unit goes with it (those were never written in
+    this attempt); in the others, units of the attempt may be under way or lost with it,
+    so every planned unit is redone."""
+    first = failed_index if plan is Plan.SEQUENTIAL else 0
+    return [i for i in segments_to_generate(n_segments, redo_indexes) if i >= first]
+
+
+def units_to_redo(n_units: int, named: list[int], plan: Plan) -> list[int]:
+    """The units a regeneration redoes when checks named `named` (empty: all of them): a
+    fan-out unit redone makes the reduce that read it stale too."""
+    reduce = reduce_index(n_units, plan)
+    if named and reduce is not None and any(i != reduce for i in named):
+        return sorted({*named, reduce})
+    return sorted(set(named))
 
 
 def current_segment_refs(sample: dict[str, Any]) -> dict[int, dict[str, str]]:
@@ -60,22 +87,32 @@ def with_segment(sample: dict[str, Any], attempt: int, index: int, ref: dict[str
     return {**sample, "segments": by_attempt}
 
 
-def first_segments(sample: dict[str, Any], sequential: bool) -> list[int]:
+def first_segments(sample: dict[str, Any], plan: Plan) -> list[int]:
     """The units to ask for when an attempt begins: the first planned one of a sequential
-    plan, every planned one of an independent plan."""
-    plan = segments_to_generate(sample["spec"]["units"], sample.get("redo_indexes", []))
-    return plan[:1] if sequential else plan
+    plan; every planned one of an independent plan; every planned fan-out unit (or, when
+    only the reduce is redone, the reduce)."""
+    planned = segments_to_generate(sample["spec"]["units"], sample.get("redo_indexes", []))
+    if plan is Plan.SEQUENTIAL:
+        return planned[:1]
+    reduce = reduce_index(sample["spec"]["units"], plan)
+    return [i for i in planned if i != reduce] or planned
 
 
-def next_segment(sample: dict[str, Any], written_index: int, sequential: bool = True
+def next_segment(sample: dict[str, Any], written_index: int, plan: Plan = Plan.SEQUENTIAL
                  ) -> int | None:
-    """The unit to ask for after `written_index`, or None: an independent plan asked for
-    all of its units at once, and a sequential one has none left."""
-    if not sequential:
+    """The unit to ask for once `written_index` is noted on `sample`, or None. Sequential:
+    the next planned unit. Independent: none (all were asked for at once). Fan-out/reduce:
+    the reduce, once every fan-out unit is in and the reduce is planned in this attempt."""
+    n_units = sample["spec"]["units"]
+    planned = segments_to_generate(n_units, sample.get("redo_indexes", []))
+    if plan is Plan.SEQUENTIAL:
+        later = [i for i in planned if i > written_index]
+        return later[0] if later else None
+    reduce = reduce_index(n_units, plan)
+    if reduce is None or written_index == reduce or reduce not in planned:
         return None
-    plan = segments_to_generate(sample["spec"]["units"], sample.get("redo_indexes", []))
-    later = [i for i in plan if i > written_index]
-    return later[0] if later else None
+    written = current_segment_refs(sample)
+    return reduce if all(i in written for i in range(n_units) if i != reduce) else None
 
 
 def context_before(sample: dict[str, Any], index: int) -> tuple[str, bool]:

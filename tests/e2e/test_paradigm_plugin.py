@@ -1,7 +1,7 @@
-"""A paradigm from another package runs through the unchanged mesh: the tests-only toy
-paradigm (tests/plugins/toy_paradigm), found through its entry points by `longweave serve`,
-with its own prompts, independent (fan-out) plan, rule check, judge rubric and exports;
-the scripted test server plays the model."""
+"""Paradigms from another package run through the unchanged mesh: the tests-only toy
+paradigms (tests/plugins/toy_paradigm), found through their entry points by `longweave
+serve`, with their own prompts, plans (independent; fan-out then reduce), rule check, judge
+rubric and exports; the scripted test server plays the model."""
 
 import json
 import os
@@ -24,6 +24,8 @@ def llm():
     server.set_rules([
         {"name": "fact", "field": "system", "match": "short factual statements",
          "replies": [{"fill": "varied", "latency_s": UNIT_LATENCY_S}]},
+        {"name": "digest", "field": "system", "match": "digest toy fact lists",
+         "replies": [{"fill": "varied"}]},
         {"name": "judge", "field": "system", "match": "grade toy fact lists",
          "replies": [{"content": {axis: {"score": 5, "rationale": f"{axis} is fine"}
                                   for axis in ("accuracy", "variety")}}]},
@@ -32,7 +34,7 @@ def llm():
     server.stop_thread()
 
 
-async def test_a_plugged_in_paradigm_runs_end_to_end(start_mesh, llm, tmp_path):
+async def test_plugged_in_paradigms_run_end_to_end(start_mesh, llm, tmp_path):
     path = [str(p) for p in install_toy_paradigm(tmp_path / "site")]
     python_path = os.pathsep.join([*path, os.environ.get("PYTHONPATH", "")])
     mesh = start_mesh(llm_base_url=llm.base_url, PYTHONPATH=python_path)
@@ -57,8 +59,25 @@ async def test_a_plugged_in_paradigm_runs_end_to_end(start_mesh, llm, tmp_path):
         assert record["prompt_versions"]["segment"].startswith("toy_facts/fact.j2@v1+")
     # The fan-out: a record's three units were written at once, and once each.
     assert llm.stats()["max_concurrency"] >= 3
-    assert llm.stats()["rule_hits"] == {"fact": 6, "judge": 2}
+    assert llm.stats()["rule_hits"] == {"fact": 6, "judge": 2, "digest": 0}
     assert await db.segments.count_documents({"run_id": run_id}) == 6
+
+    # Fan-out then reduce: the digest is written once, from the facts written before it.
+    await publish_request(mesh.settings, ScenarioRequest(
+        request_id="req-digest", run_id="run-digest", count=1, paradigm="toy_digest",
+        params={"facts": 3}, judge_min_score=3, filters={"domain": "travel"}))
+    status = await mesh.wait("run-digest", timeout_s=180)
+    letters = await db.dead_letters.find({"run_id": "run-digest"}).to_list(None)
+    assert status["stages"]["accepted"] == 1, [h["reasons"] for d in letters
+                                                for h in d.get("history", [])] or [
+        (d["source_topic"], d["reasons"]) for d in letters]
+    record = await db.records.find_one({"run_id": "run-digest"})
+    assert len(record["facts"]) == 3 and record["digest"] not in record["facts"]
+    assert record["spec"]["units"] == 4
+    stats = llm.stats()
+    assert stats["rule_hits"] == {"fact": 9, "judge": 3, "digest": 1}
+    [digest_call] = [r for r in stats["recent"] if r["rule"] == "digest"]
+    assert json.dumps(record["facts"][0])[:60] in digest_call["last_user"]
     assert await db.segments.count_documents({"run_id": run_id, "summary": {"$ne": ""}}) == 0
 
     out = tmp_path / "sft.jsonl"

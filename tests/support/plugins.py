@@ -10,6 +10,7 @@ PLUGINS = Path(__file__).resolve().parents[1] / "plugins"
 ENTRY_POINTS = """\
 [longweave.paradigms]
 toy_facts = toy_paradigm:paradigm
+toy_digest = toy_paradigm:digest
 
 [longweave.checks]
 distinct_facts = toy_paradigm:distinct_facts

@@ -1,10 +1,14 @@
 from longweave.planning import (
+    Plan,
     context_before,
     current_segment_refs,
+    first_segments,
     missing_segments,
     next_segment,
     redo_after_generation_failure,
     segments_to_generate,
+    task_key,
+    units_to_redo,
     with_segment,
 )
 
@@ -57,3 +61,38 @@ def test_a_written_segment_is_noted_on_a_copy_of_the_sample():
     assert sorted(noted["segments"]["a1"]) == ["s0", "s1"]
     assert sorted(s["segments"]["a1"]) == ["s0"]  # the sample read from the store is unchanged
     assert next_segment(noted, 1) == 2 and missing_segments(noted) == [2]
+
+
+def test_an_independent_plan_asks_for_every_unit_at_once_and_nothing_after():
+    s = sample(n=3)
+    assert first_segments(s, Plan.INDEPENDENT) == [0, 1, 2]
+    assert first_segments(s, Plan.SEQUENTIAL) == [0]
+    assert next_segment(with_segment(s, 1, 0, ref("x")), 0, Plan.INDEPENDENT) is None
+    # Units of an attempt may be in flight when one fails: all of them are redone.
+    assert redo_after_generation_failure(3, [], 2, Plan.INDEPENDENT) == [0, 1, 2]
+    assert redo_after_generation_failure(3, [], 2, Plan.SEQUENTIAL) == [2]
+    # Keyed per unit, so one consumer writes a sample's units at once.
+    assert len({task_key("run-1-000000", i) for i in range(3)}) == 3
+
+
+def test_a_fan_out_reduce_plan_asks_for_the_reduce_once_every_fan_out_unit_is_in():
+    s = sample(n=4)  # units 0-2 fan out, 3 reduces
+    assert first_segments(s, Plan.FAN_OUT_REDUCE) == [0, 1, 2]
+    s = with_segment(s, 1, 2, ref("a1s2"))
+    assert next_segment(s, 2, Plan.FAN_OUT_REDUCE) is None  # 0 and 1 still out
+    s = with_segment(with_segment(s, 1, 0, ref("a1s0")), 1, 1, ref("a1s1"))
+    assert next_segment(s, 1, Plan.FAN_OUT_REDUCE) == 3
+    assert next_segment(with_segment(s, 1, 3, ref("a1s3")), 3, Plan.FAN_OUT_REDUCE) is None
+
+
+def test_redoing_a_fan_out_unit_redoes_the_reduce_and_reuses_the_others():
+    assert units_to_redo(4, [1], Plan.FAN_OUT_REDUCE) == [1, 3]
+    assert units_to_redo(4, [3], Plan.FAN_OUT_REDUCE) == [3]
+    assert units_to_redo(4, [], Plan.FAN_OUT_REDUCE) == []  # the whole record
+    assert units_to_redo(4, [1], Plan.SEQUENTIAL) == [1]
+    s = sample(attempt=2, redo=[1, 3], n=4, segments={
+        "a1": {f"s{i}": ref(f"a1s{i}") for i in range(4)}})
+    assert first_segments(s, Plan.FAN_OUT_REDUCE) == [1]
+    assert next_segment(with_segment(s, 2, 1, ref("a2s1")), 1, Plan.FAN_OUT_REDUCE) == 3
+    only_reduce = sample(attempt=2, redo=[3], n=4, segments=s["segments"])
+    assert first_segments(only_reduce, Plan.FAN_OUT_REDUCE) == [3]

@@ -23,9 +23,12 @@ from longweave.paradigms import Plan, UnitCall, UnitInput, paradigm_of
 from longweave.planning import (
     call_priority,
     context_before,
+    current_segment_refs,
     first_segments,
     redo_after_generation_failure,
+    reduce_index,
     task_key,
+    units_to_redo,
 )
 from longweave.runtime import ServiceContext, new_router
 from longweave.store import now, segment_id
@@ -66,12 +69,9 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                 await ctx.emit(regen_out, RegenerationRequest(
                     run_id=task.run_id, sample_id=task.sample_id, attempt=task.attempt,
                     stage="generator", reasons=[reason],
-                    # Independent units of the attempt may be under way or lost with it:
-                    # an independent plan redoes every unit the attempt planned.
                     segment_indexes=redo_after_generation_failure(
                         sample["spec"]["units"], sample.get("redo_indexes", []),
-                        task.segment_index
-                        if paradigm_of(sample).plan is Plan.SEQUENTIAL else 0),
+                        task.segment_index, paradigm_of(sample).plan),
                 ), key=task.sample_id)
                 return
             segment = work.result
@@ -103,14 +103,16 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                     reasons=request.reasons, history=[*sample.get("history", []), failure],
                 ))
             return
+        paradigm = paradigm_of(sample)
+        redo = units_to_redo(sample["spec"]["units"], request.segment_indexes, paradigm.plan)
         moved = await ctx.store.begin_attempt(
-            request.sample_id, request.attempt, request.segment_indexes, request.reasons, failure
+            request.sample_id, request.attempt, redo, request.reasons, failure
         )
         if moved is None:
             ctx.metrics.messages.labels(topics.regeneration, "stale").inc()
             return
         ctx.metrics.samples.labels(f"regenerate_{request.stage}").inc()
-        for first in first_segments(moved, paradigm_of(moved).plan is Plan.SEQUENTIAL):
+        for first in first_segments(moved, paradigm.plan):
             context, is_transcript = context_before(moved, first)
             await ctx.emit(tasks_out, SegmentTask(
                 run_id=request.run_id, sample_id=request.sample_id, attempt=moved["attempt"],
@@ -126,10 +128,16 @@ async def _write_segment(
 ) -> dict[str, Any]:
     paradigm = paradigm_of(sample)
     spec = sample["spec"]
+    inputs: list[Any] = []
+    if task.segment_index == reduce_index(spec["units"], paradigm.plan):
+        refs = current_segment_refs(sample)  # the stitcher asks once every fan-out is in
+        ids = [refs[i]["id"] for i in range(task.segment_index)]
+        written = await ctx.store.get_segments(ids)
+        inputs = [written[i]["output"] for i in ids]
     unit = UnitInput(sample=sample, params=spec["params"], index=task.segment_index,
                      context=task.running_summary,
                      context_is_transcript=task.running_summary_is_transcript,
-                     feedback=task.feedback)
+                     feedback=task.feedback, inputs=inputs)
     seed = decoding_seed(sample["_id"], task.attempt, task.segment_index)
     priority = call_priority(task.attempt, task.segment_index)
     call = paradigm.unit_call(unit)

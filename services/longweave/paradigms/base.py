@@ -8,7 +8,8 @@ carries and never name one themselves. It declares:
 - its unit plan: how many generation units a record takes (`units`) and how they depend on
   each other (`plan`): one after another, each continuing from the context before it
   (``sequential``, with a running summary once the verbatim history outgrows the budget),
-  or all at once (``independent``, a fan-out);
+  or all at once (``independent``, a fan-out), or all but the last at once and the last,
+  a reduce over their outputs, when they are in (``fan_out_reduce``);
 - per unit: the prompt, output schema and token limit (`unit_call`), and the parser
   (`parse_unit`);
 - how the units assemble into a record (`assemble`; the keys it returns are stored on the
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
@@ -30,12 +30,8 @@ from typing import Any, ClassVar
 from pydantic import BaseModel
 
 from longweave.checks import Part as Part  # re-exported: part of the contract
+from longweave.planning import Plan as Plan  # re-exported: part of the contract
 from longweave.prompts import PromptLibrary, prompts_root
-
-
-class Plan(StrEnum):
-    SEQUENTIAL = "sequential"  # unit i continues from units < i (running context)
-    INDEPENDENT = "independent"  # every unit at once (fan-out), assembled when all are in
 
 
 @dataclass(frozen=True)
@@ -50,6 +46,8 @@ class UnitInput:
     context: str = ""
     context_is_transcript: bool = False
     feedback: list[str] = field(default_factory=list)
+    # Fan-out/reduce plans: the reduce unit's inputs, the fan-out units' outputs in order.
+    inputs: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

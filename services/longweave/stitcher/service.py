@@ -47,7 +47,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             return
         if await ctx.stopped_before_new_work(scenario.run_id, scenario.sample_id):
             return
-        for index in first_segments(sample, paradigm_of(sample).plan is Plan.SEQUENTIAL):
+        for index in first_segments(sample, paradigm_of(sample).plan):
             await ctx.emit(tasks_out, SegmentTask(
                 run_id=scenario.run_id, sample_id=scenario.sample_id, attempt=1,
                 segment_index=index,
@@ -56,8 +56,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
     @ctx.subscriber(router, topics.segments,
                     description="Collect segments; stitch when the attempt is complete")
     async def on_segment(segment: Segment) -> None:
-        # Read, then one write: messages of one sample are handled one at a time (keyed by
-        # the sample id), and an attempt's segments are asked for one after another.
+        # Read, then one write: messages of one sample are handled one at a time (this
+        # topic is keyed by the sample id).
         sample = await ctx.current_sample(topics.segments, segment.sample_id, segment.attempt)
         if sample is None:
             return
@@ -65,8 +65,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                "transcript": segment.summary_is_transcript}
         sample = with_segment(sample, segment.attempt, segment.segment_index, ref)
         paradigm = paradigm_of(sample)
-        following = next_segment(sample, segment.segment_index,
-                                 sequential=paradigm.plan is Plan.SEQUENTIAL)
+        following = next_segment(sample, segment.segment_index, paradigm.plan)
         complete = following is None and not missing_segments(sample)
         await ctx.store.record_segment(segment.sample_id, segment.attempt,
                                        segment.segment_index, ref,
@@ -82,7 +81,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             ), key=task_key(segment.sample_id, following))
             return
         if not complete:
-            if paradigm.plan is Plan.INDEPENDENT:  # the others are still being written
+            if paradigm.plan is not Plan.SEQUENTIAL:  # the others are still being written
                 return
             raise LookupError(f"sample {segment.sample_id} lacks segments "
                               f"{missing_segments(sample)}")

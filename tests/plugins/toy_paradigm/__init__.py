@@ -95,3 +95,38 @@ def _distinct_facts(draft: Draft) -> CheckResult:
 
 
 distinct_facts = RegisteredCheck("distinct_facts", frozenset({"toy_facts"}), _distinct_facts)
+
+
+class ToyDigest(ToyFacts):
+    """The same facts, then a digest of them: a fan-out/reduce plan. The last unit reads the
+    facts (`UnitInput.inputs`) and writes one sentence about them all."""
+
+    name: ClassVar[str] = "toy_digest"
+    description: ClassVar[str] = "a test plug-in: N facts in parallel, then a digest of them"
+    plan = Plan.FAN_OUT_REDUCE
+    content_keys = ("topic", "facts", "digest")
+
+    @property
+    def rubric_path(self) -> Path:
+        return self.prompts_root() / "toy_facts" / "rubric.yaml"  # the facts' rubric
+
+    def units(self, params: dict[str, Any]) -> int:
+        return int(params["facts"]) + 1
+
+    def unit_call(self, unit: UnitInput) -> UnitCall:
+        if unit.index < unit.params["facts"]:
+            return super().unit_call(unit)
+        return UnitCall(template="toy_facts/digest.j2",
+                        variables={"facts": unit.inputs, "feedback": unit.feedback},
+                        max_tokens=160, json_schema=FACT_SCHEMA, schema_name="digest")
+
+    def assemble(self, sample: dict[str, Any], outputs: list[Any]) -> dict[str, Any]:
+        *facts, digest = outputs
+        return {**super().assemble(sample, facts), "digest": digest}
+
+    def parts(self, content: dict[str, Any], params: dict[str, Any]) -> list[Part]:
+        return [*super().parts(content, params),
+                Part("digest", content["digest"], len(content["facts"]))]
+
+
+digest = ToyDigest()

@@ -37,3 +37,4 @@ def test_another_package_adds_a_paradigm_and_its_check_through_entry_points(tmp_
     assert toy.rubric_path.is_file()
     assert toy.parse_params({}) == {"facts": 3} and toy.units({"facts": 4}) == 4
     assert "distinct_facts" in list(checks)
+    assert paradigms["toy_digest"].plan == "fan_out_reduce"
