@@ -30,6 +30,10 @@ Conventions that tests may rely on:
   ``VARIED_MAX_CHARS`` unless ``minLength`` asks for more) and at least ``minLength`` long.
   Nothing about the text means anything: it lets a load test produce many distinct records
   that pass structural checks (sizes, repetition, near-duplicates).
+* With ``"captures": REGEX`` a reply is a template: the regex is searched in the request
+  text (all messages, ``role: text`` per line) and each ``{name}`` in the string values of
+  ``content`` becomes the named group's text (an unmatched or absent group: empty), so a
+  reply can quote its prompt (e.g. evidence quoted from a passage the prompt shows).
 * Every scripted reply (errors and faults included) occupies a capacity slot for its
   latency. Probabilistic faults are drawn once per chat request, in arrival order, from
   ``random.Random(seed)``, before any rule is consulted (so they never advance a rule's
@@ -147,6 +151,18 @@ class Reply(BaseModel):
     # How unset content is filled: "placeholder" (the same filler for every request) or
     # "varied" (seeded sentences derived from a hash of the request; see varied_instance).
     fill: Fill = "placeholder"
+    # A regex whose named groups, found in the request's text, fill {name} in content.
+    captures: str | None = None
+
+    @field_validator("captures")
+    @classmethod
+    def _captures_compile(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid regex {pattern!r}: {exc}") from exc
+        return pattern
 
     @field_validator("status")
     @classmethod
@@ -630,10 +646,26 @@ def _default_content(body: dict[str, Any], fill: Fill = "placeholder", seed: int
     return DEFAULT_TEXT if key is None else varied_text(key)
 
 
-def _render_content(reply: Reply, body: dict[str, Any], seed: int = 0) -> tuple[str, str]:
+def _fill_template(value: Any, groups: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return re.sub(r"\{(\w+)\}", lambda m: groups.get(m.group(1), m.group(0)), value)
+    if isinstance(value, list):
+        return [_fill_template(v, groups) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill_template(v, groups) for k, v in value.items()}
+    return value
+
+
+def _render_content(reply: Reply, body: dict[str, Any], seed: int = 0,
+                    request_text: str = "") -> tuple[str, str]:
     """(content text, finish_reason) of a successful reply, with content faults applied."""
     content = (reply.content if reply.content is not None
                else _default_content(body, reply.fill, seed))
+    if reply.captures is not None:
+        found = re.search(reply.captures, request_text)
+        groups = {k: v or "" for k, v in found.groupdict().items()} if found else {}
+        names = re.compile(reply.captures).groupindex
+        content = _fill_template(content, {**dict.fromkeys(names, ""), **groups})
     text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
     if reply.fault == "malformed_json":
         return _break_json(text), reply.finish_reason
@@ -1281,7 +1313,7 @@ class ScriptedLLMServer:
                 self._slots.release()
 
     def _completion(self, chat: _ChatRequest, reply: Reply, seq: int) -> _HttpResponse:
-        text, finish_reason = _render_content(reply, chat.body, self.seed)
+        text, finish_reason = _render_content(reply, chat.body, self.seed, chat.text("any"))
         prompt_tokens, completion_tokens = chat.prompt_words(), _word_count(text)
         payload: dict[str, Any] = {
             "id": f"chatcmpl-scripted-{seq}",

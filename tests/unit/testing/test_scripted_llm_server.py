@@ -132,6 +132,21 @@ async def test_first_matching_rule_wins_and_its_last_reply_repeats(server: Scrip
     assert server.stats()["rule_hits"] == {"judge": 3, "catch-all": 1}
 
 
+async def test_a_templated_reply_quotes_its_prompt(server: ScriptedLLMServer,
+                                                   client: httpx.AsyncClient):
+    server.set_rules([Rule(replies=[Reply(
+        captures=r"\[P1\] (?P<first>[^.]+)\.(?:(?s:.*)\[P2\] (?P<second>[^.]+)\.)?",
+        content={"quote": "{first}", "also": ["{second}"], "kept": "{unknown}", "n": 3})])])
+    both = json.loads(content_of(await post_chat(client, chat_body(
+        "[P1] The cat sat on the mat. More.\n[P2] Dogs bark at night. Yes."))))
+    assert both == {"quote": "The cat sat on the mat", "also": ["Dogs bark at night"],
+                    "kept": "{unknown}", "n": 3}
+    one = json.loads(content_of(await post_chat(client, chat_body("[P1] Only this one."))))
+    assert one["quote"] == "Only this one" and one["also"] == [""]
+    none = json.loads(content_of(await post_chat(client, chat_body("no passages"))))
+    assert none["quote"] == ""
+
+
 async def test_cycling_rule_starts_over(server: ScriptedLLMServer, client: httpx.AsyncClient):
     server.set_rules([{"match": "x", "cycle": True,
                        "replies": [{"content": "a"}, {"content": "b"}]}])

@@ -1,0 +1,104 @@
+"""The document corpus in MongoDB: one ``documents`` entry per distinct text (its id is
+derived from the content hash), with metadata, token counts, sections, chunk map and
+document map; the text inline when small, in GridFS (bucket ``document_texts``) when
+large. Adding writes the text first and the entry last, so an interrupted add leaves no
+entry without its text (and a retry of the same text reuses the stored file)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from gridfs.errors import NoFile
+from motor.motor_asyncio import AsyncIOMotorGridFSBucket
+from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
+
+from longweave.corpus.chunks import structure
+from longweave.corpus.extract import ExtractedDocument
+from longweave.store import Store
+
+INLINE_MAX_CHARS = 1_000_000  # larger texts go to GridFS (a document is at most 16 MB)
+SUMMARY_FIELDS = {"text": 0, "chunks": 0, "sections": 0, "map": 0}
+
+
+def document_id(content_hash: str) -> str:
+    return f"doc-{content_hash[:16]}"
+
+
+class DocumentLibrary:
+    def __init__(self, store: Store) -> None:
+        self.documents = store.db.documents
+        self.texts = AsyncIOMotorGridFSBucket(store.db, bucket_name="document_texts")
+
+    async def ensure_indexes(self) -> None:
+        await self.documents.create_index("content_hash", unique=True)
+        await self.documents.create_index([("collection", ASCENDING), ("tags", ASCENDING)])
+
+    async def add(self, doc: ExtractedDocument, collection: str = "default",
+                  tags: list[str] | None = None) -> tuple[dict[str, Any], bool]:
+        """(the entry, True) when added; (the existing entry, False) for a text already in
+        the corpus."""
+        content_hash = doc.content_hash
+        existing = await self.documents.find_one({"content_hash": content_hash},
+                                                 SUMMARY_FIELDS)
+        if existing is not None:
+            return existing, False
+        doc_id = document_id(content_hash)
+        entry: dict[str, Any] = {
+            "_id": doc_id, "content_hash": content_hash, "title": doc.title,
+            "source": doc.source, "format": doc.format, "licence": doc.licence,
+            "metadata": doc.metadata, "collection": collection, "tags": sorted(set(tags or [])),
+            **structure(doc.text), "created_at": datetime.now(UTC),
+        }
+        if len(doc.text) <= INLINE_MAX_CHARS:
+            entry["text"] = doc.text
+        else:
+            try:
+                await self.texts.upload_from_stream_with_id(
+                    doc_id, f"{doc_id}.txt", doc.text.encode("utf-8"),
+                    metadata={"content_hash": content_hash})
+            except Exception as exc:  # noqa: BLE001 - stored by an earlier, interrupted add
+                if not await self._stored_text(doc_id):
+                    raise exc
+            entry["gridfs_id"] = doc_id
+        try:
+            await self.documents.insert_one(entry)
+        except DuplicateKeyError:  # added meanwhile by someone else
+            return await self.documents.find_one({"content_hash": content_hash},
+                                                 SUMMARY_FIELDS), False
+        return {k: v for k, v in entry.items() if k not in SUMMARY_FIELDS}, True
+
+    async def _stored_text(self, doc_id: str) -> bool:
+        return await self.texts.find({"_id": doc_id}).to_list(1) != []
+
+    async def list(self, filters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        cursor = self.documents.find(dict(filters or {}), SUMMARY_FIELDS).sort("_id", ASCENDING)
+        return await cursor.to_list(None)
+
+    async def get(self, doc_id: str, with_structure: bool = True) -> dict[str, Any] | None:
+        projection = {"text": 0} if with_structure else SUMMARY_FIELDS
+        return await self.documents.find_one({"_id": doc_id}, projection)
+
+    async def text(self, doc_id: str) -> str:
+        entry = await self.documents.find_one({"_id": doc_id}, {"text": 1, "gridfs_id": 1})
+        if entry is None:
+            raise LookupError(f"no document {doc_id!r} in the corpus")
+        if "text" in entry:
+            return str(entry["text"])
+        stream = await self.texts.open_download_stream(entry["gridfs_id"])
+        return (await stream.read()).decode("utf-8")
+
+    async def remove(self, doc_id: str) -> bool:
+        """The entry first, then its text: an interrupted remove leaves at most an orphan
+        file, which the same text's next add reuses."""
+        entry = await self.documents.find_one_and_delete({"_id": doc_id}, {"gridfs_id": 1})
+        if entry is None:
+            return False
+        if entry.get("gridfs_id"):
+            try:
+                await self.texts.delete(entry["gridfs_id"])
+            except NoFile:
+                pass
+        return True

@@ -1,0 +1,165 @@
+"""Pure logic of the document-grounded paradigm: which part of which documents a record's
+context is, which passages each question is written from (spread over the beginning,
+middle and end of the context), where a quoted piece of evidence sits in the context, and
+the export rows."""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from longweave.llm.tokens import CHARS_PER_TOKEN, estimate_tokens
+
+TASK_TYPES = ("extraction", "multi_hop", "section_summary", "comparison", "timeline",
+              "unanswerable")
+TWO_PASSAGE_TASKS = {"multi_hop", "comparison", "timeline"}
+POSITIONS = ("beginning", "middle", "end")
+QUOTE_SIMILARITY = 0.9  # a quote found at ≥ 90% similarity counts as found
+
+
+def position_of(offset: int, length: int) -> str:
+    """Which third of the context an offset falls in."""
+    return POSITIONS[min(2, 3 * offset // max(1, length))]
+
+
+def _window(doc: dict[str, Any], tokens: int, rng: random.Random) -> tuple[int, int, list[dict[str, Any]]]:
+    """A run of whole chunks of `doc` with about `tokens` tokens: (start, end, chunks)."""
+    chunks = doc["chunks"]
+    total = 0
+    spans = []  # (first chunk, last chunk) of every window with enough tokens
+    first = 0
+    for last, chunk in enumerate(chunks):
+        total += chunk["tokens"]
+        while total - chunks[first]["tokens"] >= tokens and first < last:
+            total -= chunks[first]["tokens"]
+            first += 1
+        if total >= tokens:
+            spans.append((first, last))
+    if not spans:  # shorter than asked: all of it
+        return chunks[0]["start"], chunks[-1]["end"], list(chunks)
+    first, last = spans[rng.randrange(len(spans))]
+    return chunks[first]["start"], chunks[last]["end"], chunks[first:last + 1]
+
+
+def plan_sample(params: dict[str, Any], documents: list[dict[str, Any]], index: int,
+                seed: int) -> dict[str, Any]:
+    """Where sample `index`'s context comes from, and each question's task type, position
+    and passages (offsets into the documents; `build_context` turns them into context
+    offsets). `documents` are corpus entries with their chunk maps, sorted by id."""
+    rng = random.Random(f"{seed}:document_qa:{index}")
+    main = documents[index % len(documents)]
+    others = [d for d in documents if d["_id"] != main["_id"]]
+    distractors = rng.sample(others, min(params["distractors"], len(others)))
+    share = params["context_tokens"] // (len(distractors) + 2) if distractors else 0
+    main_tokens = params["context_tokens"] - share * len(distractors)
+    start, end, chunks = _window(main, main_tokens, rng)
+    parts = [{"id": main["_id"], "title": main["title"], "role": "main",
+              "start": start, "end": end}]
+    for doc in distractors:
+        d_start, d_end, _ = _window(doc, share, rng)
+        parts.append({"id": doc["_id"], "title": doc["title"], "role": "distractor",
+                      "start": d_start, "end": d_end})
+    rng.shuffle(parts)
+    sections = {i: s for i, s in enumerate(main.get("sections", []))}
+    task_types = list(params["task_types"])
+    rng.shuffle(task_types)
+    units = []
+    for n in range(params["pairs"]):
+        task = task_types[n % len(task_types)]
+        wanted = POSITIONS[n % 3]
+        third = [c for i, c in enumerate(chunks) if POSITIONS[min(2, 3 * i // len(chunks))] == wanted]
+        first_chunk = rng.choice(third or chunks)
+        passages = [first_chunk]
+        if task in TWO_PASSAGE_TASKS:
+            gap = params["min_hop_tokens"] * CHARS_PER_TOKEN
+            far = [c for c in chunks if abs(c["start"] - first_chunk["start"]) >= gap]
+            passages.append(rng.choice(far) if far else max(
+                chunks, key=lambda c: abs(c["start"] - first_chunk["start"])))
+            passages.sort(key=lambda c: c["start"])  # P1 comes first in the document
+        section = sections.get(first_chunk.get("section"))
+        units.append({"task_type": task, "position": wanted,
+                      "section": section["title"] if section else None,
+                      "passages": [{"start": c["start"], "end": c["end"]} for c in passages]})
+    doc_map = [entry for entry in main.get("map", []) if start <= entry["start"] < end]
+    return {"documents": parts, "main": main["_id"], "map": doc_map, "units": units}
+
+
+def build_context(material: dict[str, Any], texts: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    """The record's context (each document's window under its title) and the material with
+    passages in context offsets and their text."""
+    pieces, offsets = [], {}
+    cursor = 0
+    for part in material["documents"]:
+        header = f"## {part['title']}\n\n"
+        body = texts[part["id"]][part["start"]:part["end"]]
+        offsets[part["id"]] = cursor + len(header) - part["start"]
+        pieces.append(header + body)
+        cursor += len(header) + len(body) + 2
+    context = "\n\n".join(pieces)
+    shift = offsets[material["main"]]
+    units = []
+    for unit in material["units"]:
+        passages = []
+        for p in unit["passages"]:
+            s, e = p["start"] + shift, p["end"] + shift
+            passages.append({"start": s, "end": e, "text": context[s:e]})
+        units.append({**unit, "passages": passages})
+    return context, {**material, "units": units, "context_chars": len(context),
+                     "context_tokens": estimate_tokens(context)}
+
+
+def _normalised(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def similarity(a: str, b: str) -> float:
+    return fuzz.ratio(_normalised(a), _normalised(b)) / 100
+
+
+def locate(quote: str, passages: list[dict[str, Any]]) -> dict[str, Any]:
+    """Where `quote` sits in the context: {start, end, similarity}, searched in the unit's
+    passages (exactly, then fuzzily); start is None when it is nowhere near them."""
+    for p in passages:
+        at = p["text"].find(quote)
+        if at >= 0:
+            return {"start": p["start"] + at, "end": p["start"] + at + len(quote),
+                    "similarity": 1.0}
+    best: dict[str, Any] = {"start": None, "end": None, "similarity": 0.0}
+    for p in passages:
+        found = fuzz.partial_ratio_alignment(quote, p["text"], score_cutoff=80)
+        if found is not None:
+            s, e = p["start"] + found.dest_start, p["start"] + found.dest_end
+            score = similarity(quote, p["text"][found.dest_start:found.dest_end])
+            if score > best["similarity"]:
+                best = {"start": s, "end": e, "similarity": round(score, 3)}
+    return best if best["similarity"] >= QUOTE_SIMILARITY else {**best, "start": None,
+                                                                  "end": None}
+
+
+def longest_copied_run(answer: str, source: str) -> int:
+    """Characters of the longest stretch of `answer` copied verbatim from `source`."""
+    from difflib import SequenceMatcher
+
+    match = SequenceMatcher(None, answer, source, autojunk=False).find_longest_match(
+        0, len(answer), 0, len(source))
+    return int(match.size)
+
+
+def conversation_rows(record: dict[str, Any], context_in_system: bool) -> list[dict[str, str]]:
+    """The record as a chat: the context (in the system message, or before the first
+    question), then each question and its answer."""
+    messages = []
+    pairs = record["pairs"]
+    if context_in_system:
+        messages.append({"role": "system", "content": "Answer from this document only.\n\n"
+                                                       + record["context"]})
+    for n, pair in enumerate(pairs):
+        question = pair["question"]
+        if n == 0 and not context_in_system:
+            question = f"{record['context']}\n\n{question}"
+        messages += [{"role": "user", "content": question},
+                     {"role": "assistant", "content": pair["answer"]}]
+    return messages
