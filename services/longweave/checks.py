@@ -51,6 +51,8 @@ class Draft:
     duplicate_of: Duplicate | None = None
     # The sample's constraint layers (complexify); those with a spec are checked here.
     layers: list[dict[str, Any]] = field(default_factory=list)
+    # The record's content as its paradigm assembled it (`Paradigm.content_keys`).
+    content: dict[str, Any] = field(default_factory=dict)
 
     @property
     def params(self) -> dict[str, Any]:

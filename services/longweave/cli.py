@@ -1,5 +1,5 @@
 """`longweave` command line: serve, stack, publish, cancel, status, export, scenarios,
-contracts, demo."""
+documents, contracts, demo."""
 
 from __future__ import annotations
 
@@ -92,6 +92,27 @@ def _parser() -> argparse.ArgumentParser:
     exp = scen.add_parser("export", help="write every stored scenario as a catalog file")
     exp.add_argument("--out", type=Path, help="default: standard output")
     exp.set_defaults(func=_scenarios_export)
+
+    documents = sub.add_parser("documents", help="the document corpus grounded paradigms read")
+    docs = documents.add_subparsers(required=True, metavar="ACTION")
+    doc_add = docs.add_parser("add", help="add .txt, .md, .html or .pdf files (all or none)")
+    doc_add.add_argument("paths", nargs="+", type=Path)
+    doc_add.add_argument("--collection", default="default")
+    doc_add.add_argument("--tag", action="append", default=[], metavar="TAG")
+    doc_add.add_argument("--max-bytes", type=int, default=None,
+                         help="refuse larger files (default 50 MB)")
+    doc_add.set_defaults(func=_documents_add)
+    doc_list = docs.add_parser("list", help="list the corpus")
+    doc_list.add_argument("--collection")
+    doc_list.add_argument("--tag", action="append", default=[], metavar="TAG")
+    doc_list.add_argument("--json", action="store_true")
+    doc_list.set_defaults(func=_documents_list)
+    doc_show = docs.add_parser("show", help="a document's metadata, sections and map")
+    doc_show.add_argument("document_id")
+    doc_show.set_defaults(func=_documents_show)
+    doc_remove = docs.add_parser("remove", help="remove a document and its text")
+    doc_remove.add_argument("document_id")
+    doc_remove.set_defaults(func=_documents_remove)
 
     status = sub.add_parser("status", help="per-stage progress of a run")
     status.add_argument("run_id")
@@ -244,6 +265,85 @@ def _cancel(args: argparse.Namespace, settings: Settings) -> int:
     }
     print(f"{args.run_id}: {messages[outcome]}")
     return 0 if outcome in ("cancelling", "already stopping") else 1
+
+
+def _documents_add(args: argparse.Namespace, settings: Settings) -> int:
+    from longweave.corpus.extract import DEFAULT_MAX_BYTES, CorpusError, extract
+    from longweave.corpus.library import DocumentLibrary
+
+    extracted, errors = [], []
+    for path in args.paths:  # every file read before any is stored: all or none
+        try:
+            extracted.append((path, extract(path, args.max_bytes or DEFAULT_MAX_BYTES)))
+        except CorpusError as exc:
+            errors.append(str(exc))
+    if errors:
+        print("\n".join(errors), file=sys.stderr)
+        print(f"nothing added: fix or leave out the {len(errors)} file(s) above",
+              file=sys.stderr)
+        return 2
+
+    async def add(store: Any) -> list[tuple[Path, dict[str, Any], bool]]:
+        library = DocumentLibrary(store)
+        await library.ensure_indexes()
+        return [(path, *await library.add(doc, args.collection, args.tag))
+                for path, doc in extracted]
+
+    for path, entry, added in _with_store(settings, add):
+        if added:
+            print(f"{path}: added {entry['_id']} ({entry['title']}, {entry['tokens']:,} tokens)")
+        else:
+            print(f"{path}: already in the corpus as {entry['_id']} ({entry['title']})")
+    return 0
+
+
+def _documents_list(args: argparse.Namespace, settings: Settings) -> int:
+    from longweave.corpus.library import DocumentLibrary
+
+    filters: dict[str, Any] = {}
+    if args.collection:
+        filters["collection"] = args.collection
+    if args.tag:
+        filters["tags"] = {"$all": args.tag}
+    entries = _with_store(settings, lambda store: DocumentLibrary(store).list(filters))
+    for e in entries:
+        if args.json:
+            print(json.dumps(e, ensure_ascii=False, default=str))
+        else:
+            print(f"{e['_id']}  {e['tokens']:>9,} tokens  {e['collection']:<12} "
+                  f"{','.join(e['tags']) or '-':<12} {e['title']}")
+    return 0
+
+
+def _documents_show(args: argparse.Namespace, settings: Settings) -> int:
+    from longweave.corpus.library import DocumentLibrary
+
+    entry = _with_store(settings, lambda store: DocumentLibrary(store).get(args.document_id))
+    if entry is None:
+        print(f"no document {args.document_id!r} in the corpus (see `longweave documents "
+              "list`)", file=sys.stderr)
+        return 2
+    print(f"{entry['_id']}: {entry['title']}")
+    for key in ("source", "format", "licence", "collection", "tags", "chars", "tokens"):
+        print(f"  {key}: {entry.get(key)}")
+    for key, value in (entry.get("metadata") or {}).items():
+        print(f"  {key}: {value}")
+    print(f"  chunks: {len(entry['chunks'])} (about {entry['tokens'] // max(1, len(entry['chunks']))}"
+          " tokens each)")
+    print(f"  sections ({len(entry['sections'])}):")
+    for item in entry["map"]:
+        print(f"    @{item['start']:>8}  {item['title'][:60]}: {item['summary'][:70]}")
+    return 0
+
+
+def _documents_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from longweave.corpus.library import DocumentLibrary
+
+    if not _with_store(settings, lambda store: DocumentLibrary(store).remove(args.document_id)):
+        print(f"no document {args.document_id!r} in the corpus", file=sys.stderr)
+        return 2
+    print(f"removed {args.document_id}")
+    return 0
 
 
 def _scenarios_load(args: argparse.Namespace, settings: Settings) -> int:

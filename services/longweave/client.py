@@ -128,7 +128,9 @@ async def export_rows(store: Store, run_id: str, fmt: str
             yield record["sample_id"], paradigm.export_row(fmt, record)
             continue
         for draft in judged_worse(await store.drafts_of_sample(run_id, record["sample_id"])):
-            yield record["sample_id"], paradigm.dpo_row(record, draft)
+            row = paradigm.dpo_row(record, draft)
+            if row is not None:
+                yield record["sample_id"], row
 
 
 async def export_run(store: Store, run_id: str, fmt: str, out: Path,

@@ -109,6 +109,8 @@ def dataset_card(run: dict[str, Any], records: list[dict[str, Any]], fmt: str,
         f"- Tokens: {usage.get('prompt_tokens', 0)} prompt + "
         f"{usage.get('completion_tokens', 0)} completion in {usage.get('calls', 0)} LLM calls",
         f"- Cost: {usage.get('cost_usd', 0.0):.4f} USD (from the configured price table)",
+        *(PARADIGMS[request["paradigm"]].card_lines(records)
+          if request.get("paradigm") in PARADIGMS else []),
         "",
         "Synthetic data: check it against your use before training; the judge is a model too.",
         "",

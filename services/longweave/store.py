@@ -226,6 +226,18 @@ class Store:
         batches = self.batches("samples")
         await asyncio.gather(*(batches.insert_once(sample) for sample in samples))
 
+    async def save_contexts(self, contexts: list[dict[str, Any]]) -> None:
+        """Samples' context texts (documents source), before the samples that name them;
+        once each ({_id: sample id, run_id, text})."""
+        batches = self.batches("contexts")
+        await asyncio.gather(*(batches.insert_once(doc) for doc in contexts))
+
+    async def get_context(self, context_id: str) -> str:
+        doc = await self.batches("contexts").find_by_id(context_id)
+        if doc is None:
+            raise LookupError(f"context {context_id} is not in the store")
+        return str(doc["text"])
+
     async def get_sample(self, sample_id: str) -> dict[str, Any] | None:
         return await self.batches("samples").find_by_id(sample_id)
 

@@ -73,8 +73,12 @@ class DocumentLibrary:
     async def _stored_text(self, doc_id: str) -> bool:
         return await self.texts.find({"_id": doc_id}).to_list(1) != []
 
-    async def list(self, filters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        cursor = self.documents.find(dict(filters or {}), SUMMARY_FIELDS).sort("_id", ASCENDING)
+    async def list(self, filters: Mapping[str, Any] | None = None,
+                   with_structure: bool = False) -> list[dict[str, Any]]:
+        """Entries without their text, sorted by id; with their sections, chunk and
+        document maps when asked."""
+        projection = {"text": 0} if with_structure else SUMMARY_FIELDS
+        cursor = self.documents.find(dict(filters or {}), projection).sort("_id", ASCENDING)
         return await cursor.to_list(None)
 
     async def get(self, doc_id: str, with_structure: bool = True) -> dict[str, Any] | None:

@@ -1,6 +1,6 @@
 """The registry of paradigms (see `longweave.paradigms.base` for the contract).
 
-Built in: ``conversation``. Another package adds one through the ``longweave.paradigms``
+Built in: ``conversation``, ``document_qa``. Another package adds one through the ``longweave.paradigms``
 entry-point group, naming a `Paradigm` instance::
 
     [project.entry-points."longweave.paradigms"]
@@ -13,10 +13,12 @@ from typing import Any
 
 from longweave.paradigms.base import Paradigm, Part, Plan, UnitCall, UnitInput
 from longweave.paradigms.conversation import conversation
+from longweave.paradigms.document_qa import document_qa
 from longweave.registry import Registry
 
 PARADIGMS: Registry[Paradigm] = Registry("paradigm", "longweave.paradigms")
-PARADIGMS.register(conversation.name, conversation)
+for _builtin in (conversation, document_qa):
+    PARADIGMS.register(_builtin.name, _builtin)
 
 
 def paradigm_of(sample: dict[str, Any]) -> Paradigm:

@@ -5,6 +5,10 @@ prompts under ``<prompts_root>/<name>/``. The services look it up by the name a 
 carries and never name one themselves. It declares:
 
 - its request parameters (`params_model`, under the request's ``params``);
+- its source (`source`): the scenario catalog every sample draws from, and for
+  ``documents`` also the corpus: the sampler hands the matching documents
+  (`document_filter`) to `plan_sample`, which picks each sample's material, and
+  `build_context` cuts the sample's context text from them;
 - its unit plan: how many generation units a record takes (`units`) and how they depend on
   each other (`plan`): one after another, each continuing from the context before it
   (``sequential``, with a running summary once the verbatim history outgrows the budget),
@@ -72,6 +76,8 @@ class Paradigm(ABC):
     # takes none, and a request asking for some is refused.
     default_complexity: ClassVar[int] = 0
     export_formats: ClassVar[tuple[str, ...]] = ("sft", "openai")
+    # "scenarios": samples draw from the catalog only; "documents": from the corpus too.
+    source: ClassVar[str] = "scenarios"
     # The keys `assemble` returns: stored on the draft and copied onto the record.
     content_keys: ClassVar[tuple[str, ...]]
 
@@ -91,6 +97,31 @@ class Paradigm(ABC):
         """The request's params, validated and with defaults filled (raises pydantic's
         ValidationError)."""
         return self.params_model.model_validate(raw).model_dump(mode="json")
+
+    def document_filter(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Documents source: the MongoDB filter of the corpus entries a request draws from."""
+        raise NotImplementedError(f"paradigm {self.name} reads no documents")
+
+    def plan_sample(self, params: dict[str, Any], documents: list[dict[str, Any]],
+                    index: int, seed: int) -> dict[str, Any]:
+        """Documents source: sample `index`'s material (which parts of which documents,
+        what each unit is written from) from the corpus entries (chunk maps, no text),
+        deterministic for the seed."""
+        raise NotImplementedError(f"paradigm {self.name} reads no documents")
+
+    def build_context(self, material: dict[str, Any], texts: dict[str, str]
+                      ) -> tuple[str, dict[str, Any]]:
+        """Documents source: the sample's context text from the documents' texts, and the
+        material completed with it (e.g. the passages' text)."""
+        raise NotImplementedError(f"paradigm {self.name} reads no documents")
+
+    def problems(self, params: dict[str, Any], documents: list[dict[str, Any]]) -> list[str]:
+        """Why a request cannot be sampled from these documents (documents source)."""
+        return []
+
+    def card_lines(self, records: list[dict[str, Any]]) -> list[str]:
+        """Extra lines for an export's dataset card (e.g. coverage figures)."""
+        return []
 
     @abstractmethod
     def units(self, params: dict[str, Any]) -> int:
@@ -118,8 +149,10 @@ class Paradigm(ABC):
         return text.strip()
 
     @abstractmethod
-    def assemble(self, sample: dict[str, Any], outputs: list[Any]) -> dict[str, Any]:
-        """The record's content (`content_keys`) from its units' outputs, in unit order."""
+    def assemble(self, sample: dict[str, Any], outputs: list[Any],
+                 context: str | None = None) -> dict[str, Any]:
+        """The record's content (`content_keys`) from its units' outputs, in unit order
+        (and, for a documents source, the sample's context text)."""
 
     @abstractmethod
     def parts(self, content: dict[str, Any], params: dict[str, Any]) -> list[Part]: ...
@@ -132,7 +165,10 @@ class Paradigm(ABC):
     @abstractmethod
     def export_row(self, fmt: str, record: dict[str, Any]) -> dict[str, Any]: ...
 
-    def dpo_row(self, record: dict[str, Any], rejected: dict[str, Any]) -> dict[str, Any]:
+    def dpo_row(self, record: dict[str, Any], rejected: dict[str, Any]
+                ) -> dict[str, Any] | None:
+        """A preference row of the accepted record over a judge-rejected draft, or None
+        when that draft makes no pair (e.g. rejected for another reason)."""
         raise NotImplementedError(f"paradigm {self.name} has no dpo export")
 
     def __repr__(self) -> str:

@@ -202,3 +202,23 @@ def build_samples(request: ScenarioRequest, picks: list[Pick], created_at: Any,
             "created_at": created_at,
         })
     return docs
+
+
+
+def plan_materials(samples: list[dict[str, Any]], paradigm: Paradigm, params: dict[str, Any],
+                   documents: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
+    """Documents source: what each sample is written from (`Paradigm.plan_sample`)."""
+    return [paradigm.plan_sample(params, documents, sample["index"], seed) for sample in samples]
+
+
+def attach_contexts(samples: list[dict[str, Any]], materials: list[dict[str, Any]],
+                    paradigm: Paradigm, texts: dict[str, str]) -> list[dict[str, Any]]:
+    """Each sample gets its material, completed by its context (`build_context`); the
+    context itself is returned as a document of its own (long texts stay out of the sample,
+    which every stage reads). `texts` holds every document the materials name."""
+    contexts = []
+    for sample, material in zip(samples, materials, strict=True):
+        context, sample["material"] = paradigm.build_context(material, texts)
+        sample["context_id"] = sample["_id"]
+        contexts.append({"_id": sample["_id"], "run_id": sample["run_id"], "text": context})
+    return contexts

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 
 from longweave.catalog import catalog_version, load_catalog, scenario_fields
 from longweave.contracts import DeadLetter, Scenario, ScenarioRequest
+from longweave.corpus.library import DocumentLibrary
 from longweave.observability import counting_store_operations
+from longweave.paradigms import PARADIGMS
 from longweave.runtime import MAX_PAYLOAD_IN_DEAD_LETTER, ServiceContext, new_router
 from longweave.sampler.logic import (
+    attach_contexts,
     build_samples,
     choose_scenarios,
+    plan_materials,
     request_problems,
     sample_id,
 )
@@ -29,6 +34,7 @@ SAMPLES_PER_WRITE = 1_000
 
 async def startup(ctx: ServiceContext) -> None:
     with counting_store_operations(ctx.metrics):
+        await DocumentLibrary(ctx.store).ensure_indexes()
         loaded, retired = await ctx.store.load_catalog_scenarios(load_catalog(),
                                                                  catalog_version())
     log.info("scenario catalog v%d: %d scenarios (%d retired)", catalog_version(), loaded,
@@ -40,6 +46,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
     topics = ctx.topics
     scenarios_out = ctx.publisher(router, topics.scenarios, Scenario,
                                  "One sampled scenario per sample")
+    library = DocumentLibrary(ctx.store)
 
     async def reject(request: ScenarioRequest, raw: bytes | None, reasons: list[str]) -> None:
         text = (raw or b"").decode("utf-8", errors="replace")
@@ -76,6 +83,13 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             return
         catalog = [scenario_fields(doc) for doc in await ctx.store.find_scenarios({})]
         problems = request_problems(request, catalog)
+        documents: list[dict[str, Any]] = []
+        if not problems and PARADIGMS[request.paradigm].source == "documents":
+            paradigm = PARADIGMS[request.paradigm]
+            params = paradigm.parse_params(request.params)
+            documents = await library.list(paradigm.document_filter(params),
+                                           with_structure=True)
+            problems = paradigm.problems(params, documents)
         if problems:
             await ctx.store.update_run(request.run_id, {"status": "failed",
                                                         "error": "; ".join(problems)})
@@ -84,15 +98,32 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         picks = choose_scenarios(catalog, request.count, request.seed, request.filters,
                                  request.weights)
         created_at = now()
+        texts: dict[str, str] = {}  # the documents' texts this request reads, by id
         for start in range(0, len(picks), SAMPLES_PER_WRITE):  # bounded memory per write
-            await ctx.store.create_samples(build_samples(
-                request, picks[start:start + SAMPLES_PER_WRITE], created_at, first_index=start))
+            samples = build_samples(request, picks[start:start + SAMPLES_PER_WRITE],
+                                    created_at, first_index=start)
+            if documents:
+                await ctx.store.save_contexts(
+                    await contexts_for(request, samples, documents, texts))
+            await ctx.store.create_samples(samples)
         published = await fan_out(request.run_id, picks)
         await ctx.store.update_run(request.run_id, {"fanned_out": True, "status": "running"})
         # Samples may all have ended already (stopped, or a small run): only now can they
         # complete the run.
         await ctx.store.complete_run_if_done(request.run_id)
         log.info("run %s: %d of %d scenarios published", request.run_id, published, len(picks))
+
+    async def contexts_for(request: ScenarioRequest, samples: list[dict[str, Any]],
+                           documents: list[dict[str, Any]], texts: dict[str, str]
+                           ) -> list[dict[str, Any]]:
+        """Documents source: plan each sample's material, load the texts it names (once
+        per request), and cut the contexts."""
+        paradigm = PARADIGMS[request.paradigm]
+        params = samples[0]["spec"]["params"]
+        materials = plan_materials(samples, paradigm, params, documents, request.seed)
+        for doc_id in {part["id"] for m in materials for part in m["documents"]} - set(texts):
+            texts[doc_id] = await library.text(doc_id)
+        return attach_contexts(samples, materials, paradigm, texts)
 
     async def fan_out(run_id: str, picks: list[Pick]) -> int:
         """Publish one Scenario per sample, keyed by sample id (spread over partitions).

@@ -88,7 +88,9 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         refs = current_segment_refs(sample)
         seg_ids = [refs[i]["id"] for i in range(sample["spec"]["units"])]
         docs = await ctx.store.get_segments(seg_ids)
-        content = paradigm.assemble(sample, [docs[s]["output"] for s in seg_ids])
+        context = await ctx.store.get_context(sample["context_id"]) \
+            if sample.get("context_id") else None  # a documents source's context text
+        content = paradigm.assemble(sample, [docs[s]["output"] for s in seg_ids], context)
         usage = sum((Usage(**docs[s]["usage"]) for s in seg_ids), Usage())
         d_id = draft_id(segment.sample_id, segment.attempt)
         await ctx.store.save_draft({

@@ -64,6 +64,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             tokenizer="endpoint" if token_count is not None else "estimate",
             duplicate_of=await dedup.find_duplicate(stitched.run_id, stitched.sample_id, sig),
             layers=sample.get("layers", []),
+            content={key: draft[key] for key in paradigm.content_keys},
         ))
         report = ValidationReport(
             run_id=stitched.run_id, sample_id=stitched.sample_id, attempt=stitched.attempt,

@@ -59,7 +59,8 @@ class ToyFacts(Paradigm):
             raise ReplyParseError("the reply holds no fact")
         return fact
 
-    def assemble(self, sample: dict[str, Any], outputs: list[Any]) -> dict[str, Any]:
+    def assemble(self, sample: dict[str, Any], outputs: list[Any],
+                 context: str | None = None) -> dict[str, Any]:
         return {"topic": sample["scenario"]["domain"], "facts": list(outputs)}
 
     def parts(self, content: dict[str, Any], params: dict[str, Any]) -> list[Part]:
@@ -120,7 +121,8 @@ class ToyDigest(ToyFacts):
                         variables={"facts": unit.inputs, "feedback": unit.feedback},
                         max_tokens=160, json_schema=FACT_SCHEMA, schema_name="digest")
 
-    def assemble(self, sample: dict[str, Any], outputs: list[Any]) -> dict[str, Any]:
+    def assemble(self, sample: dict[str, Any], outputs: list[Any],
+                 context: str | None = None) -> dict[str, Any]:
         *facts, digest = outputs
         return {**super().assemble(sample, facts), "digest": digest}
 

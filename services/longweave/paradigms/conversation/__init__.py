@@ -103,7 +103,8 @@ class ConversationParadigm(Paradigm):
     def summary_from_reply(self, text: str) -> str:
         return trim_to_sentence(text)  # a summary cut at max_tokens ends mid-sentence
 
-    def assemble(self, sample: dict[str, Any], outputs: list[Any]) -> dict[str, Any]:
+    def assemble(self, sample: dict[str, Any], outputs: list[Any],
+                 context: str | None = None) -> dict[str, Any]:
         return {"messages": [t.model_dump() for t in stitch(sample["scenario"], outputs)]}
 
     def parts(self, content: dict[str, Any], params: dict[str, Any]) -> list[Part]:

@@ -13,8 +13,6 @@ from rapidfuzz import fuzz
 
 from longweave.llm.tokens import CHARS_PER_TOKEN, estimate_tokens
 
-TASK_TYPES = ("extraction", "multi_hop", "section_summary", "comparison", "timeline",
-              "unanswerable")
 TWO_PASSAGE_TASKS = {"multi_hop", "comparison", "timeline"}
 POSITIONS = ("beginning", "middle", "end")
 QUOTE_SIMILARITY = 0.9  # a quote found at ≥ 90% similarity counts as found
@@ -44,6 +42,11 @@ def _window(doc: dict[str, Any], tokens: int, rng: random.Random) -> tuple[int, 
     return chunks[first]["start"], chunks[last]["end"], chunks[first:last + 1]
 
 
+def _provenance(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"id": doc["_id"], "title": doc["title"], "licence": doc.get("licence"),
+            "source": (doc.get("metadata") or {}).get("source_url") or doc.get("source")}
+
+
 def plan_sample(params: dict[str, Any], documents: list[dict[str, Any]], index: int,
                 seed: int) -> dict[str, Any]:
     """Where sample `index`'s context comes from, and each question's task type, position
@@ -56,12 +59,10 @@ def plan_sample(params: dict[str, Any], documents: list[dict[str, Any]], index: 
     share = params["context_tokens"] // (len(distractors) + 2) if distractors else 0
     main_tokens = params["context_tokens"] - share * len(distractors)
     start, end, chunks = _window(main, main_tokens, rng)
-    parts = [{"id": main["_id"], "title": main["title"], "role": "main",
-              "start": start, "end": end}]
+    parts = [{**_provenance(main), "role": "main", "start": start, "end": end}]
     for doc in distractors:
         d_start, d_end, _ = _window(doc, share, rng)
-        parts.append({"id": doc["_id"], "title": doc["title"], "role": "distractor",
-                      "start": d_start, "end": d_end})
+        parts.append({**_provenance(doc), "role": "distractor", "start": d_start, "end": d_end})
     rng.shuffle(parts)
     sections = {i: s for i, s in enumerate(main.get("sections", []))}
     task_types = list(params["task_types"])
@@ -74,12 +75,15 @@ def plan_sample(params: dict[str, Any], documents: list[dict[str, Any]], index: 
         first_chunk = rng.choice(third or chunks)
         passages = [first_chunk]
         if task in TWO_PASSAGE_TASKS:
+            # Far enough that any quote of one passage is `gap` from any quote of the other.
             gap = params["min_hop_tokens"] * CHARS_PER_TOKEN
-            far = [c for c in chunks if abs(c["start"] - first_chunk["start"]) >= gap]
+            far = [c for c in chunks if c["start"] >= first_chunk["end"] + gap
+                   or c["end"] + gap <= first_chunk["start"]]
             passages.append(rng.choice(far) if far else max(
                 chunks, key=lambda c: abs(c["start"] - first_chunk["start"])))
             passages.sort(key=lambda c: c["start"])  # P1 comes first in the document
-        section = sections.get(first_chunk.get("section"))
+        section = sections.get(first_chunk["section"]) if first_chunk.get("section") \
+            is not None else None
         units.append({"task_type": task, "position": wanted,
                       "section": section["title"] if section else None,
                       "passages": [{"start": c["start"], "end": c["end"]} for c in passages]})
