@@ -1,9 +1,10 @@
 """`longweave demo`: the whole flow on the embedded defaults, then everything stopped.
 
 Starts the local stack (unless it is already up), runs the six services as one
-subprocess (`longweave serve all`, over the real broker), publishes a small request of
-multi-turn conversations, shows per-stage progress, exports the accepted records as SFT
-JSONL and prints a summary.
+subprocess (`longweave serve all`, over the real broker), adds the books of deploy/corpus
+to the document corpus, publishes two small requests (multi-turn conversations, and
+question-answer pairs grounded in a book), shows per-stage progress, exports the accepted
+records as SFT JSONL and prints a summary of each run.
 """
 
 from __future__ import annotations
@@ -52,6 +53,23 @@ def demo_request(count: int) -> dict[str, object]:
     }
 
 
+CORPUS = Path(__file__).resolve().parents[2] / "deploy" / "corpus"  # in a source checkout
+
+
+def demo_documents_request(count: int) -> dict[str, object]:
+    return {
+        "paradigm": "document_qa",
+        "count": count,
+        # Short contexts and prompts for the toy model's ~8k-token slots.
+        "params": {"context_tokens": 1500, "pairs": 2,
+                   "task_types": ["extraction", "unanswerable"]},
+        "complexity": 0,
+        "max_attempts": 3,
+        "judge_min_score": 1,  # as for the conversations: the toy judge scores at random
+        "seed": 7,
+    }
+
+
 def run_demo(settings: Settings, count: int, out_dir: Path, timeout_s: float) -> int:
     from longweave.stack.local import LocalStack
 
@@ -70,10 +88,27 @@ def run_demo(settings: Settings, count: int, out_dir: Path, timeout_s: float) ->
         request = build_request(demo_request(count))
         run_id = asyncio.run(publish_request(settings, request))
         print(f"» published {count} conversations (N=2 segments × K=2 turns): run {run_id}")
+        documents_run = None
+        if CORPUS.is_dir():
+            print(f"» adding the books of {CORPUS} to the document corpus", flush=True)
+            print(asyncio.run(_add_books(settings)), flush=True)
+            documents_run = asyncio.run(publish_request(settings, build_request(
+                demo_documents_request(max(1, count - 1)))))
+            print(f"» published {max(1, count - 1)} document_qa records (2 pairs each, over a "
+                  f"1,500-token context of a book): run {documents_run}")
         code = asyncio.run(watch_run(settings, run_id, wait=True, timeout=timeout_s))
         out = out_dir / "sft.jsonl"
         exported, status = asyncio.run(_finish(settings, run_id, out))
         _summary(settings, status, exported, out, time.monotonic() - started_at)
+        if documents_run is not None:
+            left = max(60.0, timeout_s - (time.monotonic() - started_at))
+            code = max(code, asyncio.run(watch_run(settings, documents_run, wait=True,
+                                                   timeout=left)))
+            doc_out = out_dir / "document_qa" / "sft.jsonl"
+            doc_exported, doc_status = asyncio.run(_finish(settings, documents_run, doc_out))
+            _summary(settings, doc_status, doc_exported, doc_out,
+                     time.monotonic() - started_at, title="document_qa")
+            asyncio.run(_show_reasons(settings, documents_run))
         return code if exported else 1
     finally:
         if mesh is not None:
@@ -128,6 +163,40 @@ def _stop_mesh(mesh: subprocess.Popen[bytes]) -> None:
         mesh.wait()
 
 
+async def _add_books(settings: Settings) -> str:
+    from longweave.corpus.extract import extract
+    from longweave.corpus.library import DocumentLibrary
+
+    store = Store(settings.mongodb_uri, settings.mongodb_db)
+    try:
+        library = DocumentLibrary(store)
+        await library.ensure_indexes()
+        lines = []
+        for path in sorted(CORPUS.glob("*.txt")):
+            entry, added = await library.add(extract(path), "demo", ["book"])
+            lines.append(f"  {entry['_id']} {entry['title']}"
+                         f"{'' if added else ' (already there)'}")
+        return "\n".join(lines)
+    finally:
+        store.close()
+
+
+async def _show_reasons(settings: Settings, run_id: str, top: int = 3) -> None:
+    """Why samples were dead-lettered: the most frequent reasons (the toy model's limits)."""
+    from collections import Counter
+
+    store = Store(settings.mongodb_uri, settings.mongodb_db)
+    try:
+        letters = await store.db.dead_letters.find({"run_id": run_id}).to_list(None)
+    finally:
+        store.close()
+    reasons = Counter(r.split(":")[0] for d in letters for h in d.get("history", [])
+                      for r in h.get("reasons", []))
+    if reasons:
+        print("why drafts were rejected (check: drafts): "
+              + ", ".join(f"{name}: {n}" for name, n in reasons.most_common(top)))
+
+
 async def _finish(settings: Settings, run_id: str, out: Path) -> tuple[int, dict]:
     store = Store(settings.mongodb_uri, settings.mongodb_db)
     try:
@@ -137,12 +206,13 @@ async def _finish(settings: Settings, run_id: str, out: Path) -> tuple[int, dict
         store.close()
 
 
-def _summary(settings: Settings, status: dict, exported: int, out: Path, wall_s: float) -> None:
+def _summary(settings: Settings, status: dict, exported: int, out: Path, wall_s: float,
+             title: str = "conversation") -> None:
     usage = status.get("usage") or {}
     stages = status["stages"]
     ports = ", ".join(f"{n}=:{settings.ports.of(n)}" for n in SERVICE_NAMES)
     print()
-    print("──── longweave demo ────")
+    print(f"──── longweave demo: {title} ────")
     print(f"run            {status['run_id']} ({status['status']})")
     print(f"requested      {status['requested']}")
     print(f"accepted       {stages['accepted']}")

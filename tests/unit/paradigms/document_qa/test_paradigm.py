@@ -1,0 +1,71 @@
+"""document_qa through its contract: params, the corpus filter, requests the corpus cannot
+serve, unit calls that show passages (never the whole context), and export rows."""
+
+import pytest
+from pydantic import ValidationError
+
+from longweave.paradigms.base import UnitInput
+from support.documents import corpus_entries, document_qa, record_for, sample_for
+
+ENTRIES, TEXTS = corpus_entries()
+PARAMS = {"context_tokens": 3000, "pairs": 3, "min_hop_tokens": 300,
+          "task_types": ["extraction", "multi_hop", "unanswerable"]}
+
+
+def test_params_and_the_corpus_filter():
+    params = document_qa.parse_params({"tags": ["novel"], "collection": "books"})
+    assert params["context_tokens"] == 8000 and len(params["task_types"]) == 6
+    assert document_qa.document_filter(params) == {"collection": "books",
+                                                   "tags": {"$all": ["novel"]}}
+    with pytest.raises(ValidationError):
+        document_qa.parse_params({"task_types": ["poetry"]})
+
+
+def test_requests_the_corpus_cannot_serve_say_why():
+    params = document_qa.parse_params(PARAMS)
+    assert document_qa.problems(params, ENTRIES) == []
+    assert "no document in the corpus matches" in document_qa.problems(params, [])[0]
+    too_long = document_qa.parse_params({**PARAMS, "context_tokens": 500_000})
+    assert "the longest matching document has" in document_qa.problems(too_long, ENTRIES)[0]
+
+
+def test_a_unit_prompt_shows_its_passages_and_the_map_not_the_context():
+    sample, context = sample_for(PARAMS, ENTRIES, TEXTS, 0)
+    for n, plan in enumerate(sample["material"]["units"]):
+        call = document_qa.unit_call(UnitInput(sample=sample, params=sample["spec"]["params"],
+                                               index=n))
+        prompt = document_qa.prompts.render(call.template, **call.variables)
+        text = "\n".join(m["content"] for m in prompt.messages)
+        assert all(p["text"] in text for p in plan["passages"])
+        assert f"Task: {plan['task_type']}" in text
+        assert len(text) < len(context) / 2  # bounded by the passages, not the context
+        assert (call.json_schema["properties"]["evidence"]["maxItems"] == 0) == \
+            (plan["task_type"] == "unanswerable")
+
+
+@pytest.mark.parametrize("in_system", [False, True])
+def test_sft_rows_carry_the_context_once_then_the_pairs(in_system):
+    sample, context = sample_for({**PARAMS, "context_in_system": in_system}, ENTRIES, TEXTS, 1)
+    record = {**record_for(sample, context), "sample_id": "s1", "spec": sample["spec"]}
+    messages = document_qa.export_row("sft", record)["messages"]
+    if in_system:
+        assert messages[0]["role"] == "system" and context in messages[0]["content"]
+        assert [m["role"] for m in messages[1:]] == ["user", "assistant"] * 3
+    else:
+        assert messages[0]["content"].startswith(context)
+        assert [m["role"] for m in messages] == ["user", "assistant"] * 3
+    assert sum(context in m["content"] for m in messages) == 1
+
+
+def test_dpo_pairs_only_a_draft_rejected_for_its_faithfulness():
+    sample, context = sample_for(PARAMS, ENTRIES, TEXTS, 2)
+    record = {**record_for(sample, context), "sample_id": "s2", "spec": sample["spec"]}
+    worse = {**record_for(sample, context), "pairs": [
+        {**p, "answer": "Something the passage never says."} for p in record["pairs"]]}
+    unfaithful = {**worse, "judgment": {"passed": False, "failed_axes": ["faithfulness"]}}
+    row = document_qa.dpo_row(record, unfaithful)
+    assert row["prompt"][0]["content"].startswith(context) and len(row["prompt"]) == 1
+    assert row["chosen"][0]["content"] == record["pairs"][0]["answer"]
+    assert row["rejected"][0]["content"] == "Something the passage never says."
+    too_easy = {**worse, "judgment": {"passed": False, "failed_axes": ["difficulty"]}}
+    assert document_qa.dpo_row(record, too_easy) is None
