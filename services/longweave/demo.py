@@ -88,22 +88,20 @@ def run_demo(settings: Settings, count: int, out_dir: Path, timeout_s: float) ->
         request = build_request(demo_request(count))
         run_id = asyncio.run(publish_request(settings, request))
         print(f"» published {count} conversations (N=2 segments × K=2 turns): run {run_id}")
-        documents_run = None
-        if CORPUS.is_dir():
-            print(f"» adding the books of {CORPUS} to the document corpus", flush=True)
-            print(asyncio.run(_add_books(settings)), flush=True)
-            documents_run = asyncio.run(publish_request(settings, build_request(
-                demo_documents_request(max(1, count - 1)))))
-            print(f"» published {max(1, count - 1)} document_qa records (2 pairs each, over a "
-                  f"1,500-token context of a book): run {documents_run}")
         code = asyncio.run(watch_run(settings, run_id, wait=True, timeout=timeout_s))
         out = out_dir / "sft.jsonl"
         exported, status = asyncio.run(_finish(settings, run_id, out))
         _summary(settings, status, exported, out, time.monotonic() - started_at)
-        if documents_run is not None:
-            left = max(60.0, timeout_s - (time.monotonic() - started_at))
+        if CORPUS.is_dir():  # one run after the other: the toy model has two slots
+            print(f"» adding the books of {CORPUS} to the document corpus", flush=True)
+            print(asyncio.run(_add_books(settings)), flush=True)
+            documents = max(1, count - 1)
+            documents_run = asyncio.run(publish_request(settings, build_request(
+                demo_documents_request(documents))))
+            print(f"» published {documents} document_qa records (2 pairs each, over a "
+                  f"1,500-token context of a book): run {documents_run}")
             code = max(code, asyncio.run(watch_run(settings, documents_run, wait=True,
-                                                   timeout=left)))
+                                                   timeout=timeout_s)))
             doc_out = out_dir / "document_qa" / "sft.jsonl"
             doc_exported, doc_status = asyncio.run(_finish(settings, documents_run, doc_out))
             _summary(settings, doc_status, doc_exported, doc_out,

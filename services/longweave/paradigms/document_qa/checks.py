@@ -17,9 +17,11 @@ from longweave.paradigms.document_qa.logic import (
 )
 
 PARADIGM = ("document_qa",)
-# An answer copies a passage when a verbatim run of it covers this much of the passage,
-# or is this long whatever the passage.
+# An answer copies a passage when a verbatim run of it covers this much of the passage
+# (and is at least COPIED_MIN_CHARS: a phrase is not a passage), or is COPIED_CHARS long
+# whatever the passage.
 COPIED_SHARE = 0.6
+COPIED_MIN_CHARS = 100
 COPIED_CHARS = 400
 # An "unanswerable" question is suspect when this share of its content words occurs
 # within one stretch of the context this long.
@@ -83,7 +85,8 @@ def answer_not_copied(draft: Draft) -> CheckResult:
         for start, end in pair.get("passages", []):
             passage = context[start:end]
             run = longest_copied_run(pair["answer"], passage)
-            if run >= COPIED_CHARS or (passage and run >= COPIED_SHARE * len(passage)):
+            if run >= COPIED_CHARS or (run >= COPIED_MIN_CHARS
+                                       and run >= COPIED_SHARE * len(passage)):
                 return failed(name, f"pair {n + 1}'s answer copies {run} characters of its "
                               "passage: answer in your own words (quotes go in the evidence)",
                               [n], copied_chars=run)

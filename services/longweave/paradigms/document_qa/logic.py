@@ -16,6 +16,7 @@ from longweave.llm.tokens import CHARS_PER_TOKEN, estimate_tokens
 TWO_PASSAGE_TASKS = {"multi_hop", "comparison", "timeline"}
 POSITIONS = ("beginning", "middle", "end")
 QUOTE_SIMILARITY = 0.9  # a quote found at ≥ 90% similarity counts as found
+MIN_PASSAGE_TOKENS = 60
 
 
 def position_of(offset: int, length: int) -> str:
@@ -23,8 +24,10 @@ def position_of(offset: int, length: int) -> str:
     return POSITIONS[min(2, 3 * offset // max(1, length))]
 
 
-def _window(doc: dict[str, Any], tokens: int, rng: random.Random) -> tuple[int, int, list[dict[str, Any]]]:
-    """A run of whole chunks of `doc` with about `tokens` tokens: (start, end, chunks)."""
+def _window(doc: dict[str, Any], tokens: int, rng: random.Random
+            ) -> tuple[int, int, list[dict[str, Any]]]:
+    """A run of whole chunks of `doc` with at least `tokens` tokens: (start, end, chunks).
+    `build_context` cuts it down to about `tokens` at a paragraph or sentence end."""
     chunks = doc["chunks"]
     total = 0
     spans = []  # (first chunk, last chunk) of every window with enough tokens
@@ -58,11 +61,18 @@ def plan_sample(params: dict[str, Any], documents: list[dict[str, Any]], index: 
     distractors = rng.sample(others, min(params["distractors"], len(others)))
     share = params["context_tokens"] // (len(distractors) + 2) if distractors else 0
     main_tokens = params["context_tokens"] - share * len(distractors)
-    start, end, chunks = _window(main, main_tokens, rng)
-    parts = [{**_provenance(main), "role": "main", "start": start, "end": end}]
+    start, end, window = _window(main, main_tokens, rng)
+    target_chars = int(main_tokens * CHARS_PER_TOKEN)
+    parts = [{**_provenance(main), "role": "main", "start": start, "end": end,
+              "target_chars": target_chars}]
     for doc in distractors:
         d_start, d_end, _ = _window(doc, share, rng)
-        parts.append({**_provenance(doc), "role": "distractor", "start": d_start, "end": d_end})
+        parts.append({**_provenance(doc), "role": "distractor", "start": d_start, "end": d_end,
+                      "target_chars": int(share * CHARS_PER_TOKEN)})
+    # Passages come from the chunks the cut context keeps whole, and say something (a
+    # chunk can be a lone heading or a line of verse).
+    kept = [c for c in window if c["end"] <= start + target_chars] or window[:1]
+    chunks = [c for c in kept if c["tokens"] >= MIN_PASSAGE_TOKENS] or kept
     rng.shuffle(parts)
     sections = {i: s for i, s in enumerate(main.get("sections", []))}
     task_types = list(params["task_types"])
@@ -98,7 +108,7 @@ def build_context(material: dict[str, Any], texts: dict[str, str]) -> tuple[str,
     cursor = 0
     for part in material["documents"]:
         header = f"## {part['title']}\n\n"
-        body = texts[part["id"]][part["start"]:part["end"]]
+        body = _cut(texts[part["id"]][part["start"]:part["end"]], part["target_chars"])
         offsets[part["id"]] = cursor + len(header) - part["start"]
         pieces.append(header + body)
         cursor += len(header) + len(body) + 2
@@ -113,6 +123,22 @@ def build_context(material: dict[str, Any], texts: dict[str, str]) -> tuple[str,
         units.append({**unit, "passages": passages})
     return context, {**material, "units": units, "context_chars": len(context),
                      "context_tokens": estimate_tokens(context)}
+
+
+def _cut(body: str, target_chars: int) -> str:
+    """`body` cut to about `target_chars`: at the last paragraph end before it, else the
+    last sentence end, within the last fifth; else right there."""
+    if len(body) <= target_chars:
+        return body
+    floor = int(target_chars * 0.8)
+    head = body[:target_chars]
+    paragraph = head.rfind("\n\n")
+    if paragraph >= floor:
+        return head[:paragraph]
+    sentences = [m.end() for m in re.finditer(r"[.!?][\"'’”)]*(?=\s)", head)]
+    if sentences and sentences[-1] >= floor:
+        return head[:sentences[-1]]
+    return head
 
 
 def _normalised(text: str) -> str:
