@@ -9,6 +9,8 @@ only the segments being redone and reuses the latest earlier version of the othe
 
 from __future__ import annotations
 
+import hashlib
+import json
 from enum import StrEnum
 from typing import Any
 
@@ -42,6 +44,14 @@ def task_key(sample_id: str, index: int) -> str:
     independent plan are written at once (a consumer runs one message per key at a time);
     a sequential plan has one task of a sample out at a time anyway."""
     return f"{sample_id}:s{index}"
+
+
+def regeneration_origin(request: Any) -> str:
+    """Which failure a regeneration request reports (its stage and reasons): the first one
+    of an attempt begins the next attempt, a redelivery of it finds that attempt, and the
+    others (units of an independent plan failing together) are stale."""
+    digest = hashlib.sha256(json.dumps([request.stage, request.reasons]).encode())
+    return f"{request.stage}:{digest.hexdigest()[:16]}"
 
 
 def segments_to_generate(n_segments: int, redo_indexes: list[int]) -> list[int]:
@@ -111,8 +121,7 @@ def next_segment(sample: dict[str, Any], written_index: int, plan: Plan = Plan.S
     reduce = reduce_index(n_units, plan)
     if reduce is None or written_index == reduce or reduce not in planned:
         return None
-    written = current_segment_refs(sample)
-    return reduce if all(i in written for i in range(n_units) if i != reduce) else None
+    return reduce if missing_segments(sample) == [reduce] else None
 
 
 def context_before(sample: dict[str, Any], index: int) -> tuple[str, bool]:
@@ -126,5 +135,11 @@ def context_before(sample: dict[str, Any], index: int) -> tuple[str, bool]:
 
 
 def missing_segments(sample: dict[str, Any]) -> list[int]:
+    """Units the current attempt lacks: those it plans and has not written yet, and any
+    no attempt has written (an earlier version of a unit it does not redo is reused)."""
+    n_units, attempt = sample["spec"]["units"], sample["attempt"]
     refs = current_segment_refs(sample)
-    return [i for i in range(sample["spec"]["units"]) if i not in refs]
+    written_now = sample.get("segments", {}).get(f"a{attempt}", {})
+    planned = set(segments_to_generate(n_units, sample.get("redo_indexes", [])))
+    return [i for i in range(n_units)
+            if i not in refs or (i in planned and f"s{i}" not in written_now)]

@@ -232,6 +232,12 @@ class Store:
         batches = self.batches("contexts")
         await asyncio.gather(*(batches.insert_once(doc) for doc in contexts))
 
+    async def materials_of(self, context_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The material stored with each existing context (a redelivered request reuses it,
+        whatever the corpus holds now)."""
+        cursor = self.db.contexts.find({"_id": {"$in": context_ids}}, {"material": 1})
+        return {doc["_id"]: doc["material"] async for doc in cursor}
+
     async def get_context(self, context_id: str) -> str:
         doc = await self.batches("contexts").find_by_id(context_id)
         if doc is None:
@@ -282,24 +288,28 @@ class Store:
         redo_indexes: list[int],
         feedback: list[str],
         history_entry: dict[str, Any],
+        origin: str = "",
     ) -> dict[str, Any] | None:
         """Move a sample from `failed_attempt` to the next one (idempotent on redelivery).
 
-        Returns the sample after the move, or None when the request is stale (the sample
-        is already past the next attempt or finished)."""
+        Returns the sample after the move, or None when the request is stale: the sample is
+        already past the next attempt or finished, or the next attempt was begun by another
+        request (`origin` tells requests apart: several units of one attempt may fail at
+        once, and only the first failure begins the next attempt)."""
         nxt = failed_attempt + 1
         move = await self.db.samples.update_one(
             {"_id": sample_id, "attempt": failed_attempt,
              "stage": {"$nin": list(TERMINAL_STAGES)}},
             {
                 "$set": {"attempt": nxt, "redo_indexes": redo_indexes, "feedback": feedback,
-                         "stage": "generating", "updated_at": now()},
+                         "stage": "generating", "begun_by": origin, "updated_at": now()},
                 "$push": {"history": history_entry},
             },
         )
         # Also what a redelivery after the move finds: the attempt already begun.
         sample = await self.get_sample(sample_id)
-        if sample is None or sample.get("attempt") != nxt or sample.get("stage") in TERMINAL_STAGES:
+        if sample is None or sample.get("attempt") != nxt or \
+                sample.get("stage") in TERMINAL_STAGES or sample.get("begun_by", "") != origin:
             return None
         if move.modified_count and failed_attempt == 1:
             await self.batches("runs").increment(sample["run_id"], {"regenerated": 1})

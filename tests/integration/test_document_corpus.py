@@ -88,3 +88,8 @@ async def test_a_large_text_goes_to_gridfs_and_reads_back_whole(store, monkeypat
     assert await library.remove(entry["_id"])
     assert await store.db["document_texts.files"].count_documents({}) == 0
     assert await library.list() == []
+    # Chunks an interrupted upload left behind do not block the next add of the text.
+    await store.db["document_texts.chunks"].insert_one(
+        {"files_id": entry["_id"], "n": 0, "data": b"partial"})
+    again, added = await library.add(doc)
+    assert added and await library.text(again["_id"]) == doc.text

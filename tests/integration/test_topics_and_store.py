@@ -47,10 +47,15 @@ async def test_samples_and_runs_are_written_once(store):
 async def test_a_new_attempt_begins_once_even_when_the_request_is_redelivered(store):
     await store.create_run({"_id": "run-1", "request_id": "r", "requested": 1})
     await store.create_samples([sample()])
-    first = await store.begin_attempt("run-1-000000", 1, [1], ["too short"], {"attempt": 1})
-    again = await store.begin_attempt("run-1-000000", 1, [1], ["too short"], {"attempt": 1})
+    first = await store.begin_attempt("run-1-000000", 1, [1], ["too short"], {"attempt": 1},
+                                      origin="validator:a")
+    again = await store.begin_attempt("run-1-000000", 1, [1], ["too short"], {"attempt": 1},
+                                      origin="validator:a")
     assert first["attempt"] == again["attempt"] == 2
     assert len(again["history"]) == 1 and again["feedback"] == ["too short"]
+    # Another failure of the same attempt (a unit failing beside another) begins nothing.
+    assert await store.begin_attempt("run-1-000000", 1, [2], ["unit 2"], {"attempt": 1},
+                                     origin="generator:b") is None
     # A request about an attempt the sample has left behind is stale.
     await store.begin_attempt("run-1-000000", 2, [], ["judge"], {"attempt": 2})
     assert await store.begin_attempt("run-1-000000", 1, [1], ["late"], {"attempt": 1}) is None

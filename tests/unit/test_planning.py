@@ -96,3 +96,27 @@ def test_redoing_a_fan_out_unit_redoes_the_reduce_and_reuses_the_others():
     assert next_segment(with_segment(s, 2, 1, ref("a2s1")), 1, Plan.FAN_OUT_REDUCE) == 3
     only_reduce = sample(attempt=2, redo=[3], n=4, segments=s["segments"])
     assert first_segments(only_reduce, Plan.FAN_OUT_REDUCE) == [3]
+
+
+def test_a_redone_attempt_is_complete_only_with_every_unit_it_redoes():
+    earlier = {"a1": {f"s{i}": ref(f"a1s{i}") for i in range(4)}}
+    s = sample(attempt=2, redo=[1, 3], n=4, segments=earlier)
+    s = with_segment(s, 2, 1, ref("a2s1"))
+    assert missing_segments(s) == [3]  # a1's unit 3 was rejected: it does not count
+    assert missing_segments(with_segment(s, 2, 3, ref("a2s3"))) == []
+    # Fan-out/reduce: the reduce waits for every fan-out unit the attempt redoes.
+    r = sample(attempt=2, redo=[0, 1, 3], n=4, segments=earlier)
+    r = with_segment(r, 2, 0, ref("a2s0"))
+    assert next_segment(r, 0, Plan.FAN_OUT_REDUCE) is None
+    assert next_segment(with_segment(r, 2, 1, ref("a2s1")), 1, Plan.FAN_OUT_REDUCE) == 3
+
+
+def test_each_failure_has_its_own_origin_and_a_redelivery_the_same():
+    from types import SimpleNamespace
+
+    from longweave.planning import regeneration_origin
+
+    first = SimpleNamespace(stage="generator", reasons=["segment 1: TimeoutError"])
+    other = SimpleNamespace(stage="generator", reasons=["segment 2: TimeoutError"])
+    assert regeneration_origin(first) == regeneration_origin(SimpleNamespace(**vars(first)))
+    assert regeneration_origin(first) != regeneration_origin(other)

@@ -12,7 +12,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def section() -> str:
     text = README.read_text(encoding="utf-8")
-    return text[text.index("## Scenario requests"):text.index("## Quality")]
+    return text[text.index("## Scenario requests"):text.index("## Paradigms")]
 
 
 def test_the_documented_request_is_valid_and_can_be_sampled():

@@ -31,6 +31,7 @@ class DocumentLibrary:
     def __init__(self, store: Store) -> None:
         self.documents = store.db.documents
         self.texts = AsyncIOMotorGridFSBucket(store.db, bucket_name="document_texts")
+        self.chunks = store.db["document_texts.chunks"]
 
     async def ensure_indexes(self) -> None:
         await self.documents.create_index("content_hash", unique=True)
@@ -55,13 +56,13 @@ class DocumentLibrary:
         if len(doc.text) <= INLINE_MAX_CHARS:
             entry["text"] = doc.text
         else:
-            try:
+            if not await self._stored_text(doc_id):
+                # Chunks of an interrupted upload or remove (GridFS writes the chunks
+                # before the file entry, and removes the entry first) would clash.
+                await self.chunks.delete_many({"files_id": doc_id})
                 await self.texts.upload_from_stream_with_id(
                     doc_id, f"{doc_id}.txt", doc.text.encode("utf-8"),
                     metadata={"content_hash": content_hash})
-            except Exception as exc:  # noqa: BLE001 - stored by an earlier, interrupted add
-                if not await self._stored_text(doc_id):
-                    raise exc
             entry["gridfs_id"] = doc_id
         try:
             await self.documents.insert_one(entry)
@@ -95,14 +96,14 @@ class DocumentLibrary:
         return (await stream.read()).decode("utf-8")
 
     async def remove(self, doc_id: str) -> bool:
-        """The entry first, then its text: an interrupted remove leaves at most an orphan
-        file, which the same text's next add reuses."""
+        """The entry first, then its text: an interrupted remove leaves at most orphan text
+        chunks, which the same text's next add clears."""
         entry = await self.documents.find_one_and_delete({"_id": doc_id}, {"gridfs_id": 1})
         if entry is None:
             return False
         if entry.get("gridfs_id"):
             try:
                 await self.texts.delete(entry["gridfs_id"])
-            except NoFile:
-                pass
+            except NoFile:  # its entry went with an interrupted remove: the chunks remain
+                await self.chunks.delete_many({"files_id": entry["gridfs_id"]})
         return True

@@ -27,6 +27,7 @@ from longweave.planning import (
     first_segments,
     redo_after_generation_failure,
     reduce_index,
+    regeneration_origin,
     task_key,
     units_to_redo,
 )
@@ -106,7 +107,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         paradigm = paradigm_of(sample)
         redo = units_to_redo(sample["spec"]["units"], request.segment_indexes, paradigm.plan)
         moved = await ctx.store.begin_attempt(
-            request.sample_id, request.attempt, redo, request.reasons, failure
+            request.sample_id, request.attempt, redo, request.reasons, failure,
+            origin=regeneration_origin(request),
         )
         if moved is None:
             ctx.metrics.messages.labels(topics.regeneration, "stale").inc()

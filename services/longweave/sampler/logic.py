@@ -220,5 +220,6 @@ def attach_contexts(samples: list[dict[str, Any]], materials: list[dict[str, Any
     for sample, material in zip(samples, materials, strict=True):
         context, sample["material"] = paradigm.build_context(material, texts)
         sample["context_id"] = sample["_id"]
-        contexts.append({"_id": sample["_id"], "run_id": sample["run_id"], "text": context})
+        contexts.append({"_id": sample["_id"], "run_id": sample["run_id"], "text": context,
+                         "material": sample["material"]})
     return contexts

@@ -30,6 +30,15 @@ log = logging.getLogger(__name__)
 # Between two looks at the run's stop flag, at most this many scenarios are published.
 STOP_CHECK_EVERY = 100
 SAMPLES_PER_WRITE = 1_000
+CONTEXT_CHARS_PER_WRITE = 64_000_000  # contexts cut in memory at once (documents source)
+
+
+def samples_per_write(request: ScenarioRequest, documents: list[dict[str, Any]]) -> int:
+    """Samples built and written at once: fewer when each carries a long context."""
+    if not documents:
+        return SAMPLES_PER_WRITE
+    chars = int(request.params.get("context_tokens", 8000)) * 4
+    return max(1, min(SAMPLES_PER_WRITE, CONTEXT_CHARS_PER_WRITE // max(1, chars)))
 
 
 async def startup(ctx: ServiceContext) -> None:
@@ -99,8 +108,9 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                                  request.weights)
         created_at = now()
         texts: dict[str, str] = {}  # the documents' texts this request reads, by id
-        for start in range(0, len(picks), SAMPLES_PER_WRITE):  # bounded memory per write
-            samples = build_samples(request, picks[start:start + SAMPLES_PER_WRITE],
+        per_write = samples_per_write(request, documents)
+        for start in range(0, len(picks), per_write):  # bounded memory per write
+            samples = build_samples(request, picks[start:start + per_write],
                                     created_at, first_index=start)
             if documents:
                 await ctx.store.save_contexts(
@@ -120,10 +130,17 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         per request), and cut the contexts."""
         paradigm = PARADIGMS[request.paradigm]
         params = samples[0]["spec"]["params"]
-        materials = plan_materials(samples, paradigm, params, documents, request.seed)
+        # A redelivered request finds the contexts it cut before: their material stands,
+        # even if the corpus has changed since.
+        stored = await ctx.store.materials_of([s["_id"] for s in samples])
+        for sample in samples:
+            if sample["_id"] in stored:
+                sample["material"], sample["context_id"] = stored[sample["_id"]], sample["_id"]
+        fresh = [s for s in samples if s["_id"] not in stored]
+        materials = plan_materials(fresh, paradigm, params, documents, request.seed)
         for doc_id in {part["id"] for m in materials for part in m["documents"]} - set(texts):
             texts[doc_id] = await library.text(doc_id)
-        return attach_contexts(samples, materials, paradigm, texts)
+        return attach_contexts(fresh, materials, paradigm, texts)
 
     async def fan_out(run_id: str, picks: list[Pick]) -> int:
         """Publish one Scenario per sample, keyed by sample id (spread over partitions).

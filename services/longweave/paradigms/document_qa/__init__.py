@@ -104,12 +104,18 @@ class DocumentQAParadigm(Paradigm):
         if not documents:
             return [f"params: no document in the corpus matches {self.document_filter(params)} "
                     "(add some with `longweave documents add`)"]
+        problems = []
+        two_passage = {"multi_hop", "comparison", "timeline"} & set(params["task_types"])
+        if two_passage and params["min_hop_tokens"] * 2 > params["context_tokens"]:
+            problems.append(f"params.min_hop_tokens: {params['min_hop_tokens']} tokens apart "
+                            f"does not fit twice in a {params['context_tokens']}-token context "
+                            f"({', '.join(sorted(two_passage))} need two passages that far apart)")
         low = params["context_tokens"] * (1 - params["context_tolerance"])
         if not any(d["tokens"] >= low for d in documents):
             longest = max(d["tokens"] for d in documents)
-            return [f"params.context_tokens: {params['context_tokens']} tokens, but the longest "
-                    f"matching document has {longest}"]
-        return []
+            problems.append(f"params.context_tokens: {params['context_tokens']} tokens, but the "
+                            f"longest matching document has {longest}")
+        return problems
 
     def plan_sample(self, params: dict[str, Any], documents: list[dict[str, Any]],
                     index: int, seed: int) -> dict[str, Any]:
@@ -185,6 +191,8 @@ class DocumentQAParadigm(Paradigm):
         faithfulness (other rejections are no preference about grounding)."""
         if "faithfulness" not in (rejected.get("judgment") or {}).get("failed_axes", []):
             return None
+        if [p["question"] for p in rejected["pairs"]] != [p["question"] for p in record["pairs"]]:
+            return None  # other questions: the two answer sets are no preference pair
         in_system = bool(record["spec"]["params"].get("context_in_system"))
         chosen = conversation_rows(record, in_system)
         worse = conversation_rows({**rejected, "context": record["context"]}, in_system)

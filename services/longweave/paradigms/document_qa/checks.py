@@ -63,15 +63,25 @@ def evidence_in_context(draft: Draft) -> CheckResult:
     return passed(name)
 
 
+TWO_PASSAGE_TASKS = ("multi_hop", "comparison", "timeline")
+
+
 @register_check("multi_hop_distance", paradigms=PARADIGM)
 def multi_hop_distance(draft: Draft) -> CheckResult:
+    """A pair that needs two passages quotes each of them, and a multi-hop pair's quotes
+    are at least `min_hop_tokens` apart."""
     name = "multi_hop_distance"
     gap = int(draft.params.get("min_hop_tokens", 0)) * CHARS_PER_TOKEN
     for n, pair in enumerate(_pairs(draft)):
-        if pair["task_type"] != "multi_hop":
+        if pair["task_type"] not in TWO_PASSAGE_TASKS:
             continue
         starts = sorted(e["start"] for e in pair["evidence"] if e.get("start") is not None)
-        if len(starts) < 2 or starts[-1] - starts[0] < gap:
+        uncited = [k + 1 for k, (s, e) in enumerate(pair.get("passages", []))
+                   if not any(s <= at < e for at in starts)]
+        if uncited:
+            return failed(name, f"pair {n + 1} ({pair['task_type']}) quotes nothing from "
+                          f"passage(s) {uncited}: quote each passage it combines", [n])
+        if pair["task_type"] == "multi_hop" and (len(starts) < 2 or starts[-1] - starts[0] < gap):
             return failed(name, f"pair {n + 1} is multi-hop but its evidence does not span "
                           f"two passages at least {gap} characters apart: quote both", [n])
     return passed(name)

@@ -62,16 +62,19 @@ def plan_sample(params: dict[str, Any], documents: list[dict[str, Any]], index: 
     share = params["context_tokens"] // (len(distractors) + 2) if distractors else 0
     main_tokens = params["context_tokens"] - share * len(distractors)
     start, end, window = _window(main, main_tokens, rng)
+    # `build_context` cuts each window at a paragraph or sentence end between `floor` and
+    # the target, so the context's length stays inside the tolerance.
+    floor = 1 - params["context_tolerance"] / 2
     target_chars = int(main_tokens * CHARS_PER_TOKEN)
     parts = [{**_provenance(main), "role": "main", "start": start, "end": end,
-              "target_chars": target_chars}]
+              "target_chars": target_chars, "floor": floor}]
     for doc in distractors:
         d_start, d_end, _ = _window(doc, share, rng)
         parts.append({**_provenance(doc), "role": "distractor", "start": d_start, "end": d_end,
-                      "target_chars": int(share * CHARS_PER_TOKEN)})
-    # Passages come from the chunks the cut context keeps whole, and say something (a
-    # chunk can be a lone heading or a line of verse).
-    kept = [c for c in window if c["end"] <= start + target_chars] or window[:1]
+                      "target_chars": int(share * CHARS_PER_TOKEN), "floor": floor})
+    # Passages come from the chunks any cut keeps whole, and say something (a chunk can be
+    # a lone heading or a line of verse).
+    kept = [c for c in window if c["end"] <= start + int(target_chars * floor)] or window[:1]
     chunks = [c for c in kept if c["tokens"] >= MIN_PASSAGE_TOKENS] or kept
     rng.shuffle(parts)
     sections = {i: s for i, s in enumerate(main.get("sections", []))}
@@ -81,7 +84,8 @@ def plan_sample(params: dict[str, Any], documents: list[dict[str, Any]], index: 
     for n in range(params["pairs"]):
         task = task_types[n % len(task_types)]
         wanted = POSITIONS[n % 3]
-        third = [c for i, c in enumerate(chunks) if POSITIONS[min(2, 3 * i // len(chunks))] == wanted]
+        third = [c for c in chunks
+                 if position_of(c["start"] - start, target_chars) == wanted]
         first_chunk = rng.choice(third or chunks)
         passages = [first_chunk]
         if task in TWO_PASSAGE_TASKS:
@@ -96,6 +100,7 @@ def plan_sample(params: dict[str, Any], documents: list[dict[str, Any]], index: 
             is not None else None
         units.append({"task_type": task, "position": wanted,
                       "section": section["title"] if section else None,
+                      "primary": passages.index(first_chunk),
                       "passages": [{"start": c["start"], "end": c["end"]} for c in passages]})
     doc_map = [entry for entry in main.get("map", []) if start <= entry["start"] < end]
     return {"documents": parts, "main": main["_id"], "map": doc_map, "units": units}
@@ -108,10 +113,13 @@ def build_context(material: dict[str, Any], texts: dict[str, str]) -> tuple[str,
     cursor = 0
     for part in material["documents"]:
         header = f"## {part['title']}\n\n"
-        body = _cut(texts[part["id"]][part["start"]:part["end"]], part["target_chars"])
+        body = _cut(texts[part["id"]][part["start"]:part["end"]], part["target_chars"],
+                    part["floor"])
         offsets[part["id"]] = cursor + len(header) - part["start"]
         pieces.append(header + body)
         cursor += len(header) + len(body) + 2
+        if part["id"] == material["main"]:
+            main_end = part["start"] + len(body)
     context = "\n\n".join(pieces)
     shift = offsets[material["main"]]
     units = []
@@ -120,17 +128,21 @@ def build_context(material: dict[str, Any], texts: dict[str, str]) -> tuple[str,
         for p in unit["passages"]:
             s, e = p["start"] + shift, p["end"] + shift
             passages.append({"start": s, "end": e, "text": context[s:e]})
-        units.append({**unit, "passages": passages})
-    return context, {**material, "units": units, "context_chars": len(context),
-                     "context_tokens": estimate_tokens(context)}
+        # Where the passage chosen for a third really fell, distractors included.
+        primary = passages[unit.get("primary", 0)]
+        units.append({**unit, "passages": passages,
+                      "position": position_of(primary["start"], len(context))})
+    doc_map = [entry for entry in material["map"] if entry["start"] < main_end]
+    return context, {**material, "units": units, "map": doc_map,
+                     "context_chars": len(context), "context_tokens": estimate_tokens(context)}
 
 
-def _cut(body: str, target_chars: int) -> str:
+def _cut(body: str, target_chars: int, floor_share: float) -> str:
     """`body` cut to about `target_chars`: at the last paragraph end before it, else the
-    last sentence end, within the last fifth; else right there."""
+    last sentence end, no shorter than `floor_share` of it; else right there."""
     if len(body) <= target_chars:
         return body
-    floor = int(target_chars * 0.8)
+    floor = int(target_chars * floor_share)
     head = body[:target_chars]
     paragraph = head.rfind("\n\n")
     if paragraph >= floor:

@@ -51,6 +51,11 @@ def planted(sample, context, defect):
         start, end = pairs[i]["passages"][0]
         words = [w for w in context[start:end].split() if len(w) > 5][:8]
         pairs[i]["question"] = "What about " + " ".join(words) + "?"
+    elif defect == "one_side_comparison":
+        i = next((i for i, p in enumerate(pairs) if p["task_type"] == "comparison"), None)
+        if i is None:
+            pytest.skip(f"no comparison pair among {kinds}")
+        pairs[i]["evidence"] = pairs[i]["evidence"][:1]
     elif defect == "single_passage_hop":
         i = next((i for i, p in enumerate(pairs) if p["task_type"] == "multi_hop"), None)
         if i is None:
@@ -61,7 +66,8 @@ def planted(sample, context, defect):
 
 DEFECTS = {"unfaithful_quote": "evidence_in_context", "fabricated_offsets": "evidence_in_context",
            "copied_passage": "answer_not_copied", "fake_unanswerable": "unanswerable_unsupported",
-           "single_passage_hop": "multi_hop_distance"}
+           "single_passage_hop": "multi_hop_distance",
+           "one_side_comparison": "multi_hop_distance"}
 
 
 @pytest.mark.parametrize("defect", DEFECTS)

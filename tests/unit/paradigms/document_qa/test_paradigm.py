@@ -27,6 +27,10 @@ def test_requests_the_corpus_cannot_serve_say_why():
     assert "no document in the corpus matches" in document_qa.problems(params, [])[0]
     too_long = document_qa.parse_params({**PARAMS, "context_tokens": 500_000})
     assert "the longest matching document has" in document_qa.problems(too_long, ENTRIES)[0]
+    too_far = document_qa.parse_params({**PARAMS, "context_tokens": 1000})  # hops of 300
+    assert document_qa.problems(too_far, ENTRIES) == []
+    too_far = document_qa.parse_params({**PARAMS, "context_tokens": 1000, "min_hop_tokens": 600})
+    assert "does not fit twice" in document_qa.problems(too_far, ENTRIES)[0]
 
 
 def test_a_unit_prompt_shows_its_passages_and_the_map_not_the_context():
@@ -69,3 +73,6 @@ def test_dpo_pairs_only_a_draft_rejected_for_its_faithfulness():
     assert row["rejected"][0]["content"] == "Something the passage never says."
     too_easy = {**worse, "judgment": {"passed": False, "failed_axes": ["difficulty"]}}
     assert document_qa.dpo_row(record, too_easy) is None
+    other_questions = {**unfaithful, "pairs": [{**p, "question": "Another question?"}
+                                               for p in worse["pairs"]]}
+    assert document_qa.dpo_row(record, other_questions) is None
