@@ -29,9 +29,18 @@ def document_id(content_hash: str) -> str:
 
 class DocumentLibrary:
     def __init__(self, store: Store) -> None:
+        self._db = store.db
         self.documents = store.db.documents
-        self.texts = AsyncIOMotorGridFSBucket(store.db, bucket_name="document_texts")
         self.chunks = store.db["document_texts.chunks"]
+        self._texts: AsyncIOMotorGridFSBucket | None = None
+
+    @property
+    def texts(self) -> AsyncIOMotorGridFSBucket:
+        """The GridFS bucket, made on first use: motor binds it to the running event loop
+        (a library built outside one, as when the AsyncAPI document is generated, works)."""
+        if self._texts is None:
+            self._texts = AsyncIOMotorGridFSBucket(self._db, bucket_name="document_texts")
+        return self._texts
 
     async def ensure_indexes(self) -> None:
         await self.documents.create_index("content_hash", unique=True)
