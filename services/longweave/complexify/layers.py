@@ -44,23 +44,30 @@ class RegisteredOperator:
     description: str
     verifiable: bool
     build: Operator
+    paradigms: frozenset[str] | None = None  # None: every paradigm
 
 
 OPERATORS: Registry[RegisteredOperator] = Registry("complexify operator",
                                                   "longweave.complexify_operators")
 
 
-def register_operator(name: str, description: str, verifiable: bool
+def register_operator(name: str, description: str, verifiable: bool,
+                      paradigms: tuple[str, ...] | None = None
                       ) -> Callable[[Operator], Operator]:
+    """Register an operator for `paradigms` (None: for every paradigm)."""
     def add(fn: Operator) -> Operator:
-        OPERATORS.register(name, RegisteredOperator(name, description, verifiable, fn))
+        OPERATORS.register(name, RegisteredOperator(
+            name, description, verifiable, fn,
+            None if paradigms is None else frozenset(paradigms)))
         return fn
 
     return add
 
 
-def operator_names() -> list[str]:
-    return sorted(OPERATORS)
+def operator_names(paradigm: str | None = None) -> list[str]:
+    """The operators registered for `paradigm` (None: all of them)."""
+    return sorted(name for name, op in OPERATORS.items()
+                  if paradigm is None or op.paradigms is None or paradigm in op.paradigms)
 
 
 def apply_operators(names: list[str], scenario: dict[str, Any], params: dict[str, Any],

@@ -12,6 +12,9 @@ import math
 from longweave.complexify.layers import ConstraintLayer, LayerContext, register_operator
 from longweave.paradigms.conversation.logic import words_per_exchange
 
+# Written for conversations (replies, turns, personas); forbidden_words suits any paradigm.
+CONVERSATION = ("conversation",)
+
 EXTRA_REQUIREMENTS = (
     ("Midway through, the user reveals a hard deadline of {days} working days that changes "
      "the plan; the assistant adapts its advice to it."),
@@ -44,14 +47,14 @@ FILLER_WORDS = ("basically", "actually", "honestly", "literally", "obviously", "
 
 
 @register_operator("add_constraint", "add an extra requirement the conversation must handle",
-                   verifiable=False)
+                   verifiable=False, paradigms=CONVERSATION)
 def add_constraint(ctx: LayerContext) -> ConstraintLayer:
     text = ctx.rng.choice(EXTRA_REQUIREMENTS).format(days=ctx.rng.choice((2, 3, 5, 10)))
     return ConstraintLayer(operator="add_constraint", instruction=text)
 
 
 @register_operator("deepen", "ask for the reasons and rules behind the advice, not just steps",
-                   verifiable=False)
+                   verifiable=False, paradigms=CONVERSATION)
 def deepen(ctx: LayerContext) -> ConstraintLayer:
     notes = ctx.scenario["geography"].get("regulatory_notes", "")
     why = ctx.rng.choice((2, 3))
@@ -66,7 +69,7 @@ def deepen(ctx: LayerContext) -> ConstraintLayer:
 
 
 @register_operator("concretise", "replace generalities with specific figures and details",
-                   verifiable=True)
+                   verifiable=True, paradigms=CONVERSATION)
 def concretise(ctx: LayerContext) -> ConstraintLayer:
     figures = ctx.rng.choice((3, 4, 5))
     city = ctx.scenario["geography"]["city"]
@@ -80,7 +83,7 @@ def concretise(ctx: LayerContext) -> ConstraintLayer:
 
 
 @register_operator("reasoning_steps", "make the assistant reason in labelled steps",
-                   verifiable=True)
+                   verifiable=True, paradigms=CONVERSATION)
 def reasoning_steps(ctx: LayerContext) -> ConstraintLayer:
     steps = ctx.rng.choice((3, 4))
     return ConstraintLayer(
@@ -93,7 +96,7 @@ def reasoning_steps(ctx: LayerContext) -> ConstraintLayer:
 
 
 @register_operator("format_constraint", "require a specific output format in a reply",
-                   verifiable=True)
+                   verifiable=True, paradigms=CONVERSATION)
 def format_constraint(ctx: LayerContext) -> ConstraintLayer:
     fmt = ctx.rng.choice(sorted(FORMATS))
     return ConstraintLayer(
@@ -104,7 +107,7 @@ def format_constraint(ctx: LayerContext) -> ConstraintLayer:
 
 
 @register_operator("length_constraint", "cap the length of every assistant reply",
-                   verifiable=True)
+                   verifiable=True, paradigms=CONVERSATION)
 def length_constraint(ctx: LayerContext) -> ConstraintLayer:
     # A cap above the words an exchange is planned to have, so it never fights the
     # record's target length: it only stops runaway replies.
@@ -118,7 +121,7 @@ def length_constraint(ctx: LayerContext) -> ConstraintLayer:
 
 
 @register_operator("conflicting_persona_goals", "give the user two goals in tension",
-                   verifiable=False)
+                   verifiable=False, paradigms=CONVERSATION)
 def conflicting_persona_goals(ctx: LayerContext) -> ConstraintLayer:
     first, second = ctx.rng.choice(TENSIONS)
     if ctx.rng.random() < 0.5:
@@ -131,7 +134,7 @@ def conflicting_persona_goals(ctx: LayerContext) -> ConstraintLayer:
 
 
 @register_operator("clarifying_questions", "make the assistant ask before it advises",
-                   verifiable=True)
+                   verifiable=True, paradigms=CONVERSATION)
 def clarifying_questions(ctx: LayerContext) -> ConstraintLayer:
     questions = ctx.rng.choice((2, 3))
     return ConstraintLayer(
@@ -143,7 +146,7 @@ def clarifying_questions(ctx: LayerContext) -> ConstraintLayer:
 
 
 @register_operator("include_keywords", "require mentions of the scenario's place",
-                   verifiable=True)
+                   verifiable=True, paradigms=CONVERSATION)
 def include_keywords(ctx: LayerContext) -> ConstraintLayer:
     geo = ctx.scenario["geography"]
     keywords = [geo["city"], geo["country"]] if ctx.rng.random() < 0.5 else [geo["city"]]
@@ -165,7 +168,7 @@ def forbidden_words(ctx: LayerContext) -> ConstraintLayer:
 
 
 @register_operator("local_conventions", "use the locale's conventions for dates, money, units",
-                   verifiable=False)
+                   verifiable=False, paradigms=CONVERSATION)
 def local_conventions(ctx: LayerContext) -> ConstraintLayer:
     geo = ctx.scenario["geography"]
     return ConstraintLayer(

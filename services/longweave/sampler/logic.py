@@ -47,9 +47,6 @@ def paradigm_problems(request: ScenarioRequest) -> list[str]:
     except ValidationError as exc:
         return [f"params.{'.'.join(str(p) for p in err['loc']) or '<params>'}: {err['msg']}"
                 for err in exc.errors()[:20]]
-    if complexity(request, paradigm) and not paradigm.default_complexity:
-        return [f"complexity: paradigm {paradigm.name} takes no constraint layers "
-                f"(complexity must be 0)"]
     return []
 
 
@@ -65,13 +62,15 @@ def request_problems_before_sampling(request: ScenarioRequest) -> list[str]:
     if problems:
         return problems
     layers = complexity(request, PARADIGMS[request.paradigm])
-    unknown_ops = sorted(set(request.complexify_operators) - set(operator_names()))
+    known = operator_names(request.paradigm)  # the operators written for this paradigm
+    unknown_ops = sorted(set(request.complexify_operators) - set(known))
     if unknown_ops:
         problems.append(f"complexify_operators: unknown {', '.join(map(repr, unknown_ops))} "
-                        f"(known: {', '.join(operator_names())})")
-    available = len(set(request.complexify_operators) or operator_names())
+                        f"(known for {request.paradigm}: {', '.join(known)})")
+    available = len(set(request.complexify_operators) or known)
     if layers > available:
-        problems.append(f"complexity {layers} exceeds the {available} operators available")
+        problems.append(f"complexity {layers} exceeds the {available} operators available "
+                        f"for {request.paradigm}")
     return problems
 
 
@@ -173,7 +172,7 @@ def build_samples(request: ScenarioRequest, picks: list[Pick], created_at: Any,
     built in slices; layers and noise depend on the index only, not on the slicing)."""
     spec = sample_spec(request)
     layers_per_sample = complexity(request, PARADIGMS[request.paradigm])
-    operators = sorted(set(request.complexify_operators) or operator_names())
+    operators = sorted(set(request.complexify_operators) or operator_names(request.paradigm))
     docs = []
     for index, pick in enumerate(picks, start=first_index):
         scenario = scenario_fields(pick.variant.effective_scenario())

@@ -1,5 +1,6 @@
 """The rule checks every paradigm shares: truncation, generation loops, near-duplicates,
-personal data and language (the registry and `Draft`: longweave/checks.py)."""
+personal data, language, and the verifiable constraint layers a sample was given (the
+registry and `Draft`: longweave/checks.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 from collections import Counter
 
 from longweave.checks import Draft, failed, passed, register_check
+from longweave.complexify.specs import check_layers
 from longweave.contracts import CheckResult
 from longweave.validator.language import detect_language
 from longweave.validator.minhash import DUPLICATE_JACCARD
@@ -104,3 +106,13 @@ def language(draft: Draft) -> CheckResult:
     return passed(name, detected=detected)
 
 
+@register_check("constraint_layers")
+def constraint_layers(draft: Draft) -> CheckResult:
+    """The verifiable constraint layers the sample was given (word limits, formats, …)."""
+    name = "constraint_layers"
+    results = check_layers(draft.layers, draft.dialogue)
+    broken = [r for r in results if not r.passed]
+    if broken:
+        return failed(name, "; ".join(f"{r.check}: {r.reason}" for r in broken),
+                      failed=[r.check for r in broken])
+    return passed(name, checked=[r.check for r in results])

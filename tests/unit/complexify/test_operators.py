@@ -64,8 +64,10 @@ def compliant_and_violating(name: str, built: ConstraintLayer) -> tuple[list, li
                 "numbered_list": "Do this:\n1. call\n2. write",
                 "markdown_table": "| option | cost |\n|---|---|\n| refund | 0 |"}[value]
         return talk(good), talk("Options are a refund or a replacement.")
-    if name == "length_constraint":
+    if name in ("length_constraint", "answer_length"):
         return talk("word " * value), talk("word " * (value + 1))
+    if name == "list_answer":
+        return talk("Two things:\n- the wage\n- the rent"), talk("The wage and the rent.")
     if name == "clarifying_questions":
         return talk("When? " * value), talk("I see.")
     if name == "include_keywords":
@@ -104,3 +106,14 @@ def test_unknown_spec_checks_fail_with_a_reason():
 def test_operators_register_once():
     with pytest.raises(RegistryError, match="already registered"):
         register_operator("deepen", "again", verifiable=False)(lambda ctx: None)
+
+
+def test_operators_are_registered_for_the_paradigms_they_were_written_for():
+    from longweave.complexify import operator_names
+    from longweave.paradigms import PARADIGMS  # noqa: F401 - registers the paradigms' own
+
+    conversation, documents = operator_names("conversation"), operator_names("document_qa")
+    assert "length_constraint" in conversation and "length_constraint" not in documents
+    assert "answer_length" in documents and "answer_length" not in conversation
+    assert "forbidden_words" in conversation and "forbidden_words" in documents  # any
+    assert operator_names("toy") == ["forbidden_words"]

@@ -125,6 +125,10 @@ def test_requests_that_cannot_be_sampled_say_why():
     assert any("unknown 'teleport'" in p for p in problems)
     assert any("filters.domain: no scenario has 'astrology'" in p for p in problems)
     assert any("weights.tone: no scenario has 'grumpy'" in p for p in problems)
+    # Operators written for another paradigm are unknown to this one.
+    problems = request_problems(request(complexify_operators=["answer_length"]), CATALOG)
+    assert problems == ["complexify_operators: unknown 'answer_length' (known for "
+                        f"conversation: {', '.join(operator_names('conversation'))})"]
     problems = request_problems(request(filters={"domain": "legal"},
                                         weights={"domain": {"legal": 0}}), CATALOG)
     assert problems and "no scenario matches" in problems[0]

@@ -90,7 +90,7 @@ def test_token_window_prefers_the_endpoint_tokenizer():
 
 
 def test_verifiable_constraint_layers_are_checked_with_their_spec():
-    from longweave.paradigms.conversation.checks import constraint_layers
+    from longweave.validator.checks import constraint_layers
 
     layers = [{"kind": "length", "instruction": "at most 12 words per reply",
                "spec": {"check": "max_words_per_turn", "value": 12, "role": "assistant"}},

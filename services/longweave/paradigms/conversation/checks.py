@@ -1,5 +1,5 @@
 """The conversation paradigm's rule checks: turn structure, the token window, and the JSON
-replies and constraint layers a request asks for."""
+replies a request asks for."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 import jsonschema
 
 from longweave.checks import Draft, failed, passed, register_check
-from longweave.complexify.specs import check_layers
 from longweave.contracts import CheckResult
 from longweave.llm.parsing import ReplyParseError, extract_json
 from longweave.llm.tokens import estimate_tokens
@@ -106,15 +105,3 @@ def required_fields(draft: Draft) -> CheckResult:
             return failed(name, f"assistant turn {i + 1} lacks required fields {missing}",
                          draft.units_of_part(i), missing=missing)
     return passed(name, applied=bool(fields))
-
-
-@register_check("constraint_layers", paradigms=("conversation",))
-def constraint_layers(draft: Draft) -> CheckResult:
-    """The verifiable constraint layers the sample was given (word limits, formats, …)."""
-    name = "constraint_layers"
-    results = check_layers(draft.layers, draft.dialogue)
-    broken = [r for r in results if not r.passed]
-    if broken:
-        return failed(name, "; ".join(f"{r.check}: {r.reason}" for r in broken),
-                      failed=[r.check for r in broken])
-    return passed(name, checked=[r.check for r in results])

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from longweave.llm.parsing import ReplyParseError
 from longweave.paradigms.base import Paradigm, Part, Plan, UnitCall, UnitInput
-from longweave.paradigms.document_qa import checks  # noqa: F401 - registers its checks
+from longweave.paradigms.document_qa import checks, operators  # noqa: F401 - registrations
 from longweave.paradigms.document_qa.logic import (
     build_context,
     conversation_rows,
@@ -139,7 +139,8 @@ class DocumentQAParadigm(Paradigm):
                        "document_map": unit.sample["material"]["map"],
                        "title": next(d["title"] for d in unit.sample["material"]["documents"]
                                      if d["role"] == "main"),
-                       "noise": unit.sample.get("noise", []), "feedback": unit.feedback},
+                       "noise": unit.sample.get("noise", []), "feedback": unit.feedback,
+                       "layers": unit.sample.get("layers", [])},
             max_tokens=900, json_schema=answer_schema(plan["task_type"]), schema_name="pair",
         )
 

@@ -76,3 +76,32 @@ def test_dpo_pairs_only_a_draft_rejected_for_its_faithfulness():
     other_questions = {**unfaithful, "pairs": [{**p, "question": "Another question?"}
                                                for p in worse["pairs"]]}
     assert document_qa.dpo_row(record, other_questions) is None
+
+
+def test_document_layers_are_drawn_from_its_operators_and_checked_on_the_answers():
+    import longweave.validator.checks  # noqa: F401 - registers constraint_layers
+    from longweave.catalog import load_catalog
+    from longweave.checks import Draft, run_checks
+    from longweave.client import build_request
+    from longweave.complexify import operator_names
+    from longweave.sampler.logic import build_samples, choose_scenarios
+
+    request = build_request({"paradigm": "document_qa", "count": 6, "complexity": 2,
+                             "params": PARAMS})
+    picks = choose_scenarios([dict(s) for s in load_catalog()], 6, 0)
+    samples = build_samples(request, picks, created_at=None)
+    drawn = {layer["operator"] for s in samples for layer in s["layers"]}
+    assert drawn and drawn <= set(operator_names("document_qa"))
+    sample, context = sample_for(PARAMS, ENTRIES, TEXTS, 0)
+    sample = {**sample, "layers": [{"operator": "answer_length", "instruction": "short",
+                                    "spec": {"check": "max_words_per_turn",
+                                             "role": "assistant", "value": 5}}]}
+    call = document_qa.unit_call(UnitInput(sample=sample, params=sample["spec"]["params"],
+                                           index=0))
+    prompt = document_qa.prompts.render(call.template, **call.variables)
+    assert "- short" in prompt.messages[-1]["content"]
+    content = record_for(sample, context)
+    draft = Draft(parts=document_qa.parts(content, sample["spec"]["params"]),
+                  spec=sample["spec"], content=content, layers=sample["layers"])
+    failed = {r.name for r in run_checks("document_qa", draft) if not r.passed}
+    assert "constraint_layers" in failed  # the clean answers are longer than 5 words
