@@ -14,6 +14,7 @@ from typing import Any
 
 from longweave import __version__
 from longweave.contracts.messages import MESSAGE_TYPES, SCHEMA_VERSION
+from longweave.contracts.records import STORED_TYPES
 
 
 def _snake(name: str) -> str:
@@ -27,7 +28,7 @@ def _dump(value: Any) -> str:
 def message_schemas() -> dict[str, str]:
     """File name → JSON Schema text, for every message type."""
     files = {}
-    for model in MESSAGE_TYPES:
+    for model in (*MESSAGE_TYPES, *STORED_TYPES):
         schema = model.model_json_schema()
         schema["$id"] = f"https://longweave.dev/contracts/{_snake(model.__name__)}.v{SCHEMA_VERSION}.json"
         files[f"schemas/{_snake(model.__name__)}.v{SCHEMA_VERSION}.json"] = _dump(schema)

@@ -23,9 +23,13 @@ from longweave.contracts.messages import (
     Usage,
     ValidationReport,
 )
+from longweave.contracts.records import STORED_TYPES, Record, SampleSpec
 
 __all__ = [
     "MESSAGE_TYPES",
+    "STORED_TYPES",
+    "Record",
+    "SampleSpec",
     "AcceptedSample",
     "AxisScore",
     "CheckResult",

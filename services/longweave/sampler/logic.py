@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from longweave.catalog import scenario_fields
 from longweave.complexify import ConstraintLayer, apply_operators, operator_names
-from longweave.contracts import ScenarioRequest
+from longweave.contracts import SampleSpec, ScenarioRequest
 from longweave.noise import NOISE_INSTRUCTIONS
 from longweave.paradigms import PARADIGMS, Paradigm
 from longweave.registry import RegistryError
@@ -120,16 +120,15 @@ def sample_spec(request: ScenarioRequest) -> dict[str, Any]:
     params (defaults filled) and its number of units per record."""
     paradigm = PARADIGMS[request.paradigm]
     params = paradigm.parse_params(request.params)
-    return {
+    return SampleSpec.model_validate({
         **request.model_dump(
-            mode="json",
             include={"paradigm", "objective", "max_attempts", "judge_min_score",
                      "cache", "budget",  # the LLM gateway reads these where calls are made
                      "forbid_pii", "language"},  # the validator's optional checks read these
         ),
         "params": params,
         "units": paradigm.units(params),
-    }
+    }).model_dump(mode="json")
 
 
 def sampled_fields(pick: Pick, layers: list[ConstraintLayer], noise: list[str]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from longweave.contracts import AcceptedSample
+from longweave.contracts import AcceptedSample, Record
 from longweave.contracts.messages import SCHEMA_VERSION
 from longweave.llm.tokens import estimate_tokens
 from longweave.paradigms import paradigm_of
@@ -22,7 +22,7 @@ def build_record(
     judgment = accepted.judgment
     paradigm = paradigm_of(sample)
     parts = paradigm.parts(draft, sample["spec"]["params"])
-    return {
+    record = {
         "_id": accepted.sample_id,
         "schema_version": SCHEMA_VERSION,
         "run_id": accepted.run_id,
@@ -57,3 +57,5 @@ def build_record(
         "scores": {k: v.model_dump() for k, v in judgment.scores.items()},
         "draft_id": accepted.draft_id,
     }
+    # Checked against the stored contract (contracts/schemas/record.v2.json) before it is.
+    return Record.model_validate(record).model_dump(by_alias=True)
