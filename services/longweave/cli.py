@@ -328,8 +328,8 @@ def _documents_show(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  {key}: {entry.get(key)}")
     for key, value in (entry.get("metadata") or {}).items():
         print(f"  {key}: {value}")
-    print(f"  chunks: {len(entry['chunks'])} (about {entry['tokens'] // max(1, len(entry['chunks']))}"
-          " tokens each)")
+    chunks = len(entry["chunks"])
+    print(f"  chunks: {chunks} (about {entry['tokens'] // max(1, chunks)} tokens each)")
     print(f"  sections ({len(entry['sections'])}):")
     for item in entry["map"]:
         print(f"    @{item['start']:>8}  {item['title'][:60]}: {item['summary'][:70]}")

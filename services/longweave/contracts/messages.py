@@ -160,7 +160,8 @@ class ScenarioRequest(Message):
                                       "params": {k: data[k] for k in moved}})
                 raise ValueError(
                     f"this is a schema_version 1 request: since schema_version "
-                    f"{SCHEMA_VERSION} the paradigm's fields ({', '.join(moved or MOVED_TO_PARAMS)}) "
+                    f"{SCHEMA_VERSION} the paradigm's fields "
+                    f"({', '.join(moved or MOVED_TO_PARAMS)}) "
                     f"go under \"params\", e.g. {example}"
                 )
         return data

@@ -19,7 +19,7 @@ from longweave.contracts import (
 )
 from longweave.llm import CallScope
 from longweave.llm.decoding import attempt_temperature, decoding_seed
-from longweave.paradigms import Plan, UnitCall, UnitInput, paradigm_of
+from longweave.paradigms import Paradigm, Plan, UnitCall, UnitInput, paradigm_of
 from longweave.planning import (
     call_priority,
     context_before,
@@ -143,7 +143,7 @@ async def _write_segment(
     seed = decoding_seed(sample["_id"], task.attempt, task.segment_index)
     priority = call_priority(task.attempt, task.segment_index)
     call = paradigm.unit_call(unit)
-    completion, version = await _call(ctx, call, sample, seed, priority, "segment",
+    completion, version = await _call(ctx, paradigm, call, sample, seed, priority, "segment",
                                       task.attempt)
     output = paradigm.parse_unit(
         completion.parsed if call.json_schema is not None else completion.text, unit)
@@ -157,7 +157,8 @@ async def _write_segment(
             summary_call = paradigm.summary_call(unit, output)
             if summary_call is not None:
                 summarised, summary_version = await _call(
-                    ctx, summary_call, sample, seed, priority - 1, "summary", task.attempt)
+                    ctx, paradigm, summary_call, sample, seed, priority - 1, "summary",
+                    task.attempt)
                 summary = paradigm.summary_from_reply(summarised.text)
     doc = {
         "_id": seg_id,
@@ -179,10 +180,11 @@ async def _write_segment(
     return doc
 
 
-async def _call(ctx: ServiceContext, call: UnitCall, sample: dict[str, Any], seed: int,
-                priority: int, purpose: str, attempt: int) -> tuple[Any, str]:
+async def _call(ctx: ServiceContext, paradigm: Paradigm, call: UnitCall,
+                sample: dict[str, Any], seed: int, priority: int, purpose: str, attempt: int
+                ) -> tuple[Any, str]:
     """One generator call of the paradigm's: its prompt rendered, the reply decoded."""
-    prompt = paradigm_of(sample).prompts.render(call.template, **call.variables)
+    prompt = paradigm.prompts.render(call.template, **call.variables)
     temperature = call.temperature if call.temperature is not None else \
         attempt_temperature(ctx.settings.llm_temperature, attempt)
     completion = await ctx.llm("generator").chat(

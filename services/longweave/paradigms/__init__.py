@@ -1,7 +1,7 @@
 """The registry of paradigms (see `longweave.paradigms.base` for the contract).
 
-Built in: ``conversation``, ``document_qa``. Another package adds one through the ``longweave.paradigms``
-entry-point group, naming a `Paradigm` instance::
+Built in: ``conversation``, ``document_qa``. Another package adds one through the
+``longweave.paradigms`` entry-point group, naming a `Paradigm` instance::
 
     [project.entry-points."longweave.paradigms"]
     my_paradigm = "my_package.paradigm:paradigm"

@@ -131,6 +131,15 @@ _TOKEN_VOCABULARY = 32000
 # --------------------------------------------------------------------------------------
 
 
+def _valid_regex(pattern: str | None) -> str | None:
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"invalid regex {pattern!r}: {exc}") from exc
+    return pattern
+
+
 class Reply(BaseModel):
     """One scripted answer of the test server."""
 
@@ -157,12 +166,7 @@ class Reply(BaseModel):
     @field_validator("captures")
     @classmethod
     def _captures_compile(cls, pattern: str | None) -> str | None:
-        if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"invalid regex {pattern!r}: {exc}") from exc
-        return pattern
+        return _valid_regex(pattern)
 
     @field_validator("status")
     @classmethod
@@ -192,12 +196,7 @@ class Rule(BaseModel):
     @field_validator("match", "model")
     @classmethod
     def _compiles(cls, pattern: str | None) -> str | None:
-        if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"invalid regex {pattern!r}: {exc}") from exc
-        return pattern
+        return _valid_regex(pattern)
 
     def model_post_init(self, __context: Any) -> None:
         self._match_re = re.compile(self.match)

@@ -114,14 +114,16 @@ def unanswerable_unsupported(draft: Draft) -> CheckResult:
     name = "unanswerable_unsupported"
     context = draft.content.get("context", "").lower()
     step = SUPPORT_WINDOW_CHARS // 2
+    windows: list[tuple[int, set[str]]] = []  # the context's words, once for every pair
     for n, pair in enumerate(_pairs(draft)):
         if not pair["unanswerable"]:
             continue
         words = _content_words(pair["question"])
         if len(words) < MIN_CONTENT_WORDS:
             continue
-        for start in range(0, max(1, len(context)), step):
-            window = _content_words(context[start:start + SUPPORT_WINDOW_CHARS])
+        windows = windows or [(start, _content_words(context[start:start + SUPPORT_WINDOW_CHARS]))
+                              for start in range(0, max(1, len(context)), step)]
+        for start, window in windows:
             share = len(words & window) / len(words)
             if share >= SUPPORT_SHARE:
                 return failed(name, f"pair {n + 1} is meant to be unanswerable, but the "
