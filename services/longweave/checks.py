@@ -1,6 +1,6 @@
 """The rule-check registry and what a check reads.
 
-A check is a function of a `Draft` (a record as its paradigm's `Part`s, with what the
+A check is a function of a `CheckInput` (a draft as its paradigm's `Part`s, with what the
 validator measured beforehand) to a machine-readable `CheckResult`: name, passed, reason,
 the units at fault. It is registered for the paradigms it applies to, or for all of them:
 checks every paradigm shares live in ``validator/checks.py``, a paradigm's own beside it
@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
-from longweave.contracts import CheckResult
+from pydantic import BaseModel
+
+from longweave.contracts import CheckResult, SampleSpec
 from longweave.registry import Registry
+
+P = TypeVar("P", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -36,14 +40,15 @@ class Duplicate(Protocol):
 
 
 @dataclass(frozen=True)
-class Draft:
-    """What the checks look at: the record's parts, the sample's spec (the request's common
-    fields, and the paradigm's under ``params``), how the units were produced, and what
-    the validator measured beforehand (token count, the closest earlier record of the
-    run)."""
+class CheckInput(Generic[P]):
+    """What the checks look at: a draft's parts, the sample's spec (the request's common
+    fields) and its paradigm's params (typed: the paradigm's ``params_model``), how the
+    units were produced, and what the validator measured beforehand (token count, the
+    closest earlier record of the run)."""
 
     parts: list[Part]
-    spec: dict[str, Any]
+    spec: SampleSpec
+    params: P
     finish_reasons: list[str] = field(default_factory=list)
     # Counted with the target model's tokenizer when the endpoint offers one.
     token_count: int | None = None
@@ -55,10 +60,6 @@ class Draft:
     content: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def params(self) -> dict[str, Any]:
-        return dict(self.spec.get("params", {}))
-
-    @property
     def dialogue(self) -> list[Part]:
         """The parts written by the model (a system message built from the scenario is not)."""
         return [p for p in self.parts if p.role != "system"]
@@ -68,7 +69,7 @@ class Draft:
         return [] if unit is None else [unit]
 
 
-Check = Callable[[Draft], CheckResult]
+Check = Callable[[CheckInput[Any]], CheckResult]
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def checks_for(paradigm: str) -> list[RegisteredCheck]:
     return [c for c in CHECKS.values() if c.paradigms is None or paradigm in c.paradigms]
 
 
-def run_checks(paradigm: str, draft: Draft) -> list[CheckResult]:
+def run_checks(paradigm: str, draft: CheckInput[Any]) -> list[CheckResult]:
     return [check.run(draft) for check in checks_for(paradigm)]
 
 

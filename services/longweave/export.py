@@ -16,12 +16,13 @@ import hashlib
 from collections import Counter
 from typing import Any
 
+from longweave.contracts.records import Draft
 from longweave.paradigms import PARADIGMS, Paradigm
 
 FORMATS = ("sft", "dpo", "openai")
 
 
-def exporting_paradigm(record: dict[str, Any], fmt: str) -> Paradigm:
+def exporting_paradigm(record: dict[str, Any], fmt: str) -> Paradigm[Any]:
     """The record's paradigm, if it offers `fmt` (else ValueError naming what it offers)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (available: {', '.join(FORMATS)})")
@@ -32,10 +33,9 @@ def exporting_paradigm(record: dict[str, Any], fmt: str) -> Paradigm:
     return paradigm
 
 
-def judged_worse(drafts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def judged_worse(drafts: list[Draft]) -> list[Draft]:
     """Drafts of a sample that the judge rejected (validator rejects were never judged)."""
-    return [d for d in drafts
-            if d.get("judgment") is not None and not d["judgment"].get("passed", False)]
+    return [d for d in drafts if d.judgment is not None and not d.judgment.passed]
 
 
 def parse_split(spec: str | None) -> dict[str, float]:

@@ -3,8 +3,8 @@ from: shared by the services that ask for units (stitcher, generator on a regene
 A sample's ``spec.units`` is how many units its record takes; its paradigm's `Plan` says
 how they depend on each other.
 
-A sample document keeps, per attempt, the segments written in it
-(``segments.a<attempt>.s<index> = {id, summary, transcript}``); a regenerated attempt writes
+A `Sample` keeps, per attempt, the segments written in it
+(``segments.a<attempt>.s<index>``, a `SegmentRef`); a regenerated attempt writes
 only the segments being redone and reuses the latest earlier version of the others."""
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import hashlib
 import json
 from enum import StrEnum
 from typing import Any
+
+from longweave.contracts.records import Sample, SegmentRef
 
 
 class Plan(StrEnum):
@@ -79,42 +81,40 @@ def units_to_redo(n_units: int, named: list[int], plan: Plan) -> list[int]:
     return sorted(set(named))
 
 
-def current_segment_refs(sample: dict[str, Any]) -> dict[int, dict[str, str]]:
-    """For each segment index, the newest {id, summary} written up to the current attempt."""
-    refs: dict[int, dict[str, str]] = {}
-    by_attempt = sample.get("segments", {})
-    for attempt in range(1, sample["attempt"] + 1):
-        for key, ref in by_attempt.get(f"a{attempt}", {}).items():
+def current_segment_refs(sample: Sample) -> dict[int, SegmentRef]:
+    """For each segment index, the newest one written up to the current attempt."""
+    refs: dict[int, SegmentRef] = {}
+    for attempt in range(1, sample.attempt + 1):
+        for key, ref in sample.segments.get(f"a{attempt}", {}).items():
             refs[int(key.removeprefix("s"))] = ref
     return refs
 
 
-def with_segment(sample: dict[str, Any], attempt: int, index: int, ref: dict[str, Any]
-                 ) -> dict[str, Any]:
+def with_segment(sample: Sample, attempt: int, index: int, ref: SegmentRef) -> Sample:
     """The sample with segment `index` of `attempt` noted (the store gets the same write)."""
-    by_attempt = {**sample.get("segments", {})}
+    by_attempt = dict(sample.segments)
     by_attempt[f"a{attempt}"] = {**by_attempt.get(f"a{attempt}", {}), f"s{index}": ref}
-    return {**sample, "segments": by_attempt}
+    return sample.model_copy(update={"segments": by_attempt})
 
 
-def first_segments(sample: dict[str, Any], plan: Plan) -> list[int]:
+def first_segments(sample: Sample, plan: Plan) -> list[int]:
     """The units to ask for when an attempt begins: the first planned one of a sequential
     plan; every planned one of an independent plan; every planned fan-out unit (or, when
     only the reduce is redone, the reduce)."""
-    planned = segments_to_generate(sample["spec"]["units"], sample.get("redo_indexes", []))
+    planned = segments_to_generate(sample.spec.units, sample.redo_indexes)
     if plan is Plan.SEQUENTIAL:
         return planned[:1]
-    reduce = reduce_index(sample["spec"]["units"], plan)
+    reduce = reduce_index(sample.spec.units, plan)
     return [i for i in planned if i != reduce] or planned
 
 
-def next_segment(sample: dict[str, Any], written_index: int, plan: Plan = Plan.SEQUENTIAL
+def next_segment(sample: Sample, written_index: int, plan: Plan = Plan.SEQUENTIAL
                  ) -> int | None:
     """The unit to ask for once `written_index` is noted on `sample`, or None. Sequential:
     the next planned unit. Independent: none (all were asked for at once). Fan-out/reduce:
     the reduce, once every fan-out unit is in and the reduce is planned in this attempt."""
-    n_units = sample["spec"]["units"]
-    planned = segments_to_generate(n_units, sample.get("redo_indexes", []))
+    n_units = sample.spec.units
+    planned = segments_to_generate(n_units, sample.redo_indexes)
     if plan is Plan.SEQUENTIAL:
         later = [i for i in planned if i > written_index]
         return later[0] if later else None
@@ -124,22 +124,22 @@ def next_segment(sample: dict[str, Any], written_index: int, plan: Plan = Plan.S
     return reduce if missing_segments(sample) == [reduce] else None
 
 
-def context_before(sample: dict[str, Any], index: int) -> tuple[str, bool]:
+def context_before(sample: Sample, index: int) -> tuple[str, bool]:
     """The context segment `index` continues from, and whether it is a verbatim transcript:
     each segment carries the conversation up to it (verbatim while short, else a summary),
     so the one before `index` is all the next segment needs (prompt cost stays linear)."""
     if index == 0:
         return "", False
-    ref = current_segment_refs(sample).get(index - 1, {})
-    return ref.get("summary", ""), bool(ref.get("transcript", False))
+    ref = current_segment_refs(sample).get(index - 1)
+    return ("", False) if ref is None else (ref.summary, ref.transcript)
 
 
-def missing_segments(sample: dict[str, Any]) -> list[int]:
+def missing_segments(sample: Sample) -> list[int]:
     """Units the current attempt lacks: those it plans and has not written yet, and any
     no attempt has written (an earlier version of a unit it does not redo is reused)."""
-    n_units, attempt = sample["spec"]["units"], sample["attempt"]
+    n_units, attempt = sample.spec.units, sample.attempt
     refs = current_segment_refs(sample)
-    written_now = sample.get("segments", {}).get(f"a{attempt}", {})
-    planned = set(segments_to_generate(n_units, sample.get("redo_indexes", [])))
+    written_now = sample.segments.get(f"a{attempt}", {})
+    planned = set(segments_to_generate(n_units, sample.redo_indexes))
     return [i for i in range(n_units)
             if i not in refs or (i in planned and f"s{i}" not in written_now)]

@@ -23,6 +23,7 @@ from faststream.middlewares import AckPolicy
 from pydantic import BaseModel, ValidationError
 
 from longweave.contracts import DeadLetter
+from longweave.contracts.records import Sample
 from longweave.kafka_parallel import ParallelOptions, run_in_parallel
 from longweave.llm import LLMClient, LLMError, ReplyParseError, RunStopped
 from longweave.llm.concurrency import AimdController, ConcurrencyGate
@@ -95,13 +96,13 @@ class ServiceContext:
                                 title=f"{self.name}:publish:{topic}")
 
     async def current_sample(self, topic: str, sample_id: str, attempt: int | None = None
-                             ) -> dict[str, Any] | None:
+                             ) -> Sample | None:
         """The sample a message is about, or None when the message is stale: the sample is
         unknown or finished or, given `attempt`, on another attempt. A stale message is
         counted here and dropped by the caller."""
         sample = await self.store.get_sample(sample_id)
-        if sample is None or sample["stage"] in TERMINAL_STAGES or \
-                (attempt is not None and sample["attempt"] != attempt):
+        if sample is None or sample.stage in TERMINAL_STAGES or \
+                (attempt is not None and sample.attempt != attempt):
             self.metrics.messages.labels(topic, "stale").inc()
             return None
         return sample

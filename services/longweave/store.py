@@ -33,6 +33,7 @@ from pymongo import ASCENDING, ReplaceOne, UpdateOne
 from pymongo.errors import DuplicateKeyError
 from pymongo.monitoring import CommandListener
 
+from longweave.contracts.records import AttemptFailure, Draft, Sample, SegmentRef
 from longweave.observability import StoreOperationCounter
 from longweave.store_batches import CollectionBatches
 
@@ -221,10 +222,10 @@ class Store:
         return counts
 
     # -- samples -----------------------------------------------------------------------
-    async def create_samples(self, samples: list[dict[str, Any]]) -> None:
+    async def create_samples(self, samples: Sequence[Sample]) -> None:
         """Insert the samples; ones that exist (a redelivered fan-out) are left as they are."""
         batches = self.batches("samples")
-        await asyncio.gather(*(batches.insert_once(sample) for sample in samples))
+        await asyncio.gather(*(batches.insert_once(sample.document()) for sample in samples))
 
     async def save_contexts(self, contexts: list[dict[str, Any]]) -> None:
         """Samples' context texts (documents source), before the samples that name them;
@@ -244,10 +245,11 @@ class Store:
             raise LookupError(f"context {context_id} is not in the store")
         return str(doc["text"])
 
-    async def get_sample(self, sample_id: str) -> dict[str, Any] | None:
-        return await self.batches("samples").find_by_id(sample_id)
+    async def get_sample(self, sample_id: str) -> Sample | None:
+        doc = await self.batches("samples").find_by_id(sample_id)
+        return None if doc is None else Sample.model_validate(doc)
 
-    async def start_sample(self, sample_id: str) -> dict[str, Any] | None:
+    async def start_sample(self, sample_id: str) -> Sample | None:
         """Move a sample to "generating" if it is at the start of its first attempt (queued,
         or started by an earlier delivery) and return it; None otherwise (a stale scenario,
         or a sample not in the store)."""
@@ -256,8 +258,7 @@ class Store:
             {"$set": {"stage": "generating", "updated_at": now()}},
         ))
         sample = await self.get_sample(sample_id)
-        started = sample is not None and sample["attempt"] == 1 and \
-            sample["stage"] == "generating"
+        started = sample is not None and sample.attempt == 1 and sample.stage == "generating"
         return sample if started else None
 
     async def set_stage(self, sample_id: str, attempt: int, stage: str) -> None:
@@ -271,10 +272,10 @@ class Store:
     # find_one_and_update: SecantusDB (the local store) scans the whole collection for
     # every findAndModify that matches, so its cost would grow with every stored sample.
     async def record_segment(self, sample_id: str, attempt: int, index: int,
-                             ref: dict[str, Any], stage: str | None = None) -> None:
+                             ref: SegmentRef, stage: str | None = None) -> None:
         """Note the attempt's segment `ref` on the sample (and move it to `stage`, when
         given), unless the sample has moved on to another attempt or finished."""
-        fields: dict[str, Any] = {f"segments.a{attempt}.s{index}": ref}
+        fields: dict[str, Any] = {f"segments.a{attempt}.s{index}": ref.model_dump()}
         if stage is not None:
             fields |= {"stage": stage, "updated_at": now()}
         await self.batches("samples").write(UpdateOne(
@@ -287,9 +288,9 @@ class Store:
         failed_attempt: int,
         redo_indexes: list[int],
         feedback: list[str],
-        history_entry: dict[str, Any],
+        failure: AttemptFailure,
         origin: str = "",
-    ) -> dict[str, Any] | None:
+    ) -> Sample | None:
         """Move a sample from `failed_attempt` to the next one (idempotent on redelivery).
 
         Returns the sample after the move, or None when the request is stale: the sample is
@@ -303,16 +304,16 @@ class Store:
             {
                 "$set": {"attempt": nxt, "redo_indexes": redo_indexes, "feedback": feedback,
                          "stage": "generating", "begun_by": origin, "updated_at": now()},
-                "$push": {"history": history_entry},
+                "$push": {"history": failure.model_dump()},
             },
         )
         # Also what a redelivery after the move finds: the attempt already begun.
         sample = await self.get_sample(sample_id)
-        if sample is None or sample.get("attempt") != nxt or \
-                sample.get("stage") in TERMINAL_STAGES or sample.get("begun_by", "") != origin:
+        if sample is None or sample.attempt != nxt or sample.stage in TERMINAL_STAGES or \
+                sample.begun_by != origin:
             return None
         if move.modified_count and failed_attempt == 1:
-            await self.batches("runs").increment(sample["run_id"], {"regenerated": 1})
+            await self.batches("runs").increment(sample.run_id, {"regenerated": 1})
         return sample
 
     async def finish_sample(self, sample_id: str, stage: str, fields: dict[str, Any],
@@ -326,7 +327,7 @@ class Store:
             sample = await self.get_sample(sample_id)
             if sample is None:
                 return False
-            run_id = sample["run_id"]
+            run_id = sample.run_id
         result = await self.db.samples.update_one(
             {"_id": sample_id, "run_id": run_id, "stage": {"$nin": list(TERMINAL_STAGES)}},
             {"$set": {"stage": stage, "updated_at": now(), **fields}},
@@ -365,12 +366,13 @@ class Store:
         cache, or, with the cache off, the generator finds it stored and reuses it)."""
         await self.batches("segments").insert_once(doc)
 
-    async def save_draft(self, doc: dict[str, Any]) -> None:
+    async def save_draft(self, draft: Draft) -> None:
         """Store a stitched draft once (a redelivery stitches the same stored segments)."""
-        await self.batches("drafts").insert_once(doc)
+        await self.batches("drafts").insert_once(draft.document())
 
-    async def get_draft(self, d_id: str) -> dict[str, Any] | None:
-        return await self.batches("drafts").find_by_id(d_id)
+    async def get_draft(self, d_id: str) -> Draft | None:
+        doc = await self.batches("drafts").find_by_id(d_id)
+        return None if doc is None else Draft.model_validate(doc)
 
     async def update_draft(self, d_id: str, fields: dict[str, Any]) -> None:
         await self.batches("drafts").write(UpdateOne({"_id": d_id}, {"$set": fields}))
@@ -382,9 +384,9 @@ class Store:
         await self.update_draft(d_id, {**fields,
                                        "rejected": {"stage": stage, "reasons": reasons}})
 
-    async def drafts_of_sample(self, run_id: str, sample_id: str) -> list[dict[str, Any]]:
+    async def drafts_of_sample(self, run_id: str, sample_id: str) -> list[Draft]:
         cursor = self.db.drafts.find({"run_id": run_id, "sample_id": sample_id})
-        return await cursor.sort("attempt").to_list(None)
+        return [Draft.model_validate(doc) for doc in await cursor.sort("attempt").to_list(None)]
 
     async def save_record(self, doc: dict[str, Any]) -> None:
         """Store an accepted record once (a redelivery builds the same record)."""

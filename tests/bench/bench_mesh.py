@@ -38,7 +38,12 @@ reports:
   n/a when not exposed) and as the store counts them (serverStatus opcounters minus this
   script's own queries; n/a when the store does not answer serverStatus);
 - side by side, a bare asyncio loop making the same calls (per record N sequential segment
-  calls then one judge call, at most C in flight) to the same server: the ceiling.
+  calls then one judge call, at most C in flight) to the same server, in two schedules:
+  "records first" (C workers, each finishing a record before it takes the next: a record
+  under way goes first, the mesh's own policy, whose ceiling is ⌈R/C⌉ rounds) and "calls
+  in arrival order" (every record started at once, each call queueing for one of C slots
+  first come first served: new records' first calls go ahead of records under way, the
+  highest throughput and the longest time per record).
 
 `--scaling` instead runs R=10 records for N = 1, 4, 16, 64 (small latency) and prints prompt
 tokens and wall time per record, and both per segment: prompt cost should grow linearly
@@ -81,6 +86,8 @@ import pymongo  # noqa: E402
 
 from longweave.catalog import load_catalog, scenario_fields  # noqa: E402
 from longweave.client import build_request, publish_request  # noqa: E402
+from longweave.contracts import SampleSpec  # noqa: E402
+from longweave.contracts.records import Sample  # noqa: E402
 from longweave.judge.logic import judge_schema, load_rubric  # noqa: E402
 from longweave.llm.native_http import NativeTransport  # noqa: E402
 from longweave.llm.structured import with_structured_output  # noqa: E402
@@ -93,6 +100,7 @@ from longweave.paradigms.conversation.logic import (  # noqa: E402
     segment_prompt_context,
     segment_schema,
 )
+from longweave.paradigms.conversation.params import ConversationParams  # noqa: E402
 from longweave.prompts import PromptLibrary  # noqa: E402
 from longweave.settings import SERVICE_NAMES, Settings  # noqa: E402
 from longweave.stack.local import LocalStack, free_loopback_ports  # noqa: E402
@@ -107,7 +115,7 @@ SCALING_SEGMENTS = (1, 4, 16, 64)
 STORE_OPS_METRIC = "longweave_store_operations_total"
 CPU_GROUPS = {"services": "services (bare loop: its client)", "broker": "broker (noida-db)",
               "store": "store (SecantusDB)", "llm server": "LLM test server (reference)"}
-BARE = "bare asyncio loop"
+BARE_SCHEDULES = {"records": "bare loop, records first", "calls": "bare loop, calls FIFO"}
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 POLL_S = 0.25
 
@@ -632,38 +640,51 @@ class BareLoop:
     """Per record: N sequential segment calls, then one judge call, over plain HTTP
     (the project's native client), with the bodies the mesh sends; at most C in flight."""
 
-    def __init__(self, base_url: str, workload: Workload, capacity: int) -> None:
+    def __init__(self, base_url: str, workload: Workload, capacity: int, schedule: str
+                 ) -> None:
         self.transport = NativeTransport(base_url, {}, max_idle=capacity)
         self.workload = workload
         self.capacity = capacity
+        self.schedule = schedule
+        self.slots: asyncio.Semaphore | None = None  # "calls": FIFO over C slots
         self.prompts = PromptLibrary()
         self.scenarios = [scenario_fields(s) for s in load_catalog()]
-        self.spec = {"segments": workload.segments, "turns_per_segment": workload.turns,
-                     "target_tokens": workload.target_tokens}
+        self.params = ConversationParams(segments=workload.segments,
+                                         turns_per_segment=workload.turns,
+                                         target_tokens=workload.target_tokens)
+        self.spec = SampleSpec(paradigm="conversation", params=self.params.model_dump(),
+                               units=workload.segments)
         self.rubric = load_rubric(PARADIGMS["conversation"].rubric_path)
 
     async def run(self) -> None:
-        records = iter(range(self.workload.records))
+        if self.schedule == "calls":
+            self.slots = asyncio.Semaphore(self.capacity)  # waiters are served in order
+            await asyncio.gather(*(self.record(i) for i in range(self.workload.records)))
+        else:
+            records = iter(range(self.workload.records))
 
-        async def worker() -> None:
-            for index in records:  # one shared iterator: each record is taken once
-                await self.record(index)
+            async def worker() -> None:
+                for index in records:  # one shared iterator: each record is taken once
+                    await self.record(index)
 
-        await asyncio.gather(*(worker() for _ in range(self.capacity)))
+            await asyncio.gather(*(worker() for _ in range(self.capacity)))
         await self.transport.aclose()
 
     async def record(self, index: int) -> None:
-        sample = {"spec": self.spec, "scenario": self.scenarios[index % len(self.scenarios)],
-                  "noise": list(NOISE_INSTRUCTIONS.values())[:2], "layers": []}
+        scenario = self.scenarios[index % len(self.scenarios)]
+        sample = Sample(id=f"bench-{index:06d}", run_id="bench", index=index,
+                        scenario_id=scenario["scenario_id"], scenario=scenario, sampled={},
+                        combination_id="-", spec=self.spec,
+                        noise=list(NOISE_INSTRUCTIONS.values())[:2], created_at=datetime.now(UTC))
         turns: list[dict[str, str]] = []
-        schema = segment_schema(self.workload.turns, chars_per_exchange(self.spec))
+        schema = segment_schema(self.workload.turns, chars_per_exchange(self.params))
         for segment in range(self.workload.segments):
             prompt = self.prompts.render("conversation/segment.j2", **segment_prompt_context(
-                sample, self.spec, segment, "", []))
+                sample, self.params, segment, "", []))
             parsed = await self.call(prompt.messages, schema, "segment",
-                                     segment_max_tokens(self.spec), seed=index * 1000 + segment)
+                                     segment_max_tokens(self.params), seed=index * 1000 + segment)
             turns += [t.model_dump() for t in exchanges_to_turns(parsed)]
-        prompt = self.prompts.render("conversation/judge.j2", scenario=sample["scenario"],
+        prompt = self.prompts.render("conversation/judge.j2", scenario=scenario,
                                      axes=self.rubric.descriptions(), turns=turns)
         axes = self.rubric.axis_names
         await self.call(prompt.messages, judge_schema(axes), "judgment",
@@ -674,23 +695,26 @@ class BareLoop:
         body = with_structured_output({"model": "bench", "messages": messages,
                                        "max_tokens": max_tokens, "seed": seed},
                                       schema, name, "json_schema")
-        reply = await self.transport.post("/chat/completions", json.dumps(body).encode(), 60)
+        async with self.slots or contextlib.nullcontext():
+            reply = await self.transport.post("/chat/completions", json.dumps(body).encode(),
+                                              60)
         if reply.status != 200:
             raise BenchError(f"bare loop: HTTP {reply.status}: {reply.body[:200]!r}")
         return json.loads(json.loads(reply.body)["choices"][0]["message"]["content"])
 
 
-async def measure_bare(bench: Bench, probe: Probe, workload: Workload) -> Result:
+async def measure_bare(bench: Bench, probe: Probe, workload: Workload, schedule: str
+                       ) -> Result:
     assert bench.server is not None
     before = await bench.server.stats(probe.http)
-    loop = BareLoop(bench.settings.llm_base_url, workload, bench.args.capacity)
+    loop = BareLoop(bench.settings.llm_base_url, workload, bench.args.capacity, schedule)
     server_cpu = cpu_seconds(bench.server.process.pid)
     cpu, started = time.process_time(), time.monotonic()
     await loop.run()
     wall, cpu = time.monotonic() - started, time.process_time() - cpu
     after = await bench.server.stats(probe.http)
     return Result(
-        label=BARE, workload=workload, wall_s=wall,
+        label=BARE_SCHEDULES[schedule], workload=workload, wall_s=wall,
         llm_requests=after["requests_total"] - before["requests_total"],
         cpu_s={"services": cpu,
                "llm server": cpu_seconds(bench.server.process.pid) - server_cpu},
@@ -714,7 +738,7 @@ Row = tuple[str, str, float | None]
 
 
 def summary_rows(args: argparse.Namespace, r: Result) -> list[Row]:
-    w, bare = r.workload, r.label == BARE
+    w, bare = r.workload, r.label in BARE_SCHEDULES.values()
     ideal_records, ideal_requests = ideal_records_per_s(args, w), args.capacity / args.latency
     per_record = (lambda v: None if v is None else v / w.records)  # noqa: E731
     cpu_total = (sum(r.cpu_s.get(k, 0.0) for k in ("services", "broker", "store")) * 1000
@@ -793,9 +817,13 @@ def report(args: argparse.Namespace, workload: Workload, results: list[Result],
                          ("  waiting outside them", r.record_wait)) if d is not None]), ""]
     out += notes(args, mesh_results)
     rounds = -(-workload.records // args.capacity)  # the last round of C records may be partial
-    out.append(f"{BARE}: R records on C workers take ⌈R/C⌉ = {rounds} rounds of N+1 calls, "
-               f"so it can reach at most {workload.records / (args.capacity * rounds):.1%} "
-               "of the ideal.")
+    out.append(f"{BARE_SCHEDULES['records']}: R records on C workers take ⌈R/C⌉ = {rounds} "
+               f"rounds of N+1 calls, so it can reach at most "
+               f"{workload.records / (args.capacity * rounds):.1%} of the ideal; so can any "
+               "schedule that serves records under way first, the mesh's included, when every "
+               "call takes L. "
+               f"{BARE_SCHEDULES['calls']}: every record's first call queues ahead of the "
+               "calls of records under way.")
     out.append(f"MongoDB operations counted by the services: {STORE_OPS_METRIC} (n/a when the "
                "services do not expose it); by the store: its serverStatus opcounters, minus "
                "this script's own queries (n/a when the store does not answer serverStatus).")
@@ -847,8 +875,9 @@ async def throughput_mode(bench: Bench, probe: Probe) -> str:
                                          run_timeout(args, workload)))
     label = f"mesh after {args.prior_runs} runs" if args.prior_runs else "mesh"
     results.append(await measured(bench, probe, workload, label))
-    progress(f"bare asyncio loop ({workload.records} records) …")
-    results.append(await measure_bare(bench, probe, workload))
+    for schedule, label in BARE_SCHEDULES.items():
+        progress(f"{label} ({workload.records} records) …")
+        results.append(await measure_bare(bench, probe, workload, schedule))
     return report(args, workload, results, compared=args.compare_filled)
 
 

@@ -17,6 +17,7 @@ from longweave.store import Store
 from longweave.topics import Topics
 from longweave.validator.dedup import MongoLSHIndex
 from longweave.validator.minhash import signature
+from support.samples import make_draft, make_sample
 
 pytestmark = pytest.mark.integration
 
@@ -27,17 +28,13 @@ async def seed_sample(store: Store, sample_id: str) -> None:
     await store.create_run({"_id": "run-s", "request_id": "req-s", "requested": 2,
                             "fanned_out": True, "status": "running",
                             "created_at": datetime.now(UTC)})
-    await store.create_samples([{
-        "_id": sample_id, "run_id": "run-s", "index": 0, "scenario_id": "sc",
-        "scenario": {"domain": "finance"}, "spec": {
-            "paradigm": "conversation", "objective": "sft", "units": 1,
-            "params": {"segments": 1, "turns_per_segment": 1}},
-        "noise": ["a", "b"], "attempt": 1, "stage": "storing", "history": [],
-        "created_at": datetime.now(UTC)}])
-    await store.save_draft({"_id": f"{sample_id}:a1", "run_id": "run-s", "sample_id": sample_id,
-                            "attempt": 1, "messages": [{"role": "user", "content": "hi"}],
-                            "models": ["gen"], "prompt_versions": {"segment": "s@v1"},
-                            "validation": {"passed": True, "checks": []}})
+    await store.create_samples([make_sample(
+        sample_id, params={"segments": 1, "turns_per_segment": 1},
+        scenario={"domain": "finance"}, noise=["a", "b"], stage="storing")])
+    await store.save_draft(make_draft({"messages": [{"role": "user", "content": "hi"}]},
+                                      f"{sample_id}:a1", run_id="run-s", models=["gen"],
+                                      prompt_versions={"segment": "s@v1"},
+                                      validation={"passed": True, "checks": []}))
 
 
 def accepted(sample_id: str) -> AcceptedSample:

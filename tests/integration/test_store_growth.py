@@ -12,9 +12,11 @@ import pytest
 from pymongo import monitoring
 
 from longweave.client import run_status
+from longweave.contracts.records import AttemptFailure, SegmentRef
 from longweave.store import Store
 from longweave.validator.dedup import MongoLSHIndex
 from longweave.validator.minhash import band_hashes, signature
+from support.samples import make_draft, make_sample
 
 pytestmark = pytest.mark.integration
 
@@ -64,25 +66,27 @@ async def one_run(store: Store) -> None:
         await store.start_sample(sample_id)
         await store.stop_requested(RUN)
         if n == 1:
-            await store.begin_attempt(sample_id, 1, [], ["too short"], {"attempt": 1})
+            await store.begin_attempt(sample_id, 1, [], ["too short"], AttemptFailure(
+                attempt=1, stage="validator", reasons=["too short"], at="now"))
         attempt = n + 1
         for index in range(2):
             seg_id = f"{sample_id}:a{attempt}:s{index}"
             await store.get_segment(seg_id)
             await store.save_segment({"_id": seg_id, "run_id": RUN, "turns": []})
             await store.get_sample(sample_id)
-            await store.record_segment(sample_id, attempt, index, {"id": seg_id},
+            await store.record_segment(sample_id, attempt, index, SegmentRef(id=seg_id),
                                        stage="validating" if index == 1 else None)
         d_id = f"{sample_id}:a{attempt}"
         await store.get_segments([f"{d_id}:s0", f"{d_id}:s1"])
-        await store.save_draft({"_id": d_id, "run_id": RUN, "sample_id": sample_id,
-                                "attempt": attempt})
+        await store.save_draft(make_draft({"messages": []}, d_id, run_id=RUN,
+                                          attempt=attempt))
         await store.get_draft(d_id)
         sig = signature(f"the dialogue of sample {n} " * 30)
         await dedup.find_duplicate(RUN, sample_id, sig)
         await dedup.add(RUN, sample_id, sig)
         await store.set_stage(sample_id, attempt, "judging")
-        await store.update_draft(d_id, {"judgment": {"passed": True}})
+        await store.update_draft(d_id, {"judgment": make_draft(
+            {}, d_id, judgment={"passed": True}).judgment.model_dump(mode="json")})
         await store.set_stage(sample_id, attempt, "storing")
         await run_status(store, RUN)
         await store.llm_usage_of(RUN, sample_id)
@@ -120,9 +124,7 @@ async def test_a_records_store_work_touches_only_its_own_documents(store, server
     await store_earlier_runs(store)
     await store.create_run({"_id": RUN, "request_id": "req-now", "requested": 2,
                             "fanned_out": True, "status": "running"})
-    await store.create_samples([{"_id": f"{RUN}-00000{i}", "run_id": RUN, "index": i,
-                                 "attempt": 1, "stage": "queued", "history": []}
-                                for i in range(2)])
+    await store.create_samples([make_sample(f"{RUN}-00000{i}") for i in range(2)])
     # The LLM gateway records its calls (llm/cache.py).
     await store.db.llm_calls.insert_many([
         {"_id": f"call-{i}", "run_id": RUN, "sample_id": f"{RUN}-00000{i % 2}",

@@ -8,11 +8,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+from longweave.contracts.records import Sample
 from longweave.corpus.chunks import structure
 from longweave.corpus.extract import extract
 from longweave.corpus.library import document_id
 from longweave.paradigms import PARADIGMS
 from longweave.paradigms.base import UnitInput
+from support.samples import make_sample
 
 CORPUS = Path(__file__).resolve().parents[2] / "deploy" / "corpus"
 document_qa = PARADIGMS["document_qa"]
@@ -54,23 +56,21 @@ def clean_reply(task_type: str, passages: list[str]) -> dict[str, Any]:
 
 
 def sample_for(params: dict[str, Any], entries: list[dict[str, Any]], texts: dict[str, str],
-               index: int, seed: int = 0) -> tuple[dict[str, Any], str]:
-    params = document_qa.parse_params(params)
-    material = document_qa.plan_sample(params, entries, index, seed)
+               index: int, seed: int = 0) -> tuple[Sample, str]:
+    material = document_qa.plan_sample(document_qa.parse_params(params), entries, index, seed)
     context, material = document_qa.build_context(material, texts)
-    sample = {"_id": f"run-t-{index:06d}", "spec": {"paradigm": "document_qa",
-                                                    "params": params,
-                                                    "units": document_qa.units(params)},
-              "material": material, "noise": [], "scenario": {}}
+    sample = make_sample(f"run-t-{index:06d}", "document_qa", params, material=material,
+                         context_id=f"run-t-{index:06d}")
     return sample, context
 
 
-def record_for(sample: dict[str, Any], context: str,
+def record_for(sample: Sample, context: str,
                replies: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The assembled content of `sample` written from `replies` (default: clean ones)."""
-    params = sample["spec"]["params"]
+    params = document_qa.params_of(sample)
+    assert sample.material is not None
     outputs = []
-    for n, unit_plan in enumerate(sample["material"]["units"]):
+    for n, unit_plan in enumerate(sample.material["units"]):
         reply = replies[n] if replies else clean_reply(
             unit_plan["task_type"], [p["text"] for p in unit_plan["passages"]])
         unit = UnitInput(sample=sample, params=params, index=n)

@@ -10,6 +10,7 @@ from longweave.export import (
     split_of,
 )
 from longweave.registry import RegistryError
+from support.samples import make_draft
 
 SYSTEM = {"role": "system", "content": "You are a clerk."}
 
@@ -33,9 +34,9 @@ RECORD = {
 
 
 def test_only_judge_rejected_drafts_are_dpo_rejections():
-    drafts = [{"judgment": {"passed": False}, "messages": []},
-              {"judgment": {"passed": True}, "messages": []},
-              {"validation": {"passed": False}, "messages": []}]
+    drafts = [make_draft({"messages": []}, judgment={"passed": False}),
+              make_draft({"messages": []}, judgment={"passed": True}),
+              make_draft({"messages": []}, validation={"passed": False})]
     assert judged_worse(drafts) == [drafts[0]]
 
 

@@ -1,3 +1,4 @@
+from longweave.contracts.records import SegmentRef
 from longweave.planning import (
     Plan,
     context_before,
@@ -11,15 +12,16 @@ from longweave.planning import (
     units_to_redo,
     with_segment,
 )
+from support.samples import make_sample
 
 
 def sample(attempt=1, redo=(), segments=None, n=3):
-    return {"attempt": attempt, "redo_indexes": list(redo), "segments": segments or {},
-            "spec": {"units": n}}
+    return make_sample(attempt=attempt, redo_indexes=list(redo), segments=segments or {},
+                       params={"segments": n})
 
 
 def ref(name, transcript=False):
-    return {"id": name, "summary": f"summary {name}", "transcript": transcript}
+    return SegmentRef(id=name, summary=f"summary {name}", transcript=transcript)
 
 
 def test_first_attempt_walks_every_segment():
@@ -33,7 +35,7 @@ def test_regenerated_attempt_reuses_segments_it_does_not_redo():
         "a2": {"s1": ref("a2s1", transcript=True)},
     })
     refs = current_segment_refs(s)
-    assert [refs[i]["id"] for i in range(3)] == ["a1s0", "a2s1", "a1s2"]
+    assert [refs[i].id for i in range(3)] == ["a1s0", "a2s1", "a1s2"]
     assert next_segment(s, 1) is None
     assert context_before(s, 1) == ("summary a1s0", False)
     assert context_before(s, 2) == ("summary a2s1", True)
@@ -58,8 +60,8 @@ def test_plan_and_redo_after_a_failed_segment():
 def test_a_written_segment_is_noted_on_a_copy_of_the_sample():
     s = sample(segments={"a1": {"s0": ref("a1s0")}})
     noted = with_segment(s, 1, 1, ref("a1s1"))
-    assert sorted(noted["segments"]["a1"]) == ["s0", "s1"]
-    assert sorted(s["segments"]["a1"]) == ["s0"]  # the sample read from the store is unchanged
+    assert sorted(noted.segments["a1"]) == ["s0", "s1"]
+    assert sorted(s.segments["a1"]) == ["s0"]  # the sample read from the store is unchanged
     assert next_segment(noted, 1) == 2 and missing_segments(noted) == [2]
 
 
@@ -94,7 +96,7 @@ def test_redoing_a_fan_out_unit_redoes_the_reduce_and_reuses_the_others():
         "a1": {f"s{i}": ref(f"a1s{i}") for i in range(4)}})
     assert first_segments(s, Plan.FAN_OUT_REDUCE) == [1]
     assert next_segment(with_segment(s, 2, 1, ref("a2s1")), 1, Plan.FAN_OUT_REDUCE) == 3
-    only_reduce = sample(attempt=2, redo=[3], n=4, segments=s["segments"])
+    only_reduce = sample(attempt=2, redo=[3], n=4, segments=s.segments)
     assert first_segments(only_reduce, Plan.FAN_OUT_REDUCE) == [3]
 
 

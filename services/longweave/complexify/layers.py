@@ -27,11 +27,11 @@ class ConstraintLayer(BaseModel):
 @dataclass(frozen=True)
 class LayerContext:
     """What an operator may look at: the scenario as sampled, the paradigm's params of the
-    request, and a random source seeded for this sample and operator (so layers are
+    request (its ``params_model``, typed), and a random source seeded for this sample and operator (so layers are
     reproducible)."""
 
     scenario: dict[str, Any]
-    params: dict[str, Any]
+    params: Any
     rng: random.Random
 
 
@@ -70,7 +70,7 @@ def operator_names(paradigm: str | None = None) -> list[str]:
                   if paradigm is None or op.paradigms is None or paradigm in op.paradigms)
 
 
-def apply_operators(names: list[str], scenario: dict[str, Any], params: dict[str, Any],
+def apply_operators(names: list[str], scenario: dict[str, Any], params: Any,
                     seed: str) -> list[ConstraintLayer]:
     """The layers of `names`, in order; each operator draws from its own seeded stream."""
     layers = []

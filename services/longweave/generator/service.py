@@ -17,6 +17,7 @@ from longweave.contracts import (
     SegmentTask,
     Usage,
 )
+from longweave.contracts.records import AttemptFailure, Sample
 from longweave.llm import CallScope
 from longweave.llm.decoding import attempt_temperature, decoding_seed
 from longweave.paradigms import Paradigm, Plan, UnitCall, UnitInput, paradigm_of
@@ -56,7 +57,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         seg_id = segment_id(task.sample_id, task.attempt, task.segment_index)
         # A redelivered task finds its finished calls in the response cache, so it needs no
         # look for the segment first, unless the cache is off for this run.
-        cache_on = ctx.settings.llm_cache and sample["spec"].get("cache", True)
+        cache_on = ctx.settings.llm_cache and sample.spec.cache
         segment = None if cache_on else await ctx.store.get_segment(seg_id)
         if segment is None:
             work = await ctx.llm_work(task.run_id, task.sample_id,
@@ -71,8 +72,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                     run_id=task.run_id, sample_id=task.sample_id, attempt=task.attempt,
                     stage="generator", reasons=[reason],
                     segment_indexes=redo_after_generation_failure(
-                        sample["spec"]["units"], sample.get("redo_indexes", []),
-                        task.segment_index, paradigm_of(sample).plan),
+                        sample.spec.units, sample.redo_indexes, task.segment_index,
+                        paradigm_of(sample).plan),
                 ), key=task.sample_id)
                 return
             segment = work.result
@@ -89,23 +90,25 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         sample = await ctx.current_sample(topics.regeneration, request.sample_id)
         if sample is None:
             return
-        failure = {"attempt": request.attempt, "stage": request.stage,
-                   "reasons": request.reasons, "segment_indexes": request.segment_indexes,
-                   "at": now().isoformat()}
+        failure = AttemptFailure(attempt=request.attempt, stage=request.stage,
+                                 reasons=request.reasons,
+                                 segment_indexes=request.segment_indexes,
+                                 at=now().isoformat())
         if await ctx.stopped_before_new_work(request.run_id, request.sample_id):
             return
-        if request.attempt >= sample["spec"]["max_attempts"]:
-            if sample["attempt"] == request.attempt:
+        if request.attempt >= sample.spec.max_attempts:
+            if sample.attempt == request.attempt:
                 ctx.metrics.samples.labels("attempts_exhausted").inc()
                 await ctx.dead_letter(DeadLetter(
                     dead_letter_id=f"sample:{request.sample_id}", kind="attempts_exhausted",
                     source_topic=topics.regeneration, run_id=request.run_id,
                     sample_id=request.sample_id,
-                    reasons=request.reasons, history=[*sample.get("history", []), failure],
+                    reasons=request.reasons,
+                    history=[f.model_dump() for f in (*sample.history, failure)],
                 ))
             return
         paradigm = paradigm_of(sample)
-        redo = units_to_redo(sample["spec"]["units"], request.segment_indexes, paradigm.plan)
+        redo = units_to_redo(sample.spec.units, request.segment_indexes, paradigm.plan)
         moved = await ctx.store.begin_attempt(
             request.sample_id, request.attempt, redo, request.reasons, failure,
             origin=regeneration_origin(request),
@@ -117,7 +120,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         for first in first_segments(moved, paradigm.plan):
             context, is_transcript = context_before(moved, first)
             await ctx.emit(tasks_out, SegmentTask(
-                run_id=request.run_id, sample_id=request.sample_id, attempt=moved["attempt"],
+                run_id=request.run_id, sample_id=request.sample_id, attempt=moved.attempt,
                 segment_index=first, running_summary=context,
                 running_summary_is_transcript=is_transcript, feedback=request.reasons,
             ), key=task_key(request.sample_id, first))
@@ -126,21 +129,21 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
 
 
 async def _write_segment(
-    ctx: ServiceContext, sample: dict[str, Any], task: SegmentTask, seg_id: str
+    ctx: ServiceContext, sample: Sample, task: SegmentTask, seg_id: str
 ) -> dict[str, Any]:
     paradigm = paradigm_of(sample)
-    spec = sample["spec"]
+    n_units = sample.spec.units
     inputs: list[Any] = []
-    if task.segment_index == reduce_index(spec["units"], paradigm.plan):
+    if task.segment_index == reduce_index(n_units, paradigm.plan):
         refs = current_segment_refs(sample)  # the stitcher asks once every fan-out is in
-        ids = [refs[i]["id"] for i in range(task.segment_index)]
+        ids = [refs[i].id for i in range(task.segment_index)]
         written = await ctx.store.get_segments(ids)
         inputs = [written[i]["output"] for i in ids]
-    unit = UnitInput(sample=sample, params=spec["params"], index=task.segment_index,
+    unit = UnitInput(sample=sample, params=paradigm.params_of(sample), index=task.segment_index,
                      context=task.running_summary,
                      context_is_transcript=task.running_summary_is_transcript,
                      feedback=task.feedback, inputs=inputs)
-    seed = decoding_seed(sample["_id"], task.attempt, task.segment_index)
+    seed = decoding_seed(sample.id, task.attempt, task.segment_index)
     priority = call_priority(task.attempt, task.segment_index)
     call = paradigm.unit_call(unit)
     completion, version = await _call(ctx, paradigm, call, sample, seed, priority, "segment",
@@ -149,7 +152,7 @@ async def _write_segment(
         completion.parsed if call.json_schema is not None else completion.text, unit)
     summary, is_transcript, summary_version = "", False, None
     # The last unit's context would never be read; independent units read none.
-    if task.segment_index < spec["units"] - 1 and paradigm.plan is Plan.SEQUENTIAL:
+    if task.segment_index < n_units - 1 and paradigm.plan is Plan.SEQUENTIAL:
         transcript = paradigm.carry_forward(unit, output, ctx.settings.context_budget_tokens)
         if transcript is not None:  # still short: the next unit reads it verbatim
             summary, is_transcript = transcript, True
@@ -180,8 +183,8 @@ async def _write_segment(
     return doc
 
 
-async def _call(ctx: ServiceContext, paradigm: Paradigm, call: UnitCall,
-                sample: dict[str, Any], seed: int, priority: int, purpose: str, attempt: int
+async def _call(ctx: ServiceContext, paradigm: Paradigm[Any], call: UnitCall,
+                sample: Sample, seed: int, priority: int, purpose: str, attempt: int
                 ) -> tuple[Any, str]:
     """One generator call of the paradigm's: its prompt rendered, the reply decoded."""
     prompt = paradigm.prompts.render(call.template, **call.variables)

@@ -10,6 +10,7 @@ from longweave.contracts import (
     RegenerationRequest,
     ValidationReport,
 )
+from longweave.contracts.records import Draft, Sample
 from longweave.judge.logic import decide, feedback, judge_schema, load_rubric, scores_from_reply
 from longweave.llm import CallScope
 from longweave.llm.decoding import decoding_seed
@@ -35,10 +36,9 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         draft = await ctx.store.get_draft(report.draft_id)
         if draft is None:
             raise LookupError(f"draft {report.draft_id} is not in the store")
-        spec = sample["spec"]
-        judged_before = draft.get("judgment") is not None  # by an earlier delivery
-        if judged_before:
-            judgment = Judgment.model_validate(draft["judgment"])
+        judged_before = draft.judgment is not None  # by an earlier delivery
+        if draft.judgment is not None:
+            judgment = draft.judgment
         else:
             work = await ctx.llm_work(report.run_id, report.sample_id,
                                       lambda: _judge(ctx, sample, draft, report))
@@ -68,7 +68,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         ctx.metrics.samples.labels("judge_rejected").inc()
         reasons = feedback(judgment.scores, judgment.failed_axes,
                            load_rubric(paradigm_of(sample).rubric_path),
-                           spec.get("judge_min_score"))
+                           sample.spec.judge_min_score)
         if not judged_before:
             await ctx.store.reject_draft(report.draft_id, "judge", reasons, verdict)
         await ctx.emit(regen_out, RegenerationRequest(
@@ -79,13 +79,12 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
     return router
 
 
-async def _judge(ctx: ServiceContext, sample: dict, draft: dict, report: ValidationReport
+async def _judge(ctx: ServiceContext, sample: Sample, draft: Draft, report: ValidationReport
                  ) -> Judgment:
-    spec = sample["spec"]
     paradigm = paradigm_of(sample)
     rubric = load_rubric(paradigm.rubric_path)
     axes = rubric.axis_names
-    template, variables = paradigm.judge_call(sample, draft)
+    template, variables = paradigm.judge_call(sample, draft.content(paradigm.content_keys))
     prompt = paradigm.prompts.render(template, **variables, axes=rubric.descriptions())
     completion = await ctx.llm("judge").chat(
         prompt.messages, max_tokens=160 * len(axes) + 64, temperature=0.0,
@@ -95,7 +94,7 @@ async def _judge(ctx: ServiceContext, sample: dict, draft: dict, report: Validat
                                    priority=JUDGING_PRIORITY),
     )
     scores = scores_from_reply(completion.parsed, axes)
-    failed = decide(scores, rubric, spec.get("judge_min_score"))
+    failed = decide(scores, rubric, sample.spec.judge_min_score)
     return Judgment(
         run_id=report.run_id, sample_id=report.sample_id, attempt=report.attempt,
         draft_id=report.draft_id, passed=not failed, scores=scores, model=completion.model,

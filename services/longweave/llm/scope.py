@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from longweave.contracts import RunBudget
+from longweave.contracts.records import Sample
 
 
 @dataclass(frozen=True)
@@ -24,18 +25,17 @@ class CallScope:
     priority: int = 0
 
     @classmethod
-    def for_sample(cls, sample: Mapping[str, Any], template_version: str | None,
+    def for_sample(cls, sample: Sample, template_version: str | None,
                    purpose: str | None = None, priority: int = 0) -> CallScope:
-        """The scope of a call made for a sample document (its spec carries the run's
-        cache switch and budget, copied from the scenario request)."""
-        spec = sample.get("spec") or {}
+        """The scope of a call made for a sample (its spec carries the run's cache switch
+        and budget, copied from the scenario request)."""
         return cls(
-            run_id=sample.get("run_id"),
+            run_id=sample.run_id,
             template_version=template_version,
-            cache=bool(spec.get("cache", True)),
-            budget=RunBudget.model_validate(spec.get("budget") or {}),
-            sample_id=sample.get("_id"),
-            attempt=sample.get("attempt"),
+            cache=sample.spec.cache,
+            budget=sample.spec.budget,
+            sample_id=sample.id,
+            attempt=sample.attempt,
             purpose=purpose,
             priority=priority,
         )

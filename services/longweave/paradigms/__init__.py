@@ -11,19 +11,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from longweave.contracts.records import Sample
 from longweave.paradigms.base import Paradigm, Part, Plan, UnitCall, UnitInput
 from longweave.paradigms.conversation import conversation
 from longweave.paradigms.document_qa import document_qa
 from longweave.registry import Registry
 
-PARADIGMS: Registry[Paradigm] = Registry("paradigm", "longweave.paradigms")
+PARADIGMS: Registry[Paradigm[Any]] = Registry("paradigm", "longweave.paradigms")
 for _builtin in (conversation, document_qa):
     PARADIGMS.register(_builtin.name, _builtin)
 
 
-def paradigm_of(sample: dict[str, Any]) -> Paradigm:
-    """The paradigm a sample (or a draft's sample) belongs to."""
-    return PARADIGMS[sample["spec"]["paradigm"]]
+def paradigm_of(sample: Sample) -> Paradigm[Any]:
+    """The paradigm a sample belongs to."""
+    return PARADIGMS[sample.spec.paradigm]
 
 
 __all__ = ["PARADIGMS", "Paradigm", "Part", "Plan", "UnitCall", "UnitInput", "paradigm_of"]

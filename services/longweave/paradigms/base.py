@@ -4,7 +4,8 @@ A paradigm is one `Paradigm` object, registered by name (`longweave.paradigms`),
 prompts under ``<prompts_root>/<name>/``. The services look it up by the name a sample
 carries and never name one themselves. It declares:
 
-- its request parameters (`params_model`, under the request's ``params``);
+- its request parameters (`params_model`, under the request's ``params``; every method
+  that reads them gets them typed, and `params_of` reads them off a sample);
 - its source (`source`): the scenario catalog every sample draws from, and for
   ``documents`` also the corpus: the sampler hands the matching documents
   (`document_filter`) to `plan_sample`, which picks each sample's material, and
@@ -29,21 +30,24 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
 
 from longweave.checks import Part as Part  # re-exported: part of the contract
+from longweave.contracts.records import Draft, Sample
 from longweave.planning import Plan as Plan  # re-exported: part of the contract
 from longweave.prompts import PromptLibrary, prompts_root
 
+P = TypeVar("P", bound=BaseModel)
+
 
 @dataclass(frozen=True)
-class UnitInput:
+class UnitInput(Generic[P]):
     """What one unit is written from."""
 
-    sample: dict[str, Any]
-    params: dict[str, Any]
+    sample: Sample
+    params: P
     index: int
     # Sequential plans: the record so far, verbatim while it fits the context budget
     # (`context_is_transcript`), else a running summary of it. Empty for the first unit.
@@ -67,10 +71,10 @@ class UnitCall:
     temperature: float | None = None  # None: the generator's setting
 
 
-class Paradigm(ABC):
+class Paradigm(ABC, Generic[P]):
     name: ClassVar[str]
     description: ClassVar[str] = ""
-    params_model: ClassVar[type[BaseModel]]
+    params_model: type[P]
     plan: ClassVar[Plan] = Plan.SEQUENTIAL
     # Constraint layers (complexify) a request gets when it does not say; 0: the paradigm
     # takes none, and a request asking for some is refused.
@@ -93,16 +97,20 @@ class Paradigm(ABC):
     def rubric_path(self) -> Path:
         return self.prompts_root() / self.name / "rubric.yaml"
 
-    def parse_params(self, raw: dict[str, Any]) -> dict[str, Any]:
+    def parse_params(self, raw: dict[str, Any]) -> P:
         """The request's params, validated and with defaults filled (raises pydantic's
         ValidationError)."""
-        return self.params_model.model_validate(raw).model_dump(mode="json")
+        return self.params_model.model_validate(raw)
 
-    def document_filter(self, params: dict[str, Any]) -> dict[str, Any]:
+    def params_of(self, sample: Sample) -> P:
+        """The params a sample was planned with (stored, with defaults, by the sampler)."""
+        return self.params_model.model_validate(sample.spec.params)
+
+    def document_filter(self, params: P) -> dict[str, Any]:
         """Documents source: the MongoDB filter of the corpus entries a request draws from."""
         raise NotImplementedError(f"paradigm {self.name} reads no documents")
 
-    def plan_sample(self, params: dict[str, Any], documents: list[dict[str, Any]],
+    def plan_sample(self, params: P, documents: list[dict[str, Any]],
                     index: int, seed: int) -> dict[str, Any]:
         """Documents source: sample `index`'s material (which parts of which documents,
         what each unit is written from) from the corpus entries (chunk maps, no text),
@@ -115,7 +123,7 @@ class Paradigm(ABC):
         material completed with it (e.g. the passages' text)."""
         raise NotImplementedError(f"paradigm {self.name} reads no documents")
 
-    def problems(self, params: dict[str, Any], documents: list[dict[str, Any]]) -> list[str]:
+    def problems(self, params: P, documents: list[dict[str, Any]]) -> list[str]:
         """Why a request cannot be sampled from these documents (documents source)."""
         return []
 
@@ -124,23 +132,24 @@ class Paradigm(ABC):
         return []
 
     @abstractmethod
-    def units(self, params: dict[str, Any]) -> int:
+    def units(self, params: P) -> int:
         """How many units one record takes."""
 
     @abstractmethod
-    def unit_call(self, unit: UnitInput) -> UnitCall: ...
+    def unit_call(self, unit: UnitInput[P]) -> UnitCall: ...
 
     @abstractmethod
-    def parse_unit(self, reply: Any, unit: UnitInput) -> Any:
+    def parse_unit(self, reply: Any, unit: UnitInput[P]) -> Any:
         """The unit's output (JSON-able) from the reply (parsed JSON with a schema, else
         text); raise `longweave.llm.ReplyParseError` when it is unusable."""
 
-    def carry_forward(self, unit: UnitInput, output: Any, budget_tokens: int) -> str | None:
+    def carry_forward(self, unit: UnitInput[P], output: Any, budget_tokens: int
+                      ) -> str | None:
         """Sequential plans: the verbatim record so far, for the next unit, while it fits
         `budget_tokens`; None asks for a summary (`summary_call`)."""
         return None
 
-    def summary_call(self, unit: UnitInput, output: Any) -> UnitCall | None:
+    def summary_call(self, unit: UnitInput[P], output: Any) -> UnitCall | None:
         """Sequential plans: the call that summarises the record so far; None: the next
         unit continues from nothing."""
         return None
@@ -149,24 +158,23 @@ class Paradigm(ABC):
         return text.strip()
 
     @abstractmethod
-    def assemble(self, sample: dict[str, Any], outputs: list[Any],
+    def assemble(self, sample: Sample, outputs: list[Any],
                  context: str | None = None) -> dict[str, Any]:
         """The record's content (`content_keys`) from its units' outputs, in unit order
         (and, for a documents source, the sample's context text)."""
 
     @abstractmethod
-    def parts(self, content: dict[str, Any], params: dict[str, Any]) -> list[Part]: ...
+    def parts(self, content: dict[str, Any], params: P) -> list[Part]: ...
 
     @abstractmethod
-    def judge_call(self, sample: dict[str, Any], content: dict[str, Any]
+    def judge_call(self, sample: Sample, content: dict[str, Any]
                    ) -> tuple[str, dict[str, Any]]:
         """The judge's template and variables (the judge adds ``axes``)."""
 
     @abstractmethod
     def export_row(self, fmt: str, record: dict[str, Any]) -> dict[str, Any]: ...
 
-    def dpo_row(self, record: dict[str, Any], rejected: dict[str, Any]
-                ) -> dict[str, Any] | None:
+    def dpo_row(self, record: dict[str, Any], rejected: Draft) -> dict[str, Any] | None:
         """A preference row of the accepted record over a judge-rejected draft, or None
         when that draft makes no pair (e.g. rejected for another reason)."""
         raise NotImplementedError(f"paradigm {self.name} has no dpo export")

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from longweave.catalog import scenario_fields
 from longweave.complexify import ConstraintLayer, apply_operators, operator_names
 from longweave.contracts import SampleSpec, ScenarioRequest
+from longweave.contracts.records import Sample
 from longweave.noise import NOISE_INSTRUCTIONS
 from longweave.paradigms import PARADIGMS, Paradigm
 from longweave.registry import RegistryError
@@ -50,7 +51,7 @@ def paradigm_problems(request: ScenarioRequest) -> list[str]:
     return []
 
 
-def complexity(request: ScenarioRequest, paradigm: Paradigm) -> int:
+def complexity(request: ScenarioRequest, paradigm: Paradigm[Any]) -> int:
     """The request's constraint layers per sample, or its paradigm's default."""
     return paradigm.default_complexity if request.complexity is None else request.complexity
 
@@ -115,7 +116,7 @@ def choose_noise_names(seed: int, index: int, k: int = 2) -> list[str]:
     return list(combos[index % len(combos)])
 
 
-def sample_spec(request: ScenarioRequest) -> dict[str, Any]:
+def sample_spec(request: ScenarioRequest) -> SampleSpec:
     """What every stage reads of the request: the common fields, the paradigm's validated
     params (defaults filled) and its number of units per record."""
     paradigm = PARADIGMS[request.paradigm]
@@ -126,9 +127,9 @@ def sample_spec(request: ScenarioRequest) -> dict[str, Any]:
                      "cache", "budget",  # the LLM gateway reads these where calls are made
                      "forbid_pii", "language"},  # the validator's optional checks read these
         ),
-        "params": params,
+        "params": params.model_dump(mode="json"),
         "units": paradigm.units(params),
-    }).model_dump(mode="json")
+    })
 
 
 def sampled_fields(pick: Pick, layers: list[ConstraintLayer], noise: list[str]
@@ -166,58 +167,55 @@ def combination_id(key: str) -> str:
 
 
 def build_samples(request: ScenarioRequest, picks: list[Pick], created_at: Any,
-                  first_index: int = 0) -> list[dict[str, Any]]:
+                  first_index: int = 0) -> list[Sample]:
     """Sample documents for `picks`, numbered from `first_index` (so a large request can be
     built in slices; layers and noise depend on the index only, not on the slicing)."""
     spec = sample_spec(request)
+    paradigm = PARADIGMS[request.paradigm]
+    params = paradigm.parse_params(request.params)
     layers_per_sample = complexity(request, PARADIGMS[request.paradigm])
     operators = sorted(set(request.complexify_operators) or operator_names(request.paradigm))
     docs = []
     for index, pick in enumerate(picks, start=first_index):
         scenario = scenario_fields(pick.variant.effective_scenario())
         layer_names = choose_operators(operators, layers_per_sample, request.seed, index)
-        layers = apply_operators(layer_names, scenario, spec["params"],
+        layers = apply_operators(layer_names, scenario, params,
                                  f"{request.seed}:{index}")
         noise = choose_noise_names(request.seed, index, request.noise_transformations)
         sampled = sampled_fields(pick, layers, noise)
-        docs.append({
-            "_id": sample_id(request.run_id, index),
-            "run_id": request.run_id,
-            "index": index,
-            "scenario_id": scenario["scenario_id"],
-            "scenario": scenario,
-            "sampled": sampled,
-            "combination_id": combination_id(combination_key(sampled, layers)),
-            "layers": [layer.model_dump() for layer in layers],
-            "spec": spec,
-            "noise": [NOISE_INSTRUCTIONS[name] for name in noise],
-            "attempt": 1,
-            "redo_indexes": [],
-            "feedback": [],
-            "stage": "queued",
-            "segments": {},
-            "history": [],
-            "created_at": created_at,
-        })
+        docs.append(Sample(
+            id=sample_id(request.run_id, index),
+            run_id=request.run_id,
+            index=index,
+            scenario_id=scenario["scenario_id"],
+            scenario=scenario,
+            sampled=sampled,
+            combination_id=combination_id(combination_key(sampled, layers)),
+            layers=[layer.model_dump() for layer in layers],
+            spec=spec,
+            noise=[NOISE_INSTRUCTIONS[name] for name in noise],
+            created_at=created_at,
+        ))
     return docs
 
 
 
-def plan_materials(samples: list[dict[str, Any]], paradigm: Paradigm, params: dict[str, Any],
+def plan_materials(samples: list[Sample], paradigm: Paradigm[Any],
                    documents: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
     """Documents source: what each sample is written from (`Paradigm.plan_sample`)."""
-    return [paradigm.plan_sample(params, documents, sample["index"], seed) for sample in samples]
+    return [paradigm.plan_sample(paradigm.params_of(sample), documents, sample.index, seed)
+            for sample in samples]
 
 
-def attach_contexts(samples: list[dict[str, Any]], materials: list[dict[str, Any]],
-                    paradigm: Paradigm, texts: dict[str, str]) -> list[dict[str, Any]]:
+def attach_contexts(samples: list[Sample], materials: list[dict[str, Any]],
+                    paradigm: Paradigm[Any], texts: dict[str, str]) -> list[dict[str, Any]]:
     """Each sample gets its material, completed by its context (`build_context`); the
     context itself is returned as a document of its own (long texts stay out of the sample,
     which every stage reads). `texts` holds every document the materials name."""
     contexts = []
     for sample, material in zip(samples, materials, strict=True):
-        context, sample["material"] = paradigm.build_context(material, texts)
-        sample["context_id"] = sample["_id"]
-        contexts.append({"_id": sample["_id"], "run_id": sample["run_id"], "text": context,
-                         "material": sample["material"]})
+        context, sample.material = paradigm.build_context(material, texts)
+        sample.context_id = sample.id
+        contexts.append({"_id": sample.id, "run_id": sample.run_id, "text": context,
+                         "material": sample.material})
     return contexts

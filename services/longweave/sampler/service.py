@@ -10,6 +10,7 @@ from faststream.kafka.annotations import KafkaMessage
 
 from longweave.catalog import catalog_version, load_catalog, scenario_fields
 from longweave.contracts import DeadLetter, Scenario, ScenarioRequest
+from longweave.contracts.records import Sample
 from longweave.corpus.library import DocumentLibrary
 from longweave.observability import counting_store_operations
 from longweave.paradigms import PARADIGMS
@@ -123,21 +124,20 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         await ctx.store.complete_run_if_done(request.run_id)
         log.info("run %s: %d of %d scenarios published", request.run_id, published, len(picks))
 
-    async def contexts_for(request: ScenarioRequest, samples: list[dict[str, Any]],
+    async def contexts_for(request: ScenarioRequest, samples: list[Sample],
                            documents: list[dict[str, Any]], texts: dict[str, str]
                            ) -> list[dict[str, Any]]:
         """Documents source: plan each sample's material, load the texts it names (once
         per request), and cut the contexts."""
         paradigm = PARADIGMS[request.paradigm]
-        params = samples[0]["spec"]["params"]
         # A redelivered request finds the contexts it cut before: their material stands,
         # even if the corpus has changed since.
-        stored = await ctx.store.materials_of([s["_id"] for s in samples])
+        stored = await ctx.store.materials_of([s.id for s in samples])
         for sample in samples:
-            if sample["_id"] in stored:
-                sample["material"], sample["context_id"] = stored[sample["_id"]], sample["_id"]
-        fresh = [s for s in samples if s["_id"] not in stored]
-        materials = plan_materials(fresh, paradigm, params, documents, request.seed)
+            if sample.id in stored:
+                sample.material, sample.context_id = stored[sample.id], sample.id
+        fresh = [s for s in samples if s.id not in stored]
+        materials = plan_materials(fresh, paradigm, documents, request.seed)
         for doc_id in {part["id"] for m in materials for part in m["documents"]} - set(texts):
             texts[doc_id] = await library.text(doc_id)
         return attach_contexts(fresh, materials, paradigm, texts)

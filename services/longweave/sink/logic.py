@@ -7,37 +7,39 @@ from typing import Any
 
 from longweave.contracts import AcceptedSample, Record
 from longweave.contracts.messages import SCHEMA_VERSION
+from longweave.contracts.records import Draft, Sample
 from longweave.llm.tokens import estimate_tokens
 from longweave.paradigms import paradigm_of
 
 
 def build_record(
     accepted: AcceptedSample,
-    sample: dict[str, Any],
-    draft: dict[str, Any],
+    sample: Sample,
+    draft: Draft,
     usage: dict[str, int],
     llm_seconds: float,
     accepted_at: datetime,
 ) -> dict[str, Any]:
     judgment = accepted.judgment
     paradigm = paradigm_of(sample)
-    parts = paradigm.parts(draft, sample["spec"]["params"])
+    content = draft.content(paradigm.content_keys)
+    parts = paradigm.parts(content, paradigm.params_of(sample))
     record = {
         "_id": accepted.sample_id,
         "schema_version": SCHEMA_VERSION,
         "run_id": accepted.run_id,
         "sample_id": accepted.sample_id,
-        "paradigm": sample["spec"]["paradigm"],
-        "objective": sample["spec"]["objective"],
-        **{key: draft[key] for key in paradigm.content_keys},
-        "scenario_id": sample["scenario_id"],
-        "scenario": sample["scenario"],
-        "noise": sample["noise"],
-        "layers": sample.get("layers", []),
-        "sampled": sample.get("sampled", {}),
-        "spec": sample["spec"],
-        "models": {"generator": draft["models"], "judge": judgment.model},
-        "prompt_versions": {**draft["prompt_versions"], "judge": judgment.prompt_version},
+        "paradigm": sample.spec.paradigm,
+        "objective": sample.spec.objective,
+        **content,
+        "scenario_id": sample.scenario_id,
+        "scenario": sample.scenario,
+        "noise": sample.noise,
+        "layers": sample.layers,
+        "sampled": sample.sampled,
+        "spec": sample.spec,
+        "models": {"generator": draft.models, "judge": judgment.model},
+        "prompt_versions": {**draft.prompt_versions, "judge": judgment.prompt_version},
         "tokens": {
             "record_estimate": sum(estimate_tokens(p.content) for p in parts
                                    if p.role != "system"),
@@ -46,14 +48,14 @@ def build_record(
             "llm_calls": usage["calls"],
         },
         "timings": {
-            "created_at": sample["created_at"],
+            "created_at": sample.created_at,
             "accepted_at": accepted_at,
-            "wall_s": (accepted_at - sample["created_at"]).total_seconds(),
+            "wall_s": (accepted_at - sample.created_at).total_seconds(),
             "llm_s": llm_seconds,
         },
         "attempts": accepted.attempt,
-        "history": sample.get("history", []),
-        "validation": draft.get("validation", {}),
+        "history": [failure.model_dump() for failure in sample.history],
+        "validation": draft.validation or {},
         "scores": {k: v.model_dump() for k, v in judgment.scores.items()},
         "draft_id": accepted.draft_id,
     }

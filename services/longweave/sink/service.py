@@ -25,12 +25,12 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         draft = await ctx.store.get_draft(accepted.draft_id)
         if sample is None or draft is None:
             raise LookupError(f"sample or draft of {accepted.draft_id} is not in the store")
-        if sample["stage"] == "dead_lettered":
+        if sample.stage == "dead_lettered":
             ctx.metrics.messages.labels(topics.accepted, "stale").inc()
             return
-        run_id = sample["run_id"]
+        run_id = sample.run_id
         usage, llm_seconds = await ctx.store.llm_usage_of(run_id, accepted.sample_id)
-        accepted_at = sample.get("accepted_at") or now()  # stable across redeliveries
+        accepted_at = sample.accepted_at or now()  # stable across redeliveries
         await ctx.store.save_record(
             build_record(accepted, sample, draft, usage, llm_seconds, accepted_at)
         )

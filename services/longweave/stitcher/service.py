@@ -12,6 +12,7 @@ import logging
 from faststream.kafka import KafkaRouter
 
 from longweave.contracts import Scenario, Segment, SegmentTask, StitchedSample, Usage
+from longweave.contracts.records import Draft, SegmentRef
 from longweave.paradigms import Plan, paradigm_of
 from longweave.planning import (
     context_before,
@@ -61,8 +62,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         sample = await ctx.current_sample(topics.segments, segment.sample_id, segment.attempt)
         if sample is None:
             return
-        ref = {"id": segment.segment_id, "summary": segment.summary,
-               "transcript": segment.summary_is_transcript}
+        ref = SegmentRef(id=segment.segment_id, summary=segment.summary,
+                         transcript=segment.summary_is_transcript)
         sample = with_segment(sample, segment.attempt, segment.segment_index, ref)
         paradigm = paradigm_of(sample)
         following = next_segment(sample, segment.segment_index, paradigm.plan)
@@ -77,7 +78,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             await ctx.emit(tasks_out, SegmentTask(
                 run_id=segment.run_id, sample_id=segment.sample_id, attempt=segment.attempt,
                 segment_index=following, running_summary=context,
-                running_summary_is_transcript=is_transcript, feedback=sample.get("feedback", []),
+                running_summary_is_transcript=is_transcript, feedback=sample.feedback,
             ), key=task_key(segment.sample_id, following))
             return
         if not complete:
@@ -86,26 +87,21 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             raise LookupError(f"sample {segment.sample_id} lacks segments "
                               f"{missing_segments(sample)}")
         refs = current_segment_refs(sample)
-        seg_ids = [refs[i]["id"] for i in range(sample["spec"]["units"])]
+        seg_ids = [refs[i].id for i in range(sample.spec.units)]
         docs = await ctx.store.get_segments(seg_ids)
-        context = await ctx.store.get_context(sample["context_id"]) \
-            if sample.get("context_id") else None  # a documents source's context text
+        context = await ctx.store.get_context(sample.context_id) \
+            if sample.context_id else None  # a documents source's context text
         content = paradigm.assemble(sample, [docs[s]["output"] for s in seg_ids], context)
         usage = sum((Usage(**docs[s]["usage"]) for s in seg_ids), Usage())
         d_id = draft_id(segment.sample_id, segment.attempt)
-        await ctx.store.save_draft({
-            "_id": d_id,
-            "run_id": segment.run_id,
-            "sample_id": segment.sample_id,
-            "attempt": segment.attempt,
-            **content,
-            "segment_ids": seg_ids,
-            "finish_reasons": [docs[s]["finish_reason"] for s in seg_ids],
-            "models": sorted({docs[s]["model"] for s in seg_ids}),
-            "prompt_versions": docs[seg_ids[0]]["prompt_versions"],
-            "generation_usage": usage.model_dump(),
-            "created_at": now(),
-        })
+        await ctx.store.save_draft(Draft.assembled(
+            content, _id=d_id, run_id=segment.run_id, sample_id=segment.sample_id,
+            attempt=segment.attempt, segment_ids=seg_ids,
+            finish_reasons=[docs[s]["finish_reason"] for s in seg_ids],
+            models=sorted({docs[s]["model"] for s in seg_ids}),
+            prompt_versions=docs[seg_ids[0]]["prompt_versions"],
+            generation_usage=usage, created_at=now(),
+        ))
         await ctx.emit(stitched_out, StitchedSample(
             run_id=segment.run_id, sample_id=segment.sample_id, attempt=segment.attempt,
             draft_id=d_id,

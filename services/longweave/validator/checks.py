@@ -1,18 +1,21 @@
 """The rule checks every paradigm shares: truncation, generation loops, near-duplicates,
 personal data, language, and the verifiable constraint layers a sample was given (the
-registry and `Draft`: longweave/checks.py)."""
+registry and `CheckInput`: longweave/checks.py)."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Any
 
-from longweave.checks import Draft, failed, passed, register_check
+from longweave.checks import CheckInput, failed, passed, register_check
 from longweave.complexify.specs import check_layers
 from longweave.contracts import CheckResult
 from longweave.validator.language import detect_language
 from longweave.validator.minhash import DUPLICATE_JACCARD
 from longweave.validator.policy import find_pii
+
+Draft = CheckInput[Any]  # every paradigm's
 
 
 @register_check("truncation")
@@ -81,7 +84,7 @@ def near_duplicate(draft: Draft) -> CheckResult:
 @register_check("pii_policy")
 def pii_policy(draft: Draft) -> CheckResult:
     name = "pii_policy"
-    if not draft.spec.get("forbid_pii"):
+    if not draft.spec.forbid_pii:
         return passed(name, applied=False)
     for i, turn in enumerate(draft.dialogue):
         found = find_pii(turn.content)
@@ -96,7 +99,7 @@ def pii_policy(draft: Draft) -> CheckResult:
 @register_check("language")
 def language(draft: Draft) -> CheckResult:
     name = "language"
-    expected = draft.spec.get("language")
+    expected = draft.spec.language
     if not expected:
         return passed(name, applied=False)
     detected = detect_language(" ".join(t.content for t in draft.dialogue))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from faststream.kafka import KafkaRouter
 
 import longweave.validator.checks  # noqa: F401 - registers the checks every paradigm shares
-from longweave.checks import Draft, run_checks
+from longweave.checks import CheckInput, run_checks
 from longweave.contracts import (
     CheckResult,
     RegenerationRequest,
@@ -53,18 +53,19 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         if draft is None:
             raise LookupError(f"draft {stitched.draft_id} is not in the store")
         paradigm = paradigm_of(sample)
-        parts = paradigm.parts(draft, sample["spec"]["params"])
+        params = paradigm.params_of(sample)
+        content = draft.content(paradigm.content_keys)
+        parts = paradigm.parts(content, params)
         # What the model wrote: a system message built from the scenario is not counted.
         written = "\n".join(p.content for p in parts if p.role != "system")
         token_count = await tokenizer.count(written)
         sig = signature(written)
-        checks = run_checks(paradigm.name, Draft(
-            parts=parts, spec=sample["spec"], finish_reasons=draft["finish_reasons"],
+        checks = run_checks(paradigm.name, CheckInput(
+            parts=parts, spec=sample.spec, params=params, finish_reasons=draft.finish_reasons,
             token_count=token_count,
             tokenizer="endpoint" if token_count is not None else "estimate",
             duplicate_of=await dedup.find_duplicate(stitched.run_id, stitched.sample_id, sig),
-            layers=sample.get("layers", []),
-            content={key: draft[key] for key in paradigm.content_keys},
+            layers=sample.layers, content=content,
         ))
         report = ValidationReport(
             run_id=stitched.run_id, sample_id=stitched.sample_id, attempt=stitched.attempt,

@@ -14,8 +14,9 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from longweave.checks import Draft, RegisteredCheck
+from longweave.checks import CheckInput, RegisteredCheck
 from longweave.contracts import CheckResult
+from longweave.contracts.records import Sample
 from longweave.llm import ReplyParseError
 from longweave.paradigms.base import Paradigm, Part, Plan, UnitCall, UnitInput
 
@@ -32,7 +33,7 @@ class ToyFactsParams(BaseModel):
     facts: int = Field(3, ge=1, le=10, description="facts per record, one unit each")
 
 
-class ToyFacts(Paradigm):
+class ToyFacts(Paradigm[ToyFactsParams]):
     name: ClassVar[str] = "toy_facts"
     description: ClassVar[str] = "a test plug-in: N facts about a domain, written in parallel"
     params_model = ToyFactsParams
@@ -42,31 +43,31 @@ class ToyFacts(Paradigm):
     def prompts_root(self) -> Path:
         return Path(__file__).parent / "prompts"
 
-    def units(self, params: dict[str, Any]) -> int:
-        return int(params["facts"])
+    def units(self, params: ToyFactsParams) -> int:
+        return params.facts
 
-    def unit_call(self, unit: UnitInput) -> UnitCall:
+    def unit_call(self, unit: UnitInput[ToyFactsParams]) -> UnitCall:
         return UnitCall(
             template="toy_facts/fact.j2",
-            variables={"domain": unit.sample["scenario"]["domain"], "number": unit.index + 1,
-                       "total": unit.params["facts"], "feedback": unit.feedback},
+            variables={"domain": unit.sample.scenario["domain"], "number": unit.index + 1,
+                       "total": unit.params.facts, "feedback": unit.feedback},
             max_tokens=160, json_schema=FACT_SCHEMA, schema_name="fact",
         )
 
-    def parse_unit(self, reply: Any, unit: UnitInput) -> str:
+    def parse_unit(self, reply: Any, unit: UnitInput[ToyFactsParams]) -> str:
         fact = str(reply.get("fact", "")).strip()
         if not fact:
             raise ReplyParseError("the reply holds no fact")
         return fact
 
-    def assemble(self, sample: dict[str, Any], outputs: list[Any],
+    def assemble(self, sample: Sample, outputs: list[Any],
                  context: str | None = None) -> dict[str, Any]:
-        return {"topic": sample["scenario"]["domain"], "facts": list(outputs)}
+        return {"topic": sample.scenario["domain"], "facts": list(outputs)}
 
-    def parts(self, content: dict[str, Any], params: dict[str, Any]) -> list[Part]:
+    def parts(self, content: dict[str, Any], params: ToyFactsParams) -> list[Part]:
         return [Part("fact", fact, i) for i, fact in enumerate(content["facts"])]
 
-    def judge_call(self, sample: dict[str, Any], content: dict[str, Any]
+    def judge_call(self, sample: Sample, content: dict[str, Any]
                    ) -> tuple[str, dict[str, Any]]:
         return "toy_facts/judge.j2", {"topic": content["topic"], "facts": content["facts"]}
 
@@ -83,7 +84,7 @@ class ToyFacts(Paradigm):
 paradigm = ToyFacts()
 
 
-def _distinct_facts(draft: Draft) -> CheckResult:
+def _distinct_facts(draft: CheckInput[ToyFactsParams]) -> CheckResult:
     seen: dict[str, int] = {}
     for part in draft.parts:
         key = " ".join(re.findall(r"\w+", part.content.lower()))
@@ -111,22 +112,22 @@ class ToyDigest(ToyFacts):
     def rubric_path(self) -> Path:
         return self.prompts_root() / "toy_facts" / "rubric.yaml"  # the facts' rubric
 
-    def units(self, params: dict[str, Any]) -> int:
-        return int(params["facts"]) + 1
+    def units(self, params: ToyFactsParams) -> int:
+        return params.facts + 1
 
-    def unit_call(self, unit: UnitInput) -> UnitCall:
-        if unit.index < unit.params["facts"]:
+    def unit_call(self, unit: UnitInput[ToyFactsParams]) -> UnitCall:
+        if unit.index < unit.params.facts:
             return super().unit_call(unit)
         return UnitCall(template="toy_facts/digest.j2",
                         variables={"facts": unit.inputs, "feedback": unit.feedback},
                         max_tokens=160, json_schema=FACT_SCHEMA, schema_name="digest")
 
-    def assemble(self, sample: dict[str, Any], outputs: list[Any],
+    def assemble(self, sample: Sample, outputs: list[Any],
                  context: str | None = None) -> dict[str, Any]:
         *facts, digest = outputs
         return {**super().assemble(sample, facts), "digest": digest}
 
-    def parts(self, content: dict[str, Any], params: dict[str, Any]) -> list[Part]:
+    def parts(self, content: dict[str, Any], params: ToyFactsParams) -> list[Part]:
         return [*super().parts(content, params),
                 Part("digest", content["digest"], len(content["facts"]))]
 

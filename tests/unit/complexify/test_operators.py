@@ -12,15 +12,15 @@ from longweave.complexify import (
     check_layer,
     register_operator,
 )
+from longweave.paradigms.conversation.params import ConversationParams
 from longweave.registry import RegistryError
 
 SCENARIO = next(s for s in load_catalog() if s["scenario_id"] == "fin-invoice-dispute-lyon")
-SPEC = {"paradigm": "conversation", "segments": 2, "turns_per_segment": 2,
-        "target_tokens": 600}
+PARAMS = ConversationParams(segments=2, turns_per_segment=2, target_tokens=600)
 
 
 def layer(name: str, seed: str = "7:0") -> ConstraintLayer:
-    [built] = apply_operators([name], SCENARIO, SPEC, seed)
+    [built] = apply_operators([name], SCENARIO, PARAMS, seed)
     return built
 
 

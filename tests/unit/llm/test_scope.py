@@ -1,6 +1,7 @@
-from longweave.contracts import RunBudget, ScenarioRequest
+from longweave.contracts import RunBudget, SampleSpec, ScenarioRequest
 from longweave.llm.scope import CallScope, budget_exceeded
 from longweave.sampler.logic import sample_spec
+from support.samples import make_sample
 
 
 def test_budget_by_tokens_or_cost():
@@ -16,8 +17,7 @@ def test_budget_by_tokens_or_cost():
 def test_scope_of_a_sample_carries_the_request_switch_and_budget():
     request = ScenarioRequest(request_id="r", run_id="run-1", count=1, cache=False,
                               budget={"max_tokens": 1000})
-    sample = {"_id": "run-1-000000", "run_id": "run-1", "attempt": 2,
-              "spec": sample_spec(request)}
+    sample = make_sample("run-1-000000", spec=sample_spec(request), attempt=2)
     scope = CallScope.for_sample(sample, "conversation/segment.j2@v1+abc", purpose="segment")
     assert scope == CallScope(run_id="run-1", template_version="conversation/segment.j2@v1+abc",
                               cache=False, budget=RunBudget(max_tokens=1000),
@@ -26,7 +26,8 @@ def test_scope_of_a_sample_carries_the_request_switch_and_budget():
 
 
 def test_samples_written_before_the_switch_existed_use_the_cache():
-    scope = CallScope.for_sample({"run_id": "r", "spec": {"segments": 2}}, None)
+    spec = SampleSpec.model_validate({"paradigm": "conversation", "units": 2})
+    scope = CallScope.for_sample(make_sample(spec=spec), None)
     assert scope.cache and scope.budget == RunBudget()
 
 

@@ -17,6 +17,7 @@ from longweave.sampler.logic import (
     request_problems,
     sample_id,
 )
+from support.samples import CREATED
 
 CATALOG = load_catalog()
 
@@ -27,9 +28,10 @@ def request(**fields) -> ScenarioRequest:
 
 
 def samples(**fields) -> list[dict]:
+    """The sample documents as stored."""
     r = request(**fields)
     picks = choose_scenarios(CATALOG, r.count, r.seed, r.filters, r.weights)
-    return build_samples(r, picks, created_at=None)
+    return [s.document() for s in build_samples(r, picks, created_at=CREATED)]
 
 
 def test_same_seed_same_samples_other_seed_other_samples():
@@ -168,7 +170,7 @@ def test_sample_ids_are_deterministic_and_spread_evenly_over_partitions():
 def test_building_samples_in_slices_gives_the_same_samples():
     r = request(count=25, seed=9, complexity=2)
     picks = choose_scenarios(CATALOG, r.count, r.seed)
-    whole = build_samples(r, picks, created_at=None)
+    whole = build_samples(r, picks, created_at=CREATED)
     sliced = [doc for start in range(0, 25, 10)
-              for doc in build_samples(r, picks[start:start + 10], None, first_index=start)]
+              for doc in build_samples(r, picks[start:start + 10], CREATED, first_index=start)]
     assert sliced == whole

@@ -4,8 +4,9 @@ no clean record is rejected."""
 
 import dataclasses
 import random
+from typing import Any
 
-from longweave.checks import Draft, run_checks
+from longweave.checks import CheckInput, run_checks
 from longweave.contracts import Turn
 from longweave.validator import checks  # noqa: F401 - registers the shared checks
 from longweave.validator.minhash import MemoryLSHIndex, best_duplicate, signature
@@ -55,7 +56,7 @@ def clean_record(index: int) -> list[Turn]:
     return turns
 
 
-def planted_batch() -> list[tuple[str, Draft, str | None]]:
+def planted_batch() -> list[tuple[str, CheckInput[Any], str | None]]:
     """(name, draft, the check that must catch it — None for clean records)."""
     batch = [(f"clean-{i}", conversation_draft(clean_record(i), SPEC, ["stop", "stop"]), None)
              for i in range(8)]

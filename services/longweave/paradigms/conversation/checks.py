@@ -7,17 +7,20 @@ from typing import Any
 
 import jsonschema
 
-from longweave.checks import Draft, failed, passed, register_check
+from longweave.checks import CheckInput, failed, passed, register_check
 from longweave.contracts import CheckResult
 from longweave.llm.parsing import ReplyParseError, extract_json
 from longweave.llm.tokens import estimate_tokens
+from longweave.paradigms.conversation.params import ConversationParams
+
+Draft = CheckInput[ConversationParams]
 
 
 @register_check("turn_structure", paradigms=("conversation",))
 def turn_structure(draft: Draft) -> CheckResult:
     name = "turn_structure"
     dialogue = draft.dialogue
-    expected = 2 * draft.params["segments"] * draft.params["turns_per_segment"]
+    expected = 2 * draft.params.segments * draft.params.turns_per_segment
     for i, turn in enumerate(dialogue):
         want = "user" if i % 2 == 0 else "assistant"
         if turn.role != want:
@@ -37,7 +40,7 @@ def token_window(draft: Draft) -> CheckResult:
     tokens = draft.token_count
     if tokens is None:
         tokens = sum(estimate_tokens(t.content) for t in draft.dialogue)
-    target, tolerance = draft.params["target_tokens"], draft.params["length_tolerance"]
+    target, tolerance = draft.params.target_tokens, draft.params.length_tolerance
     low, high = int(target * max(0.0, 1 - tolerance)), int(target * (1 + tolerance))
     if tokens < low:
         return failed(name, f"too short: ~{tokens} tokens, the target is {target} "
@@ -66,7 +69,7 @@ def _assistant_json(draft: Draft) -> list[tuple[int, Any]] | CheckResult:
 
 @register_check("json_parseable", paradigms=("conversation",))
 def json_parseable(draft: Draft) -> CheckResult:
-    if draft.params.get("assistant_json_schema") is None:
+    if draft.params.assistant_json_schema is None:
         return passed("json_parseable", applied=False)
     parsed = _assistant_json(draft)
     return parsed if isinstance(parsed, CheckResult) else passed("json_parseable")
@@ -75,7 +78,7 @@ def json_parseable(draft: Draft) -> CheckResult:
 @register_check("json_schema", paradigms=("conversation",))
 def json_schema(draft: Draft) -> CheckResult:
     name = "json_schema"
-    schema = draft.params.get("assistant_json_schema")
+    schema = draft.params.assistant_json_schema
     if schema is None:
         return passed(name, applied=False)
     parsed = _assistant_json(draft)
@@ -94,7 +97,7 @@ def json_schema(draft: Draft) -> CheckResult:
 @register_check("required_fields", paradigms=("conversation",))
 def required_fields(draft: Draft) -> CheckResult:
     name = "required_fields"
-    fields = draft.params.get("required_fields") or []
+    fields = draft.params.required_fields
     parsed = _assistant_json(draft) if fields else []
     if isinstance(parsed, CheckResult):
         return passed(name, applied=False)

@@ -1,6 +1,5 @@
 """Pure logic of the conversation paradigm: a segment's prompt context and output schema,
-reply → turns, the stitched conversation, and its export rows. `params` are the request's
-`ConversationParams` as a dict."""
+reply → turns, the stitched conversation, and its export rows."""
 
 from __future__ import annotations
 
@@ -8,7 +7,9 @@ import re
 from typing import Any
 
 from longweave.contracts import Turn
+from longweave.contracts.records import Sample
 from longweave.llm.tokens import CHARS_PER_TOKEN, estimate_tokens
+from longweave.paradigms.conversation.params import ConversationParams
 
 # A rough words→tokens ratio for English-like text with BPE tokenizers.
 TOKENS_PER_WORD = 1.35
@@ -49,39 +50,39 @@ def segment_schema(turns: int, chars_per_exchange: int) -> dict[str, Any]:
     }
 
 
-def chars_per_exchange(params: dict[str, Any]) -> int:
-    exchanges = params["segments"] * params["turns_per_segment"]
-    return int(params["target_tokens"] * CHARS_PER_TOKEN / exchanges)
+def chars_per_exchange(params: ConversationParams) -> int:
+    exchanges = params.segments * params.turns_per_segment
+    return int(params.target_tokens * CHARS_PER_TOKEN / exchanges)
 
 
-def words_per_exchange(params: dict[str, Any]) -> int:
-    exchanges = int(params["segments"]) * int(params["turns_per_segment"])
-    return max(20, round(int(params["target_tokens"]) / TOKENS_PER_WORD / exchanges))
+def words_per_exchange(params: ConversationParams) -> int:
+    exchanges = params.segments * params.turns_per_segment
+    return max(20, round(params.target_tokens / TOKENS_PER_WORD / exchanges))
 
 
-def segment_max_tokens(params: dict[str, Any]) -> int:
+def segment_max_tokens(params: ConversationParams) -> int:
     """Room for ~3× the segment's share of the target plus JSON overhead, so a reply is
     cut off only when the model runs away (which the truncation check then rejects)."""
-    share = params["target_tokens"] / params["segments"]
-    return int(share * 3) + 64 * int(params["turns_per_segment"]) + 128
+    share = params.target_tokens / params.segments
+    return int(share * 3) + 64 * params.turns_per_segment + 128
 
 
 def segment_prompt_context(
-    sample: dict[str, Any], params: dict[str, Any], segment_index: int, running_summary: str,
+    sample: Sample, params: ConversationParams, segment_index: int, running_summary: str,
     feedback: list[str], running_summary_is_transcript: bool = False,
 ) -> dict[str, Any]:
-    k = params["turns_per_segment"]
+    k = params.turns_per_segment
     return {
-        "scenario": sample["scenario"],
+        "scenario": sample.scenario,
         "running_summary": running_summary,
         "running_summary_is_transcript": running_summary_is_transcript,
         "first_exchange": segment_index * k + 1,
         "last_exchange": (segment_index + 1) * k,
-        "total_exchanges": params["segments"] * k,
+        "total_exchanges": params.segments * k,
         "turns": k,
         "words_per_exchange": words_per_exchange(params),
-        "noise": sample["noise"],
-        "layers": sample.get("layers", []),  # constraint layers chosen by the sampler
+        "noise": sample.noise,
+        "layers": sample.layers,  # constraint layers chosen by the sampler
         "feedback": feedback,
     }
 

@@ -13,10 +13,9 @@ and end of the context (lost in the middle), and the record says where its evide
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
+from longweave.contracts.records import Draft, Sample
 from longweave.llm.parsing import ReplyParseError
 from longweave.paradigms.base import Paradigm, Part, Plan, UnitCall, UnitInput
 from longweave.paradigms.document_qa import checks, operators  # noqa: F401 - registrations
@@ -27,37 +26,7 @@ from longweave.paradigms.document_qa.logic import (
     plan_sample,
     position_of,
 )
-
-TaskType = Literal["extraction", "multi_hop", "section_summary", "comparison", "timeline",
-                   "unanswerable"]
-ALL_TASK_TYPES: list[TaskType] = ["extraction", "multi_hop", "section_summary", "comparison",
-                                  "timeline", "unanswerable"]
-DocumentId = str
-
-
-class DocumentQAParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    collection: str | None = Field(None, description="draw documents from this collection")
-    tags: list[str] = Field(default_factory=list, description="documents with all these tags")
-    document_ids: list[DocumentId] = Field(default_factory=list, max_length=1000,
-                                           description="only these documents")
-    context_tokens: int = Field(8000, ge=500, le=1_000_000,
-                                description="the context's length (8k-128k for real models)")
-    context_tolerance: float = Field(0.2, gt=0, le=1,
-                                     description="accepted: context_tokens × (1 ± tolerance)")
-    pairs: int = Field(4, ge=1, le=32, description="question-answer pairs per record")
-    task_types: list[TaskType] = Field(default_factory=lambda: list(ALL_TASK_TYPES),
-                                       min_length=1)
-    distractors: int = Field(0, ge=0, le=8, description="other documents mixed into the context")
-    min_hop_tokens: int = Field(500, ge=0, description="multi-hop passages at least this far apart")
-    context_in_system: bool = Field(False, description="sft/openai: the context in the system "
-                                                       "message instead of the first user turn")
-
-    @model_validator(mode="after")
-    def _unique_task_types(self) -> DocumentQAParams:
-        self.task_types = list(dict.fromkeys(self.task_types))
-        return self
-
+from longweave.paradigms.document_qa.params import ALL_TASK_TYPES, DocumentQAParams, TaskType
 
 ANSWER_SCHEMA_MAX = 1500
 
@@ -81,7 +50,7 @@ def answer_schema(task_type: str) -> dict[str, Any]:
     }
 
 
-class DocumentQAParadigm(Paradigm):
+class DocumentQAParadigm(Paradigm[DocumentQAParams]):
     name: ClassVar[str] = "document_qa"
     description: ClassVar[str] = "question-answer pairs grounded in long documents, with evidence"
     params_model = DocumentQAParams
@@ -90,36 +59,37 @@ class DocumentQAParadigm(Paradigm):
     export_formats = ("sft", "dpo", "openai")
     content_keys = ("context", "pairs", "documents")
 
-    def document_filter(self, params: dict[str, Any]) -> dict[str, Any]:
+    def document_filter(self, params: DocumentQAParams) -> dict[str, Any]:
         found: dict[str, Any] = {}
-        if params.get("collection"):
-            found["collection"] = params["collection"]
-        if params.get("tags"):
-            found["tags"] = {"$all": params["tags"]}
-        if params.get("document_ids"):
-            found["_id"] = {"$in": params["document_ids"]}
+        if params.collection:
+            found["collection"] = params.collection
+        if params.tags:
+            found["tags"] = {"$all": params.tags}
+        if params.document_ids:
+            found["_id"] = {"$in": params.document_ids}
         return found
 
-    def problems(self, params: dict[str, Any], documents: list[dict[str, Any]]) -> list[str]:
+    def problems(self, params: DocumentQAParams, documents: list[dict[str, Any]]
+                 ) -> list[str]:
         if not documents:
             return [f"params: no document in the corpus matches {self.document_filter(params)} "
                     "(add some with `longweave documents add`)"]
         problems = []
-        two_passage = {"multi_hop", "comparison", "timeline"} & set(params["task_types"])
-        if two_passage and params["min_hop_tokens"] * 2 > params["context_tokens"]:
-            problems.append(f"params.min_hop_tokens: {params['min_hop_tokens']} tokens apart "
-                            f"does not fit twice in a {params['context_tokens']}-token context "
+        two_passage = {"multi_hop", "comparison", "timeline"} & set(params.task_types)
+        if two_passage and params.min_hop_tokens * 2 > params.context_tokens:
+            problems.append(f"params.min_hop_tokens: {params.min_hop_tokens} tokens apart "
+                            f"does not fit twice in a {params.context_tokens}-token context "
                             f"({', '.join(sorted(two_passage))} need two passages that far apart)")
-        low = params["context_tokens"] * (1 - params["context_tolerance"])
+        low = params.context_tokens * (1 - params.context_tolerance)
         if not any(d["tokens"] >= low for d in documents):
             longest = max(d["tokens"] for d in documents)
-            problems.append(f"params.context_tokens: {params['context_tokens']} tokens, but the "
+            problems.append(f"params.context_tokens: {params.context_tokens} tokens, but the "
                             f"longest matching document has {longest}")
         return problems
 
-    def plan_sample(self, params: dict[str, Any], documents: list[dict[str, Any]],
+    def plan_sample(self, params: DocumentQAParams, documents: list[dict[str, Any]],
                     index: int, seed: int) -> dict[str, Any]:
-        low = params["context_tokens"] * (1 - params["context_tolerance"])
+        low = params.context_tokens * (1 - params.context_tolerance)
         long_enough = [d for d in documents if d["tokens"] >= low] or documents
         return plan_sample(params, long_enough, index, seed)
 
@@ -127,25 +97,26 @@ class DocumentQAParadigm(Paradigm):
                       ) -> tuple[str, dict[str, Any]]:
         return build_context(material, texts)
 
-    def units(self, params: dict[str, Any]) -> int:
-        return int(params["pairs"])
+    def units(self, params: DocumentQAParams) -> int:
+        return params.pairs
 
-    def unit_call(self, unit: UnitInput) -> UnitCall:
-        plan = unit.sample["material"]["units"][unit.index]
+    def unit_call(self, unit: UnitInput[DocumentQAParams]) -> UnitCall:
+        material = _material(unit.sample)
+        plan = material["units"][unit.index]
         return UnitCall(
             template="document_qa/pair.j2",
             variables={"task_type": plan["task_type"], "section": plan["section"],
                        "passages": [p["text"] for p in plan["passages"]],
-                       "document_map": unit.sample["material"]["map"],
-                       "title": next(d["title"] for d in unit.sample["material"]["documents"]
+                       "document_map": material["map"],
+                       "title": next(d["title"] for d in material["documents"]
                                      if d["role"] == "main"),
-                       "noise": unit.sample.get("noise", []), "feedback": unit.feedback,
-                       "layers": unit.sample.get("layers", [])},
+                       "noise": unit.sample.noise, "feedback": unit.feedback,
+                       "layers": unit.sample.layers},
             max_tokens=900, json_schema=answer_schema(plan["task_type"]), schema_name="pair",
         )
 
-    def parse_unit(self, reply: Any, unit: UnitInput) -> dict[str, Any]:
-        plan = unit.sample["material"]["units"][unit.index]
+    def parse_unit(self, reply: Any, unit: UnitInput[DocumentQAParams]) -> dict[str, Any]:
+        plan = _material(unit.sample)["units"][unit.index]
         if not isinstance(reply, dict) or not str(reply.get("question", "")).strip():
             raise ReplyParseError("the reply holds no question")
         evidence = [{"quote": e["quote"], **locate(e["quote"], plan["passages"])}
@@ -155,7 +126,7 @@ class DocumentQAParadigm(Paradigm):
                 "unanswerable": plan["task_type"] == "unanswerable", "evidence": evidence,
                 "passages": [[p["start"], p["end"]] for p in plan["passages"]]}
 
-    def assemble(self, sample: dict[str, Any], outputs: list[Any],
+    def assemble(self, sample: Sample, outputs: list[Any],
                  context: str | None = None) -> dict[str, Any]:
         if context is None:
             raise ValueError("a document_qa record needs its sample's context")
@@ -165,16 +136,16 @@ class DocumentQAParadigm(Paradigm):
                          if e["start"] is not None]
             pairs.append({**pair, "evidence_positions": positions})
         documents = [{k: d.get(k) for k in ("id", "title", "role", "licence", "source")}
-                     for d in sample["material"]["documents"]]
+                     for d in _material(sample)["documents"]]
         return {"context": context, "pairs": pairs, "documents": documents}
 
-    def parts(self, content: dict[str, Any], params: dict[str, Any]) -> list[Part]:
+    def parts(self, content: dict[str, Any], params: DocumentQAParams) -> list[Part]:
         out = []
         for n, pair in enumerate(content["pairs"]):
             out += [Part("user", pair["question"], n), Part("assistant", pair["answer"], n)]
         return out
 
-    def judge_call(self, sample: dict[str, Any], content: dict[str, Any]
+    def judge_call(self, sample: Sample, content: dict[str, Any]
                    ) -> tuple[str, dict[str, Any]]:
         context = content["context"]
         pairs = [{**p, "passages": [context[s:e] for s, e in p["passages"]]}
@@ -187,16 +158,18 @@ class DocumentQAParadigm(Paradigm):
         return {"messages": messages, "id": record["sample_id"]} if fmt == "sft" \
             else {"messages": messages}
 
-    def dpo_row(self, record: dict[str, Any], rejected: dict[str, Any]) -> dict[str, Any] | None:
+    def dpo_row(self, record: dict[str, Any], rejected: Draft) -> dict[str, Any] | None:
         """Chosen: the accepted pairs; rejected: a draft the judge rejected for its
         faithfulness (other rejections are no preference about grounding)."""
-        if "faithfulness" not in (rejected.get("judgment") or {}).get("failed_axes", []):
+        if rejected.judgment is None or "faithfulness" not in rejected.judgment.failed_axes:
             return None
-        if [p["question"] for p in rejected["pairs"]] != [p["question"] for p in record["pairs"]]:
+        worse_pairs = rejected.content(self.content_keys)["pairs"]
+        if [p["question"] for p in worse_pairs] != [p["question"] for p in record["pairs"]]:
             return None  # other questions: the two answer sets are no preference pair
         in_system = bool(record["spec"]["params"].get("context_in_system"))
         chosen = conversation_rows(record, in_system)
-        worse = conversation_rows({**rejected, "context": record["context"]}, in_system)
+        worse = conversation_rows({"pairs": worse_pairs, "context": record["context"]},
+                                  in_system)
         prompt = chosen[: 2 if in_system else 1]
         return {"prompt": prompt, "chosen": chosen[len(prompt):],
                 "rejected": worse[len(prompt):]}
@@ -216,4 +189,13 @@ class DocumentQAParadigm(Paradigm):
         ]
 
 
+def _material(sample: Sample) -> dict[str, Any]:
+    if sample.material is None:
+        raise ValueError(f"sample {sample.id} has no material (a documents source plans it)")
+    return sample.material
+
+
 document_qa = DocumentQAParadigm()
+
+__all__ = ["ALL_TASK_TYPES", "DocumentQAParadigm", "DocumentQAParams", "TaskType",
+           "document_qa"]

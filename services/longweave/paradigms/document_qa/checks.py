@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from longweave.checks import Draft, failed, passed, register_check
+from longweave.checks import CheckInput, failed, passed, register_check
 from longweave.contracts import CheckResult
 from longweave.llm.tokens import CHARS_PER_TOKEN, estimate_tokens
 from longweave.paradigms.document_qa.logic import (
@@ -15,6 +15,9 @@ from longweave.paradigms.document_qa.logic import (
     longest_copied_run,
     similarity,
 )
+from longweave.paradigms.document_qa.params import DocumentQAParams
+
+Draft = CheckInput[DocumentQAParams]
 
 PARADIGM = ("document_qa",)
 # An answer copies a passage when a verbatim run of it covers this much of the passage
@@ -35,6 +38,7 @@ STOPWORDS = frozenset(
     "should some such than that their them then there these they this those through under "
     "until very were what when where which while whom whose will with would your says said "
     "document text passage mention mentioned according tell does".split())
+
 
 
 def _pairs(draft: Draft) -> list[dict[str, Any]]:
@@ -71,7 +75,7 @@ def multi_hop_distance(draft: Draft) -> CheckResult:
     """A pair that needs two passages quotes each of them, and a multi-hop pair's quotes
     are at least `min_hop_tokens` apart."""
     name = "multi_hop_distance"
-    gap = int(draft.params.get("min_hop_tokens", 0)) * CHARS_PER_TOKEN
+    gap = draft.params.min_hop_tokens * CHARS_PER_TOKEN
     for n, pair in enumerate(_pairs(draft)):
         if pair["task_type"] not in TWO_PASSAGE_TASKS:
             continue
@@ -136,8 +140,8 @@ def unanswerable_unsupported(draft: Draft) -> CheckResult:
 def context_length(draft: Draft) -> CheckResult:
     name = "context_length"
     tokens = estimate_tokens(draft.content.get("context", ""))
-    target = int(draft.params["context_tokens"])
-    tolerance = float(draft.params["context_tolerance"])
+    target = draft.params.context_tokens
+    tolerance = draft.params.context_tolerance
     low, high = int(target * (1 - tolerance)), int(target * (1 + tolerance))
     if not low <= tokens <= high:
         return failed(name, f"the context has ~{tokens} tokens, outside {low}-{high}",

@@ -12,6 +12,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from longweave.llm.tokens import CHARS_PER_TOKEN, estimate_tokens
+from longweave.paradigms.document_qa.params import DocumentQAParams
 
 TWO_PASSAGE_TASKS = {"multi_hop", "comparison", "timeline"}
 POSITIONS = ("beginning", "middle", "end")
@@ -50,7 +51,7 @@ def _provenance(doc: dict[str, Any]) -> dict[str, Any]:
             "source": (doc.get("metadata") or {}).get("source_url") or doc.get("source")}
 
 
-def plan_sample(params: dict[str, Any], documents: list[dict[str, Any]], index: int,
+def plan_sample(params: DocumentQAParams, documents: list[dict[str, Any]], index: int,
                 seed: int) -> dict[str, Any]:
     """Where sample `index`'s context comes from, and each question's task type, position
     and passages (offsets into the documents; `build_context` turns them into context
@@ -58,13 +59,13 @@ def plan_sample(params: dict[str, Any], documents: list[dict[str, Any]], index: 
     rng = random.Random(f"{seed}:document_qa:{index}")
     main = documents[index % len(documents)]
     others = [d for d in documents if d["_id"] != main["_id"]]
-    distractors = rng.sample(others, min(params["distractors"], len(others)))
-    share = params["context_tokens"] // (len(distractors) + 2) if distractors else 0
-    main_tokens = params["context_tokens"] - share * len(distractors)
+    distractors = rng.sample(others, min(params.distractors, len(others)))
+    share = params.context_tokens // (len(distractors) + 2) if distractors else 0
+    main_tokens = params.context_tokens - share * len(distractors)
     start, end, window = _window(main, main_tokens, rng)
     # `build_context` cuts each window at a paragraph or sentence end between `floor` and
     # the target, so the context's length stays inside the tolerance.
-    floor = 1 - params["context_tolerance"] / 2
+    floor = 1 - params.context_tolerance / 2
     target_chars = int(main_tokens * CHARS_PER_TOKEN)
     parts = [{**_provenance(main), "role": "main", "start": start, "end": end,
               "target_chars": target_chars, "floor": floor}]
@@ -78,10 +79,10 @@ def plan_sample(params: dict[str, Any], documents: list[dict[str, Any]], index: 
     chunks = [c for c in kept if c["tokens"] >= MIN_PASSAGE_TOKENS] or kept
     rng.shuffle(parts)
     sections = {i: s for i, s in enumerate(main.get("sections", []))}
-    task_types = list(params["task_types"])
+    task_types = list(params.task_types)
     rng.shuffle(task_types)
     units = []
-    for n in range(params["pairs"]):
+    for n in range(params.pairs):
         task = task_types[n % len(task_types)]
         wanted = POSITIONS[n % 3]
         third = [c for c in chunks
@@ -90,7 +91,7 @@ def plan_sample(params: dict[str, Any], documents: list[dict[str, Any]], index: 
         passages = [first_chunk]
         if task in TWO_PASSAGE_TASKS:
             # Far enough that any quote of one passage is `gap` from any quote of the other.
-            gap = params["min_hop_tokens"] * CHARS_PER_TOKEN
+            gap = params.min_hop_tokens * CHARS_PER_TOKEN
             far = [c for c in chunks if c["start"] >= first_chunk["end"] + gap
                    or c["end"] + gap <= first_chunk["start"]]
             passages.append(rng.choice(far) if far else max(

@@ -12,8 +12,10 @@ from longweave.paradigms.conversation.logic import (
     trim_to_sentence,
     words_per_exchange,
 )
+from longweave.paradigms.conversation.params import ConversationParams
+from support.samples import make_sample
 
-SPEC = {"segments": 3, "turns_per_segment": 2, "target_tokens": 1200}
+PARAMS = ConversationParams(segments=3, turns_per_segment=2, target_tokens=1200)
 
 
 def test_schema_requires_exactly_k_exchanges():
@@ -28,7 +30,7 @@ def test_schema_requires_exactly_k_exchanges():
 
 
 def test_turn_lengths_keep_a_record_near_its_token_target():
-    per_exchange = chars_per_exchange(SPEC)
+    per_exchange = chars_per_exchange(PARAMS)
     assert per_exchange == 1200 * 4 // 6
     turn = segment_schema(2, per_exchange)["properties"]["exchanges"]["items"]["properties"]
     longest = turn["user"]["maxLength"] + turn["assistant"]["maxLength"]
@@ -38,13 +40,13 @@ def test_turn_lengths_keep_a_record_near_its_token_target():
 
 
 def test_length_budget_follows_the_target():
-    assert words_per_exchange(SPEC) == round(1200 / 1.35 / 6)
-    assert segment_max_tokens(SPEC) > 1200 / 3 * 2  # room for a long-winded segment
+    assert words_per_exchange(PARAMS) == round(1200 / 1.35 / 6)
+    assert segment_max_tokens(PARAMS) > 1200 / 3 * 2  # room for a long-winded segment
 
 
 def test_prompt_context_numbers_exchanges_across_segments():
-    sample = {"spec": SPEC, "scenario": {"domain": "x"}, "noise": ["a", "b"]}
-    ctx = segment_prompt_context(sample, SPEC, 1, "summary", ["fix it"])
+    sample = make_sample(params=PARAMS.model_dump(), scenario={"domain": "x"}, noise=["a", "b"])
+    ctx = segment_prompt_context(sample, PARAMS, 1, "summary", ["fix it"])
     assert (ctx["first_exchange"], ctx["last_exchange"], ctx["total_exchanges"]) == (3, 4, 6)
     assert ctx["feedback"] == ["fix it"] and ctx["running_summary"] == "summary"
 

@@ -5,6 +5,7 @@ import pytest
 from pydantic import ValidationError
 
 from longweave.paradigms import PARADIGMS, Plan, UnitInput
+from support.samples import make_draft, make_sample
 
 conversation = PARADIGMS["conversation"]
 SCENARIO = {"assistant_persona": "a clerk", "audience": "citizens", "tone": "calm",
@@ -26,7 +27,7 @@ RECORD = {"sample_id": "run-1-000000", "paradigm": "conversation",
 
 def test_params_fill_defaults_and_refuse_what_is_wrong():
     params = conversation.parse_params({"segments": 3})
-    assert params["segments"] == 3 and params["turns_per_segment"] == 2
+    assert params.segments == 3 and params.turns_per_segment == 2
     assert conversation.units(params) == 3 and conversation.plan is Plan.SEQUENTIAL
     for bad in ({"segments": 0}, {"turns": 2}, {"assistant_json_schema": {"type": 5}}):
         with pytest.raises(ValidationError):
@@ -35,7 +36,7 @@ def test_params_fill_defaults_and_refuse_what_is_wrong():
 
 def test_a_unit_call_asks_for_k_exchanges_and_parses_them_into_turns():
     params = conversation.parse_params({"segments": 2, "turns_per_segment": 3})
-    unit = UnitInput(sample={"scenario": SCENARIO, "noise": []}, params=params, index=1,
+    unit = UnitInput(sample=make_sample(scenario=SCENARIO), params=params, index=1,
                      context="earlier", feedback=["shorter"])
     call = conversation.unit_call(unit)
     assert call.template == "conversation/segment.j2"
@@ -48,7 +49,7 @@ def test_a_unit_call_asks_for_k_exchanges_and_parses_them_into_turns():
 
 def test_the_history_is_carried_verbatim_while_it_fits_then_summarised():
     params = conversation.parse_params({})
-    unit = UnitInput(sample={}, params=params, index=0)
+    unit = UnitInput(sample=make_sample(), params=params, index=0)
     output = [{"role": "user", "content": "q " * 20}, {"role": "assistant", "content": "a"}]
     assert conversation.carry_forward(unit, output, budget_tokens=1000).startswith("user: q")
     assert conversation.carry_forward(unit, output, budget_tokens=5) is None
@@ -57,7 +58,7 @@ def test_the_history_is_carried_verbatim_while_it_fits_then_summarised():
 
 def test_units_assemble_into_one_conversation_whose_parts_name_their_segment():
     params = conversation.parse_params({"segments": 2, "turns_per_segment": 1})
-    content = conversation.assemble({"scenario": SCENARIO}, [
+    content = conversation.assemble(make_sample(scenario=SCENARIO), [
         [{"role": "user", "content": "q1"}, {"role": "assistant", "content": "a1"}],
         [{"role": "user", "content": "q2"}, {"role": "assistant", "content": "a2"}],
     ])
@@ -75,7 +76,7 @@ def test_sft_and_openai_rows_carry_the_conversation():
 
 
 def test_dpo_prompt_is_the_shared_opening_up_to_the_last_shared_user_turn():
-    rejected = {"messages": turns(("hi", "hello"), ("bill?", "no idea, sorry"))}
+    rejected = make_draft({"messages": turns(("hi", "hello"), ("bill?", "no idea, sorry"))})
     row = conversation.dpo_row(RECORD, rejected)
     assert row["prompt"] == turns(("hi", "hello")) + [{"role": "user", "content": "bill?"}]
     assert row["chosen"] == [{"role": "assistant", "content": "paid"}]
@@ -83,7 +84,7 @@ def test_dpo_prompt_is_the_shared_opening_up_to_the_last_shared_user_turn():
 
 
 def test_dpo_of_a_wholly_rewritten_record_starts_after_the_first_user_turn():
-    rejected = {"messages": turns(("hey", "yo"), ("money", "meh"))}
+    rejected = make_draft({"messages": turns(("hey", "yo"), ("money", "meh"))})
     row = conversation.dpo_row(RECORD, rejected)
     assert row["prompt"] == [SYSTEM, {"role": "user", "content": "hi"}]
     assert row["chosen"][0] == {"role": "assistant", "content": "hello"}

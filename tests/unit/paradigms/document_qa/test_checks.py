@@ -7,7 +7,7 @@ import copy
 import pytest
 
 import longweave.validator.checks  # noqa: F401 - the checks every paradigm shares run too
-from longweave.checks import Draft, run_checks
+from longweave.checks import CheckInput, run_checks
 from support.documents import corpus_entries, document_qa, record_for, sample_for
 
 ENTRIES, TEXTS = corpus_entries()
@@ -16,8 +16,9 @@ SAMPLES = [sample_for(PARAMS, ENTRIES, TEXTS, i, seed=11) for i in range(8)]
 
 
 def failures(sample, content):
-    draft = Draft(parts=document_qa.parts(content, sample["spec"]["params"]),
-                  spec=sample["spec"], content=content)
+    params = document_qa.params_of(sample)
+    draft = CheckInput(parts=document_qa.parts(content, params), spec=sample.spec,
+                       params=params, content=content)
     return {r.name: r for r in run_checks("document_qa", draft) if not r.passed}
 
 

@@ -23,8 +23,8 @@ def test_a_sample_plan_is_deterministic_for_its_seed():
 def test_the_context_has_the_length_asked_for_and_the_passages_are_its_text(index):
     sample, context = sample_for(PARAMS, ENTRIES, TEXTS, index)
     assert 0.8 * 3000 <= estimate_tokens(context) <= 1.2 * 3000
-    main = sample["material"]["main"]
-    for unit in sample["material"]["units"]:
+    main = sample.material["main"]
+    for unit in sample.material["units"]:
         for p in unit["passages"]:
             assert context[p["start"]:p["end"]] == p["text"] and p["text"].strip()
             assert p["text"] in TEXTS[main]
@@ -36,7 +36,7 @@ def test_the_context_has_the_length_asked_for_and_the_passages_are_its_text(inde
 def test_passages_are_spread_over_the_beginning_middle_and_end():
     for index in range(4):
         sample, context = sample_for(PARAMS, ENTRIES, TEXTS, index)
-        units = sample["material"]["units"]
+        units = sample.material["units"]
         # The recorded position is where the first passage really fell.
         assert all(u["position"] == position_of(u["passages"][u["primary"]]["start"],
                                                 len(context)) for u in units)
@@ -45,16 +45,16 @@ def test_passages_are_spread_over_the_beginning_middle_and_end():
 
 def test_distractor_documents_join_the_context_under_their_titles():
     sample, context = sample_for({**PARAMS, "distractors": 1}, ENTRIES, TEXTS, 1)
-    roles = [(d["role"], d["title"]) for d in sample["material"]["documents"]]
+    roles = [(d["role"], d["title"]) for d in sample.material["documents"]]
     assert sorted(r for r, _ in roles) == ["distractor", "main"]
     for _, title in roles:
         assert f"## {title}\n\n" in context
-    assert all(d["licence"] for d in sample["material"]["documents"])
+    assert all(d["licence"] for d in sample.material["documents"])
 
 
 def test_quotes_are_located_exactly_fuzzily_or_not_at_all():
     sample, context = sample_for(PARAMS, ENTRIES, TEXTS, 2)
-    passages = sample["material"]["units"][0]["passages"]
+    passages = sample.material["units"][0]["passages"]
     text = passages[0]["text"]
     quote = " ".join(text.split()[5:25])
     exact = locate(quote, passages)
