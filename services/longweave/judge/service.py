@@ -36,10 +36,9 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         draft = await ctx.store.get_draft(report.draft_id)
         if draft is None:
             raise LookupError(f"draft {report.draft_id} is not in the store")
-        judged_before = draft.judgment is not None  # by an earlier delivery
-        if draft.judgment is not None:
-            judgment = draft.judgment
-        else:
+        judgment = draft.judgment  # by an earlier delivery
+        judged_before = judgment is not None
+        if judgment is None:
             work = await ctx.llm_work(report.run_id, report.sample_id,
                                       lambda: _judge(ctx, sample, draft, report))
             if work.stopped:
