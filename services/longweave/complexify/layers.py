@@ -27,8 +27,8 @@ class ConstraintLayer(BaseModel):
 @dataclass(frozen=True)
 class LayerContext:
     """What an operator may look at: the scenario as sampled, the paradigm's params of the
-    request (its ``params_model``, typed), and a random source seeded for this sample and operator (so layers are
-    reproducible)."""
+    request (its ``params_model``, typed), and a random source seeded for this sample and
+    operator (so layers are reproducible)."""
 
     scenario: dict[str, Any]
     params: Any

@@ -18,7 +18,7 @@ SCHEMA_VERSION: Final = 2  # 2: paradigm fields moved under ScenarioRequest.para
 Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$")]
 
 
-# Languages the validator's language check can identify (validator/language.py).
+# Languages the validator's language check can identify (language.py).
 Language = Literal["en", "fr", "de", "es", "pt", "it", "nl", "sv"]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from longweave.checks import CheckInput, failed, passed, register_check
 from longweave.complexify.specs import check_layers
 from longweave.contracts import CheckResult
-from longweave.validator.language import detect_language
+from longweave.language import detect_language
 from longweave.validator.minhash import DUPLICATE_JACCARD
 from longweave.validator.policy import find_pii
 

@@ -2,6 +2,7 @@
 
 from longweave.contracts import Turn
 from longweave.contracts.messages import Language
+from longweave.language import STOPWORDS, detect_language
 from longweave.paradigms.conversation.checks import (
     json_parseable,
     json_schema,
@@ -9,7 +10,6 @@ from longweave.paradigms.conversation.checks import (
     token_window,
 )
 from longweave.validator.checks import language, near_duplicate, pii_policy
-from longweave.validator.language import STOPWORDS, detect_language
 from longweave.validator.minhash import Match
 from support.drafts import conversation_draft
 
