@@ -172,8 +172,8 @@ def build_samples(request: ScenarioRequest, picks: list[Pick], created_at: Any,
     built in slices; layers and noise depend on the index only, not on the slicing)."""
     spec = sample_spec(request)
     paradigm = PARADIGMS[request.paradigm]
-    params = paradigm.parse_params(request.params)
-    layers_per_sample = complexity(request, PARADIGMS[request.paradigm])
+    params = paradigm.params_model.model_validate(spec.params)  # typed, for the operators
+    layers_per_sample = complexity(request, paradigm)
     operators = sorted(set(request.complexify_operators) or operator_names(request.paradigm))
     docs = []
     for index, pick in enumerate(picks, start=first_index):
