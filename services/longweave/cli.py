@@ -123,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="write a run's accepted records as JSONL")
     export.add_argument("run_id")
-    export.add_argument("--format", default="sft", choices=["sft", "dpo", "openai"])
+    export.add_argument("--format", default="sft", choices=["sft", "dpo", "openai", "grpo"])
     export.add_argument("--out", type=Path, required=True,
                         help="a .jsonl file, or a folder (required with --split)")
     export.add_argument("--split", help="e.g. train=0.9,test=0.1 (stable per sample)")

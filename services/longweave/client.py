@@ -19,8 +19,8 @@ from longweave.export import (
     FORMATS,
     dataset_card,
     exporting_paradigm,
-    judged_worse,
     parse_split,
+    rejected_drafts,
     split_of,
 )
 from longweave.kafka_admin import ensure_topics
@@ -127,7 +127,8 @@ async def export_rows(store: Store, run_id: str, fmt: str
         if fmt != "dpo":
             yield record["sample_id"], paradigm.export_row(fmt, record)
             continue
-        for draft in judged_worse(await store.drafts_of_sample(run_id, record["sample_id"])):
+        for draft in rejected_drafts(await store.drafts_of_sample(run_id,
+                                                                  record["sample_id"])):
             row = paradigm.dpo_row(record, draft)
             if row is not None:
                 yield record["sample_id"], row

@@ -8,6 +8,8 @@ Layouts (the conversation paradigm's)
 - ``dpo``: TRL's conversational preference format, ``{"prompt", "chosen", "rejected"}``
   (message lists): chosen is the accepted record, rejected a draft of the same sample that
   the judge rejected; prompt is their shared opening up to the last shared user turn.
+- ``grpo`` (paradigms whose responses code can score): TRL's GRPO layout, ``{"prompt":
+  [messages], <verifier columns>}``, read by `longweave.rewards`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 from longweave.contracts.records import Draft
 from longweave.paradigms import PARADIGMS, Paradigm
 
-FORMATS = ("sft", "dpo", "openai")
+FORMATS = ("sft", "dpo", "openai", "grpo")
 
 
 def exporting_paradigm(record: dict[str, Any], fmt: str) -> Paradigm[Any]:
@@ -33,9 +35,10 @@ def exporting_paradigm(record: dict[str, Any], fmt: str) -> Paradigm[Any]:
     return paradigm
 
 
-def judged_worse(drafts: list[Draft]) -> list[Draft]:
-    """Drafts of a sample that the judge rejected (validator rejects were never judged)."""
-    return [d for d in drafts if d.judgment is not None and not d.judgment.passed]
+def rejected_drafts(drafts: list[Draft]) -> list[Draft]:
+    """Drafts of a sample that a check or the judge rejected: each paradigm's `dpo_row`
+    pairs those that make a preference (a judge's rejection, or a checker's)."""
+    return [d for d in drafts if d.rejected is not None]
 
 
 def parse_split(spec: str | None) -> dict[str, float]:
@@ -84,6 +87,8 @@ def dataset_card(run: dict[str, Any], records: list[dict[str, Any]], fmt: str,
         "dpo": '`{"prompt", "chosen", "rejected"}` message lists (TRL conversational DPO); '
                "chosen: the accepted record; rejected: a draft of the same sample the judge "
                "rejected; prompt: their shared opening up to the last shared user turn",
+        "grpo": '`{"prompt": [messages], ...verifier columns}` (TRL GRPO); the verifier '
+                "columns are what `longweave.rewards` scores a completion against",
     }[fmt]
     params = request.get("params") or {}
     lines = [

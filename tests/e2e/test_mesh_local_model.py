@@ -82,3 +82,29 @@ async def test_document_pairs_with_the_local_model_finish_with_reasons(start_mes
     for letter in await mesh.store.db.dead_letters.find({"run_id": run_id}).to_list(None):
         assert letter["kind"] == "attempts_exhausted" and letter["reasons"]
         print("dead-lettered:", letter["reasons"])  # what the toy model got wrong
+
+
+async def test_instruction_responses_with_the_local_model_report_their_checkers(start_mesh):
+    """A short instruction run on the toy model: every sample ends, accepted with every
+    checker's verdict on the record, or dead-lettered with the checkers' reasons. It prints
+    how many of the checkers the model's responses passed, as they were."""
+    mesh = start_mesh(**LOCAL_MODEL_ENV)
+    run_id = await mesh.publish(
+        paradigm="instruction", count=2, max_attempts=3, judge_min_score=1, seed=3,
+        params={"min_instructions": 1, "max_instructions": 2})
+    status = await mesh.wait(run_id, timeout_s=900)
+    assert status["stages"]["accepted"] + status["stages"]["dead_lettered"] == 2, status
+    db = mesh.store.db
+    for record in await mesh.store.records_of_run(run_id).to_list(None):
+        [check] = [c for c in record["validation"]["checks"]
+                   if c["name"] == "instructions_followed"]
+        assert check["passed"] and len(check["details"]["verdicts"]) == \
+            len(record["instructions"])
+    verdicts = [v for draft in await db.drafts.find({"run_id": run_id}).to_list(None)
+                for c in (draft.get("validation") or {}).get("checks", [])
+                if c["name"] == "instructions_followed" for v in c["details"]["verdicts"]]
+    print(f"instruction checkers passed (strict): {sum(v['strict'] for v in verdicts)} of "
+          f"{len(verdicts)}; samples accepted: {status['stages']['accepted']} of 2")
+    for letter in await db.dead_letters.find({"run_id": run_id}).to_list(None):
+        assert letter["kind"] == "attempts_exhausted" and letter["reasons"]
+        print("dead-lettered:", letter["reasons"])

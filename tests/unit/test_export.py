@@ -5,8 +5,8 @@ import pytest
 from longweave.export import (
     dataset_card,
     exporting_paradigm,
-    judged_worse,
     parse_split,
+    rejected_drafts,
     split_of,
 )
 from longweave.registry import RegistryError
@@ -33,11 +33,18 @@ RECORD = {
 }
 
 
-def test_only_judge_rejected_drafts_are_dpo_rejections():
-    drafts = [make_draft({"messages": []}, judgment={"passed": False}),
-              make_draft({"messages": []}, judgment={"passed": True}),
-              make_draft({"messages": []}, validation={"passed": False})]
-    assert judged_worse(drafts) == [drafts[0]]
+def test_rejected_drafts_are_offered_and_the_conversation_pairs_the_judges_only():
+    messages = {"messages": [{"role": "user", "content": "hi"},
+                             {"role": "assistant", "content": "hello"}]}
+    judged = make_draft(messages, judgment={"passed": False},
+                        rejected={"stage": "judge", "reasons": ["coherence: 2"]})
+    checked = make_draft(messages, validation={"passed": False},
+                         rejected={"stage": "validator", "reasons": ["turn_structure: x"]})
+    accepted = make_draft(messages, judgment={"passed": True})
+    assert rejected_drafts([judged, accepted, checked]) == [judged, checked]
+    conversation = exporting_paradigm(RECORD, "dpo")
+    assert conversation.dpo_row(RECORD, judged) is not None
+    assert conversation.dpo_row(RECORD, checked) is None
 
 
 def test_a_format_the_records_paradigm_lacks_is_refused_by_name():

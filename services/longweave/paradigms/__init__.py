@@ -1,6 +1,6 @@
 """The registry of paradigms (see `longweave.paradigms.base` for the contract).
 
-Built in: ``conversation``, ``document_qa``. Another package adds one through the
+Built in: ``conversation``, ``document_qa``, ``instruction``. Another package adds one through the
 ``longweave.paradigms`` entry-point group, naming a `Paradigm` instance::
 
     [project.entry-points."longweave.paradigms"]
@@ -15,10 +15,11 @@ from longweave.contracts.records import Sample
 from longweave.paradigms.base import Paradigm, Part, Plan, UnitCall, UnitInput
 from longweave.paradigms.conversation import conversation
 from longweave.paradigms.document_qa import document_qa
+from longweave.paradigms.instruction import instruction
 from longweave.registry import Registry
 
 PARADIGMS: Registry[Paradigm[Any]] = Registry("paradigm", "longweave.paradigms")
-for _builtin in (conversation, document_qa):
+for _builtin in (conversation, document_qa, instruction):
     PARADIGMS.register(_builtin.name, _builtin)
 
 

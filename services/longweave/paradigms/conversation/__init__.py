@@ -95,7 +95,9 @@ class ConversationParadigm(Paradigm[ConversationParams]):
             return {"messages": messages_of(record["messages"])}
         raise ValueError(f"paradigm conversation has no {fmt!r} rows")
 
-    def dpo_row(self, record: dict[str, Any], rejected: Draft) -> dict[str, Any]:
+    def dpo_row(self, record: dict[str, Any], rejected: Draft) -> dict[str, Any] | None:
+        if rejected.judgment is None or rejected.judgment.passed:
+            return None  # the judge's rejections only: a broken structure is no preference
         return dpo_row(record["messages"], rejected.content(self.content_keys)["messages"])
 
 

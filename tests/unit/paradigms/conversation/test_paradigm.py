@@ -76,7 +76,8 @@ def test_sft_and_openai_rows_carry_the_conversation():
 
 
 def test_dpo_prompt_is_the_shared_opening_up_to_the_last_shared_user_turn():
-    rejected = make_draft({"messages": turns(("hi", "hello"), ("bill?", "no idea, sorry"))})
+    rejected = make_draft({"messages": turns(("hi", "hello"), ("bill?", "no idea, sorry"))},
+                          judgment={"passed": False})
     row = conversation.dpo_row(RECORD, rejected)
     assert row["prompt"] == turns(("hi", "hello")) + [{"role": "user", "content": "bill?"}]
     assert row["chosen"] == [{"role": "assistant", "content": "paid"}]
@@ -84,7 +85,8 @@ def test_dpo_prompt_is_the_shared_opening_up_to_the_last_shared_user_turn():
 
 
 def test_dpo_of_a_wholly_rewritten_record_starts_after_the_first_user_turn():
-    rejected = make_draft({"messages": turns(("hey", "yo"), ("money", "meh"))})
+    rejected = make_draft({"messages": turns(("hey", "yo"), ("money", "meh"))},
+                          judgment={"passed": False})
     row = conversation.dpo_row(RECORD, rejected)
     assert row["prompt"] == [SYSTEM, {"role": "user", "content": "hi"}]
     assert row["chosen"][0] == {"role": "assistant", "content": "hello"}
