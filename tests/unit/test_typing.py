@@ -7,7 +7,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKED = ("longweave.contracts", "longweave.registry", "longweave.planning",
-           "longweave.checks", "longweave.paradigms", "longweave.instructions")
+           "longweave.checks", "longweave.paradigms", "longweave.instructions",
+           "longweave.reasoning")
 
 
 def test_the_contracts_and_seams_type_check_strictly(tmp_path):
