@@ -138,7 +138,7 @@ class Draft(BaseModel):
 
     @classmethod
     def assembled(cls, content: dict[str, Any], **fields: Any) -> Draft:
-        clash = set(content) & set(cls.model_fields) | set(content) & {"_id"}
+        clash = set(content) & {"_id", *cls.model_fields}
         if clash:
             raise ValueError(f"a paradigm's content may not use the draft's keys {clash}")
         return cls.model_validate({**fields, **content})
@@ -203,7 +203,7 @@ class Record(BaseModel):
     tokens: RecordTokens
     timings: RecordTimings
     attempts: int = Field(ge=1)
-    history: list[dict[str, Any]]
+    history: list[AttemptFailure]
     validation: dict[str, Any]
     scores: dict[str, AxisScore]
     draft_id: Id

@@ -55,8 +55,9 @@ class InstructionType(ABC, Generic[P]):
         """Whether the type can be drawn for this prompt (e.g. sections need a document)."""
         return True
 
-    @abstractmethod
-    def draw(self, rng: random.Random, ctx: DrawContext) -> P: ...
+    def draw(self, rng: random.Random, ctx: DrawContext) -> P:
+        """Parameters for this prompt; a type without parameters need not say."""
+        return self.params_model()
 
     @abstractmethod
     def describe(self, params: P) -> str:

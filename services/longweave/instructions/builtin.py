@@ -400,9 +400,6 @@ class Title(InstructionType[NoParams]):
                            "combination:repeat_prompt", "detectable_format:constrained_response",
                            "longweave:choose_from"})
 
-    def draw(self, rng: random.Random, ctx: DrawContext) -> NoParams:
-        return NoParams()
-
     def describe(self, params: NoParams) -> str:
         return ("Your answer must contain a title, wrapped in double angular brackets, such "
                 "as <<poem of joy>>.")
@@ -459,9 +456,6 @@ class JsonFormat(InstructionType[NoParams]):
                            "startend:end_checker", "detectable_format:constrained_response",
                            "longweave:table_rows", "longweave:choose_from",
                            "change_case:english_capital", "punctuation:no_comma"})
-
-    def draw(self, rng: random.Random, ctx: DrawContext) -> NoParams:
-        return NoParams()
 
     def describe(self, params: NoParams) -> str:
         return ("Entire output should be wrapped in JSON format. You can use markdown ticks "
@@ -525,9 +519,6 @@ class ConstrainedResponse(InstructionType[NoParams]):
     params_model = NoParams
     conflicts = _WHOLE_ANSWER | {"longweave:choose_from"}
 
-    def draw(self, rng: random.Random, ctx: DrawContext) -> NoParams:
-        return NoParams()
-
     def describe(self, params: NoParams) -> str:
         return ("Answer with one of the following options: (\"My answer is yes.\", "
                 "\"My answer is no.\", \"My answer is maybe.\")")
@@ -585,9 +576,6 @@ class TwoResponses(InstructionType[NoParams]):
         "detectable_format:constrained_response", "longweave:choose_from",
         "detectable_format:number_highlighted_sections"}
 
-    def draw(self, rng: random.Random, ctx: DrawContext) -> NoParams:
-        return NoParams()
-
     def describe(self, params: NoParams) -> str:
         return ("Give two different responses. Responses and only responses should be "
                 "separated by 6 asterisk symbols: ******.")
@@ -618,9 +606,6 @@ class Quotation(InstructionType[NoParams]):
                            "startend:end_checker", "combination:two_responses",
                            "detectable_format:constrained_response", "longweave:choose_from",
                            "length_constraints:nth_paragraph_first_word"})
-
-    def draw(self, rng: random.Random, ctx: DrawContext) -> NoParams:
-        return NoParams()
 
     def describe(self, params: NoParams) -> str:
         return "Wrap your entire response with double quotation marks."
@@ -675,9 +660,6 @@ class Lowercase(InstructionType[NoParams]):
                            "detectable_content:postscript", "longweave:choose_from",
                            "longweave:cite_section", "keywords:letter_frequency"})
 
-    def draw(self, rng: random.Random, ctx: DrawContext) -> NoParams:
-        return NoParams()
-
     def describe(self, params: NoParams) -> str:
         return ("Your entire response should be in English, and in all lowercase letters. No "
                 "capital letters are allowed.")
@@ -698,9 +680,6 @@ class Capital(InstructionType[NoParams]):
                            "detectable_content:postscript", "detectable_format:json_format",
                            "longweave:choose_from", "longweave:cite_section",
                            "keywords:letter_frequency"})
-
-    def draw(self, rng: random.Random, ctx: DrawContext) -> NoParams:
-        return NoParams()
 
     def describe(self, params: NoParams) -> str:
         return "Your entire response should be in English, and in all capital letters."
@@ -747,9 +726,6 @@ class NoComma(InstructionType[NoParams]):
     ifeval_id = "punctuation:no_comma"
     params_model = NoParams
     conflicts = frozenset({"detectable_format:json_format", "combination:repeat_prompt"})
-
-    def draw(self, rng: random.Random, ctx: DrawContext) -> NoParams:
-        return NoParams()
 
     def describe(self, params: NoParams) -> str:
         return "In your entire response, refrain from the use of any commas."

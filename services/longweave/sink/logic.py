@@ -54,7 +54,7 @@ def build_record(
             "llm_s": llm_seconds,
         },
         "attempts": accepted.attempt,
-        "history": [failure.model_dump() for failure in sample.history],
+        "history": sample.history,
         "validation": draft.validation or {},
         "scores": {k: v.model_dump() for k, v in judgment.scores.items()},
         "draft_id": accepted.draft_id,
