@@ -127,6 +127,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True,
                         help="a .jsonl file, or a folder (required with --split)")
     export.add_argument("--split", help="e.g. train=0.9,test=0.1 (stable per sample)")
+    export.add_argument("--trace-layout", choices=["think", "reasoning_content"],
+                        default="think", help="reasoning traces: in <think>…</think> before "
+                        "the answer, or in the assistant message's reasoning_content field")
     export.set_defaults(func=_export)
 
     contracts = sub.add_parser("contracts", help="regenerate contracts/ from the models")
@@ -414,10 +417,12 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
     from longweave.client import export_run
+    from longweave.paradigms import ExportOptions
 
     try:
         counts = _with_store(settings, lambda store: export_run(
-            store, args.run_id, args.format, args.out, args.split))
+            store, args.run_id, args.format, args.out, args.split,
+            ExportOptions(trace_layout=args.trace_layout)))
     except ValueError as exc:
         print(f"export failed: {exc}", file=sys.stderr)
         return 2

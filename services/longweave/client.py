@@ -24,6 +24,7 @@ from longweave.export import (
     split_of,
 )
 from longweave.kafka_admin import ensure_topics
+from longweave.paradigms import ExportOptions
 from longweave.settings import Settings
 from longweave.store import (
     ACTIVE_STAGES,
@@ -117,7 +118,8 @@ async def run_status(store: Store, run_id: str) -> dict[str, Any]:
     }
 
 
-async def export_rows(store: Store, run_id: str, fmt: str
+async def export_rows(store: Store, run_id: str, fmt: str,
+                      options: ExportOptions = ExportOptions()
                       ) -> AsyncIterator[tuple[str, dict[str, Any]]]:
     """(sample id, row) in the layout of `fmt`, in sample order."""
     if fmt not in FORMATS:
@@ -125,17 +127,18 @@ async def export_rows(store: Store, run_id: str, fmt: str
     async for record in store.records_of_run(run_id):
         paradigm = exporting_paradigm(record, fmt)
         if fmt != "dpo":
-            yield record["sample_id"], paradigm.export_row(fmt, record)
+            yield record["sample_id"], paradigm.export_row(fmt, record, options)
             continue
         for draft in rejected_drafts(await store.drafts_of_sample(run_id,
                                                                   record["sample_id"])):
-            row = paradigm.dpo_row(record, draft)
+            row = paradigm.dpo_row(record, draft, options)
             if row is not None:
                 yield record["sample_id"], row
 
 
 async def export_run(store: Store, run_id: str, fmt: str, out: Path,
-                     split: str | None = None) -> dict[str, int]:
+                     split: str | None = None, options: ExportOptions = ExportOptions()
+                     ) -> dict[str, int]:
     """Write a run's records as JSONL (one file, or one per split) plus a dataset card
     (README.md beside them). Returns rows per file name. Files appear atomically."""
     shares = parse_split(split)
@@ -148,10 +151,14 @@ async def export_run(store: Store, run_id: str, fmt: str, out: Path,
     handles = {name: path.with_suffix(".jsonl.tmp").open("w", encoding="utf-8")
                for name, path in paths.items()}
     try:
-        async for sample_id, row in export_rows(store, run_id, fmt):
+        async for sample_id, row in export_rows(store, run_id, fmt, options):
             name = split_of(sample_id, shares) if shares else names[0]
             handles[name].write(json.dumps(row, ensure_ascii=False) + "\n")
             counts[name] += 1
+    except BaseException:
+        for path in paths.values():  # a failed export leaves no partial file behind
+            path.with_suffix(".jsonl.tmp").unlink(missing_ok=True)
+        raise
     finally:
         for handle in handles.values():
             handle.close()

@@ -21,7 +21,13 @@ BUCKETS = ((0.0, 0.1), (0.1, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.0
 STATIONS = ("Alder", "Birch", "Cedar", "Dunmore", "Elmstead", "Fallow", "Garnet", "Hollin",
             "Ivybridge", "Juniper", "Kestrel", "Larch", "Marrow", "Northwick", "Oakhurst",
             "Pellam")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
+# A sentence ends at . ! or ? (and a closing quote), before a capital or an opening quote;
+# not after a title's abbreviation or an initial ("Mr. Utterson", "J. Smith").
+_ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "St", "Sr", "Jr", "Mt", "No", "Vol", "vs", "etc")
+SENTENCE_END = re.compile(
+    r"(?<=[.!?])[\"'”’)]*"
+    + "".join(rf"(?<!\b{a}\.)" for a in _ABBREVIATIONS)
+    + r"(?<!\b[A-Z]\.)\s+(?=[A-Z\"'“‘(])")
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,7 @@ def _boundary(bounds: list[int], target: int) -> int:
 def plant(filler: str, facts: list[str], depths: list[float]) -> tuple[str, list[PlantedFact]]:
     """`filler` with each fact inserted at a sentence boundary near its relative depth (in
     the given order of depths, which may be unsorted)."""
-    bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(filler)), len(filler)]
+    bounds = [0, *(m.end() for m in SENTENCE_END.finditer(filler)), len(filler)]
     cuts = sorted((_boundary(bounds, int(d * len(filler))), i) for i, d in enumerate(depths))
     pieces, starts, at, length = [], [0] * len(facts), 0, 0
     for cut, i in cuts:

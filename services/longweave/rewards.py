@@ -8,6 +8,9 @@ package: no mesh, no store, no model.
   ``{"name", "params"}`` or that list as JSON text.
 - `exact_answer` reads the ``answer`` column and compares after normalising numbers, case,
   whitespace and surrounding punctuation.
+- `think_format` reads no column: a completion scores 1.0 when its reasoning is laid out
+  as trainers expect (one non-empty ``<think>…</think>`` block, then a non-empty answer;
+  or a non-empty ``reasoning_content`` beside a non-empty ``content``).
 
 A completion is a string, or a conversational completion (a list of messages, whose last
 assistant message is read)."""
@@ -82,6 +85,7 @@ def normalise_answer(text: str) -> str:
     """Case, whitespace and surrounding punctuation folded; numbers written one way
     ("1,000.50" and "1000.5" are the same number)."""
     value = " ".join(str(text).strip().lower().split()).strip(" .,;:!?\"'`*")
+    value = re.sub(r"\s*,\s*", ", ", value)  # lists: "a,b" and "a , b" are "a, b"
     compact = value.replace(" ", "")
     if compact and _NUMBER.match(compact) and any(c.isdigit() for c in compact):
         percent = compact.endswith("%")
@@ -94,19 +98,58 @@ def normalise_answer(text: str) -> str:
     return value
 
 
+_THINK = re.compile(r"^\s*<think>(?P<trace>.*?)</think>(?P<answer>.*)$", re.DOTALL)
+
+
+def final_answer_text(completion: Any) -> str:
+    """What a completion answers: the text after its reasoning (after ``</think>``, or the
+    ``content`` beside a ``reasoning_content``)."""
+    text = completion_text(completion)
+    return text.rpartition("</think>")[2] if "</think>" in text else text
+
+
 def exact_answer(completions: Sequence[Any], **kwargs: Any) -> list[float]:
     """1.0 when the completion's final answer equals the ``answer`` column after
-    normalisation: the whole completion, or the text after its last "answer:" label."""
+    normalisation: the text after its reasoning, or after its last "answer:" label."""
     out = []
     for completion, answer in zip(completions, _column(kwargs, "answer", len(completions)),
                                   strict=True):
-        text = completion_text(completion)
+        text = final_answer_text(completion)
         labelled = re.split(r"(?i)\banswer\s*:", text)
         final = labelled[-1] if len(labelled) > 1 else text
         out.append(float(normalise_answer(final) == normalise_answer(str(answer))))
     return out
 
 
-__all__ = ["completion_text", "exact_answer", "instruction_following",
+def _assistant_message(completion: Any) -> dict[str, Any] | None:
+    if isinstance(completion, Sequence) and not isinstance(completion, str):
+        for message in reversed(completion):
+            if isinstance(message, dict) and message.get("role") == "assistant":
+                return message
+    return None
+
+
+def think_format(completions: Sequence[Any], **kwargs: Any) -> list[float]:
+    """1.0 when the completion lays its reasoning out as trained: exactly one non-empty
+    ``<think>…</think>`` block opening it and a non-empty answer after it, or a message with
+    a non-empty ``reasoning_content`` and a non-empty ``content`` without think tags."""
+    out = []
+    for completion in completions:
+        message = _assistant_message(completion)
+        if message is not None and message.get("reasoning_content") is not None:
+            content = str(message.get("content") or "")
+            ok = bool(str(message["reasoning_content"]).strip()) and bool(content.strip()) \
+                and "<think>" not in content and "</think>" not in content
+        else:
+            found = _THINK.match(completion_text(completion))
+            ok = found is not None and bool(found["trace"].strip()) \
+                and bool(found["answer"].strip()) \
+                and "<think>" not in found["trace"] + found["answer"] \
+                and "</think>" not in found["answer"]
+        out.append(float(ok))
+    return out
+
+
+__all__ = ["completion_text", "exact_answer", "final_answer_text", "think_format", "instruction_following",
            "instruction_following_all", "instruction_following_loose", "instruction_reward",
            "normalise_answer"]

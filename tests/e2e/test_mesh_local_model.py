@@ -108,3 +108,31 @@ async def test_instruction_responses_with_the_local_model_report_their_checkers(
     for letter in await db.dead_letters.find({"run_id": run_id}).to_list(None):
         assert letter["kind"] == "attempts_exhausted" and letter["reasons"]
         print("dead-lettered:", letter["reasons"])
+
+
+async def test_reasoning_traces_with_the_local_model_report_their_answers(start_mesh):
+    """A short programmatic reasoning run on the toy model over a book: every sample ends,
+    accepted with its answer equal to its key, or dead-lettered with the checks' reasons.
+    It prints how many of the model's traces got the key, as they were."""
+    from longweave.rewards import normalise_answer
+    from support.documents import CORPUS
+
+    mesh = start_mesh(**LOCAL_MODEL_ENV)
+    added = mesh.cli("documents", "add", str(CORPUS / "time_machine.txt"), "--tag", "novel")
+    assert added.returncode == 0, added.stderr
+    run_id = await mesh.publish(
+        paradigm="reasoning", count=2, max_attempts=3, judge_min_score=1, seed=3,
+        params={"tags": ["novel"], "context_tokens": 1000, "kinds": ["compare", "sum"]})
+    status = await mesh.wait(run_id, timeout_s=900)
+    assert status["stages"]["accepted"] + status["stages"]["dead_lettered"] == 2, status
+    db = mesh.store.db
+    for record in await mesh.store.records_of_run(run_id).to_list(None):
+        assert normalise_answer(record["answer"]) == normalise_answer(record["answer_key"])
+    drafts = await db.drafts.find({"run_id": run_id}).to_list(None)
+    right = [c["passed"] for d in drafts for c in (d.get("validation") or {}).get("checks", [])
+             if c["name"] == "answer_matches_key"]
+    print(f"reasoning traces with the right answer: {sum(right)} of {len(right)}; samples "
+          f"accepted: {status['stages']['accepted']} of 2")
+    for letter in await db.dead_letters.find({"run_id": run_id}).to_list(None):
+        assert letter["kind"] == "attempts_exhausted" and letter["reasons"]
+        print("dead-lettered:", letter["reasons"])

@@ -1,6 +1,6 @@
 """The registry of paradigms (see `longweave.paradigms.base` for the contract).
 
-Built in: ``conversation``, ``document_qa``, ``instruction``. Another package adds one through the
+Built in: ``conversation``, ``document_qa``, ``instruction``, ``reasoning``. Another package adds one through the
 ``longweave.paradigms`` entry-point group, naming a `Paradigm` instance::
 
     [project.entry-points."longweave.paradigms"]
@@ -12,14 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 from longweave.contracts.records import Sample
-from longweave.paradigms.base import Paradigm, Part, Plan, UnitCall, UnitInput
+from longweave.paradigms.base import ExportOptions, Paradigm, Part, Plan, UnitCall, UnitInput
 from longweave.paradigms.conversation import conversation
 from longweave.paradigms.document_qa import document_qa
 from longweave.paradigms.instruction import instruction
+from longweave.paradigms.reasoning import reasoning
 from longweave.registry import Registry
 
 PARADIGMS: Registry[Paradigm[Any]] = Registry("paradigm", "longweave.paradigms")
-for _builtin in (conversation, document_qa, instruction):
+for _builtin in (conversation, document_qa, instruction, reasoning):
     PARADIGMS.register(_builtin.name, _builtin)
 
 
@@ -28,4 +29,4 @@ def paradigm_of(sample: Sample) -> Paradigm[Any]:
     return PARADIGMS[sample.spec.paradigm]
 
 
-__all__ = ["PARADIGMS", "Paradigm", "Part", "Plan", "UnitCall", "UnitInput", "paradigm_of"]
+__all__ = ["PARADIGMS", "ExportOptions", "Paradigm", "Part", "Plan", "UnitCall", "UnitInput", "paradigm_of"]

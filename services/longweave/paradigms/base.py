@@ -30,7 +30,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
@@ -69,6 +69,15 @@ class UnitCall:
     json_schema: dict[str, Any] | None = None
     schema_name: str = "unit"
     temperature: float | None = None  # None: the generator's setting
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """How an export lays rows out, beyond their format (``longweave export`` flags)."""
+
+    # Reasoning traces: in ``<think>…</think>`` before the answer, or in the assistant
+    # message's ``reasoning_content`` field.
+    trace_layout: Literal["think", "reasoning_content"] = "think"
 
 
 class Paradigm(ABC, Generic[P]):
@@ -172,9 +181,11 @@ class Paradigm(ABC, Generic[P]):
         """The judge's template and variables (the judge adds ``axes``)."""
 
     @abstractmethod
-    def export_row(self, fmt: str, record: dict[str, Any]) -> dict[str, Any]: ...
+    def export_row(self, fmt: str, record: dict[str, Any],
+                   options: ExportOptions = ExportOptions()) -> dict[str, Any]: ...
 
-    def dpo_row(self, record: dict[str, Any], rejected: Draft) -> dict[str, Any] | None:
+    def dpo_row(self, record: dict[str, Any], rejected: Draft,
+                options: ExportOptions = ExportOptions()) -> dict[str, Any] | None:
         """A preference row of the accepted record over a judge-rejected draft, or None
         when that draft makes no pair (e.g. rejected for another reason)."""
         raise NotImplementedError(f"paradigm {self.name} has no dpo export")

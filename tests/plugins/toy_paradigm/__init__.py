@@ -18,7 +18,7 @@ from longweave.checks import CheckInput, RegisteredCheck
 from longweave.contracts import CheckResult
 from longweave.contracts.records import Sample
 from longweave.llm import ReplyParseError
-from longweave.paradigms.base import Paradigm, Part, Plan, UnitCall, UnitInput
+from longweave.paradigms.base import ExportOptions, Paradigm, Part, Plan, UnitCall, UnitInput
 
 FACT_SCHEMA = {
     "type": "object",
@@ -71,7 +71,8 @@ class ToyFacts(Paradigm[ToyFactsParams]):
                    ) -> tuple[str, dict[str, Any]]:
         return "toy_facts/judge.j2", {"topic": content["topic"], "facts": content["facts"]}
 
-    def export_row(self, fmt: str, record: dict[str, Any]) -> dict[str, Any]:
+    def export_row(self, fmt: str, record: dict[str, Any],
+                   options: ExportOptions = ExportOptions()) -> dict[str, Any]:
         messages = [
             {"role": "user", "content": f"Tell me {len(record['facts'])} facts about "
                                         f"{record['topic']}."},

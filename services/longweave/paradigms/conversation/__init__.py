@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from longweave.contracts import Turn
 from longweave.contracts.records import Draft, Sample
-from longweave.paradigms.base import Paradigm, Part, Plan, UnitCall, UnitInput
+from longweave.paradigms.base import ExportOptions, Paradigm, Part, Plan, UnitCall, UnitInput
 from longweave.paradigms.conversation import checks  # noqa: F401 - registers its checks
 from longweave.paradigms.conversation.logic import (
     SUMMARY_MAX_WORDS,
@@ -88,14 +88,16 @@ class ConversationParadigm(Paradigm[ConversationParams]):
             "turns": [t for t in content["messages"] if t["role"] != "system"],
         }
 
-    def export_row(self, fmt: str, record: dict[str, Any]) -> dict[str, Any]:
+    def export_row(self, fmt: str, record: dict[str, Any],
+                   options: ExportOptions = ExportOptions()) -> dict[str, Any]:
         if fmt == "sft":  # TRL's conversational format
             return {"messages": messages_of(record["messages"]), "id": record["sample_id"]}
         if fmt == "openai":  # OpenAI chat fine-tuning: messages and nothing else
             return {"messages": messages_of(record["messages"])}
         raise ValueError(f"paradigm conversation has no {fmt!r} rows")
 
-    def dpo_row(self, record: dict[str, Any], rejected: Draft) -> dict[str, Any] | None:
+    def dpo_row(self, record: dict[str, Any], rejected: Draft,
+                options: ExportOptions = ExportOptions()) -> dict[str, Any] | None:
         if rejected.judgment is None or rejected.judgment.passed:
             return None  # the judge's rejections only: a broken structure is no preference
         return dpo_row(record["messages"], rejected.content(self.content_keys)["messages"])

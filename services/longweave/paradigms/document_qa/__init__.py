@@ -16,16 +16,11 @@ from collections import Counter
 from typing import Any, ClassVar
 
 from longweave.contracts.records import Draft, Sample
+from longweave.corpus.passages import locate, position_of
 from longweave.llm.parsing import ReplyParseError
-from longweave.paradigms.base import Paradigm, Part, Plan, UnitCall, UnitInput
+from longweave.paradigms.base import ExportOptions, Paradigm, Part, Plan, UnitCall, UnitInput
 from longweave.paradigms.document_qa import checks, operators  # noqa: F401 - registrations
-from longweave.paradigms.document_qa.logic import (
-    build_context,
-    conversation_rows,
-    locate,
-    plan_sample,
-    position_of,
-)
+from longweave.paradigms.document_qa.logic import build_context, conversation_rows, plan_sample
 from longweave.paradigms.document_qa.params import ALL_TASK_TYPES, DocumentQAParams, TaskType
 
 ANSWER_SCHEMA_MAX = 1500
@@ -152,13 +147,15 @@ class DocumentQAParadigm(Paradigm[DocumentQAParams]):
                  for p in content["pairs"]]
         return "document_qa/judge.j2", {"pairs": pairs}
 
-    def export_row(self, fmt: str, record: dict[str, Any]) -> dict[str, Any]:
+    def export_row(self, fmt: str, record: dict[str, Any],
+                   options: ExportOptions = ExportOptions()) -> dict[str, Any]:
         in_system = bool(record["spec"]["params"].get("context_in_system"))
         messages = conversation_rows(record, in_system)
         return {"messages": messages, "id": record["sample_id"]} if fmt == "sft" \
             else {"messages": messages}
 
-    def dpo_row(self, record: dict[str, Any], rejected: Draft) -> dict[str, Any] | None:
+    def dpo_row(self, record: dict[str, Any], rejected: Draft,
+                options: ExportOptions = ExportOptions()) -> dict[str, Any] | None:
         """Chosen: the accepted pairs; rejected: a draft the judge rejected for its
         faithfulness (other rejections are no preference about grounding)."""
         if rejected.judgment is None or "faithfulness" not in rejected.judgment.failed_axes:

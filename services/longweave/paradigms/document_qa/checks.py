@@ -9,12 +9,9 @@ from typing import Any
 
 from longweave.checks import CheckInput, failed, passed, register_check
 from longweave.contracts import CheckResult
+from longweave.corpus.passages import QUOTE_SIMILARITY, similarity
 from longweave.llm.tokens import CHARS_PER_TOKEN, estimate_tokens
-from longweave.paradigms.document_qa.logic import (
-    QUOTE_SIMILARITY,
-    longest_copied_run,
-    similarity,
-)
+from longweave.paradigms.document_qa.logic import longest_copied_run
 from longweave.paradigms.document_qa.params import DocumentQAParams
 
 Draft = CheckInput[DocumentQAParams]

@@ -6,49 +6,20 @@ the export rows."""
 from __future__ import annotations
 
 import random
-import re
 from typing import Any
 
-from rapidfuzz import fuzz
-
+from longweave.corpus.passages import (
+    POSITIONS,
+    cut,
+    position_of,
+    provenance,
+    window,
+)
 from longweave.llm.tokens import CHARS_PER_TOKEN, estimate_tokens
 from longweave.paradigms.document_qa.params import DocumentQAParams
 
 TWO_PASSAGE_TASKS = {"multi_hop", "comparison", "timeline"}
-POSITIONS = ("beginning", "middle", "end")
-QUOTE_SIMILARITY = 0.9  # a quote found at ≥ 90% similarity counts as found
 MIN_PASSAGE_TOKENS = 60
-
-
-def position_of(offset: int, length: int) -> str:
-    """Which third of the context an offset falls in."""
-    return POSITIONS[min(2, 3 * offset // max(1, length))]
-
-
-def _window(doc: dict[str, Any], tokens: int, rng: random.Random
-            ) -> tuple[int, int, list[dict[str, Any]]]:
-    """A run of whole chunks of `doc` with at least `tokens` tokens: (start, end, chunks).
-    `build_context` cuts it down to about `tokens` at a paragraph or sentence end."""
-    chunks = doc["chunks"]
-    total = 0
-    spans = []  # (first chunk, last chunk) of every window with enough tokens
-    first = 0
-    for last, chunk in enumerate(chunks):
-        total += chunk["tokens"]
-        while total - chunks[first]["tokens"] >= tokens and first < last:
-            total -= chunks[first]["tokens"]
-            first += 1
-        if total >= tokens:
-            spans.append((first, last))
-    if not spans:  # shorter than asked: all of it
-        return chunks[0]["start"], chunks[-1]["end"], list(chunks)
-    first, last = spans[rng.randrange(len(spans))]
-    return chunks[first]["start"], chunks[last]["end"], chunks[first:last + 1]
-
-
-def _provenance(doc: dict[str, Any]) -> dict[str, Any]:
-    return {"id": doc["_id"], "title": doc["title"], "licence": doc.get("licence"),
-            "source": (doc.get("metadata") or {}).get("source_url") or doc.get("source")}
 
 
 def plan_sample(params: DocumentQAParams, documents: list[dict[str, Any]], index: int,
@@ -62,20 +33,20 @@ def plan_sample(params: DocumentQAParams, documents: list[dict[str, Any]], index
     distractors = rng.sample(others, min(params.distractors, len(others)))
     share = params.context_tokens // (len(distractors) + 2) if distractors else 0
     main_tokens = params.context_tokens - share * len(distractors)
-    start, end, window = _window(main, main_tokens, rng)
+    start, end, main_chunks = window(main, main_tokens, rng)
     # `build_context` cuts each window at a paragraph or sentence end between `floor` and
     # the target, so the context's length stays inside the tolerance.
     floor = 1 - params.context_tolerance / 2
     target_chars = int(main_tokens * CHARS_PER_TOKEN)
-    parts = [{**_provenance(main), "role": "main", "start": start, "end": end,
+    parts = [{**provenance(main), "role": "main", "start": start, "end": end,
               "target_chars": target_chars, "floor": floor}]
     for doc in distractors:
-        d_start, d_end, _ = _window(doc, share, rng)
-        parts.append({**_provenance(doc), "role": "distractor", "start": d_start, "end": d_end,
+        d_start, d_end, _ = window(doc, share, rng)
+        parts.append({**provenance(doc), "role": "distractor", "start": d_start, "end": d_end,
                       "target_chars": int(share * CHARS_PER_TOKEN), "floor": floor})
     # Passages come from the chunks any cut keeps whole, and say something (a chunk can be
     # a lone heading or a line of verse).
-    kept = [c for c in window if c["end"] <= start + int(target_chars * floor)] or window[:1]
+    kept = [c for c in main_chunks if c["end"] <= start + int(target_chars * floor)] or main_chunks[:1]
     chunks = [c for c in kept if c["tokens"] >= MIN_PASSAGE_TOKENS] or kept
     rng.shuffle(parts)
     sections = {i: s for i, s in enumerate(main.get("sections", []))}
@@ -114,7 +85,7 @@ def build_context(material: dict[str, Any], texts: dict[str, str]) -> tuple[str,
     cursor = 0
     for part in material["documents"]:
         header = f"## {part['title']}\n\n"
-        body = _cut(texts[part["id"]][part["start"]:part["end"]], part["target_chars"],
+        body = cut(texts[part["id"]][part["start"]:part["end"]], part["target_chars"],
                     part["floor"])
         offsets[part["id"]] = cursor + len(header) - part["start"]
         pieces.append(header + body)
@@ -136,50 +107,6 @@ def build_context(material: dict[str, Any], texts: dict[str, str]) -> tuple[str,
     doc_map = [entry for entry in material["map"] if entry["start"] < main_end]
     return context, {**material, "units": units, "map": doc_map,
                      "context_chars": len(context), "context_tokens": estimate_tokens(context)}
-
-
-def _cut(body: str, target_chars: int, floor_share: float) -> str:
-    """`body` cut to about `target_chars`: at the last paragraph end before it, else the
-    last sentence end, no shorter than `floor_share` of it; else right there."""
-    if len(body) <= target_chars:
-        return body
-    floor = int(target_chars * floor_share)
-    head = body[:target_chars]
-    paragraph = head.rfind("\n\n")
-    if paragraph >= floor:
-        return head[:paragraph]
-    sentences = [m.end() for m in re.finditer(r"[.!?][\"'’”)]*(?=\s)", head)]
-    if sentences and sentences[-1] >= floor:
-        return head[:sentences[-1]]
-    return head
-
-
-def _normalised(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
-
-
-def similarity(a: str, b: str) -> float:
-    return fuzz.ratio(_normalised(a), _normalised(b)) / 100
-
-
-def locate(quote: str, passages: list[dict[str, Any]]) -> dict[str, Any]:
-    """Where `quote` sits in the context: {start, end, similarity}, searched in the unit's
-    passages (exactly, then fuzzily); start is None when it is nowhere near them."""
-    for p in passages:
-        at = p["text"].find(quote)
-        if at >= 0:
-            return {"start": p["start"] + at, "end": p["start"] + at + len(quote),
-                    "similarity": 1.0}
-    best: dict[str, Any] = {"start": None, "end": None, "similarity": 0.0}
-    for p in passages:
-        found = fuzz.partial_ratio_alignment(quote, p["text"], score_cutoff=80)
-        if found is not None:
-            s, e = p["start"] + found.dest_start, p["start"] + found.dest_end
-            score = similarity(quote, p["text"][found.dest_start:found.dest_end])
-            if score > best["similarity"]:
-                best = {"start": s, "end": e, "similarity": round(score, 3)}
-    return best if best["similarity"] >= QUOTE_SIMILARITY else {**best, "start": None,
-                                                                  "end": None}
 
 
 def longest_copied_run(answer: str, source: str) -> int:

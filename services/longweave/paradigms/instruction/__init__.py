@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from longweave.contracts.records import Draft, Sample
 from longweave.llm.parsing import ReplyParseError
-from longweave.paradigms.base import Paradigm, Part, Plan, UnitCall, UnitInput
+from longweave.paradigms.base import ExportOptions, Paradigm, Part, Plan, UnitCall, UnitInput
 from longweave.paradigms.instruction import checks  # noqa: F401 - registers its check
 from longweave.paradigms.instruction.logic import instructions_for, prompt_text
 from longweave.paradigms.instruction.params import InstructionParams
@@ -92,7 +92,8 @@ class InstructionParadigm(Paradigm[InstructionParams]):
         return "instruction/judge.j2", {"prompt": content["prompt"],
                                         "response": content["response"]}
 
-    def export_row(self, fmt: str, record: dict[str, Any]) -> dict[str, Any]:
+    def export_row(self, fmt: str, record: dict[str, Any],
+                   options: ExportOptions = ExportOptions()) -> dict[str, Any]:
         prompt = [{"role": "user", "content": record["prompt"]}]
         if fmt == "grpo":  # TRL GRPOTrainer: the prompt, and the verifier column as JSON
             return {"prompt": prompt, "instructions": json.dumps(record["instructions"]),
@@ -104,7 +105,8 @@ class InstructionParadigm(Paradigm[InstructionParams]):
             return {"messages": messages}
         raise ValueError(f"paradigm instruction has no {fmt!r} rows")
 
-    def dpo_row(self, record: dict[str, Any], rejected: Draft) -> dict[str, Any] | None:
+    def dpo_row(self, record: dict[str, Any], rejected: Draft,
+                options: ExportOptions = ExportOptions()) -> dict[str, Any] | None:
         """Chosen: the accepted response; rejected: a response to the same prompt that
         failed an instruction's checker (judge rejections make no checker pair)."""
         if rejected.rejected is None or rejected.rejected.stage != "validator":

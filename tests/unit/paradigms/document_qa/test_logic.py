@@ -3,8 +3,8 @@ the context, distant passages for two-passage tasks, and quotes located in the c
 
 import pytest
 
+from longweave.corpus.passages import position_of
 from longweave.llm.tokens import CHARS_PER_TOKEN, estimate_tokens
-from longweave.paradigms.document_qa.logic import locate, position_of
 from support.documents import corpus_entries, document_qa, sample_for
 
 ENTRIES, TEXTS = corpus_entries()
@@ -50,21 +50,3 @@ def test_distractor_documents_join_the_context_under_their_titles():
     for _, title in roles:
         assert f"## {title}\n\n" in context
     assert all(d["licence"] for d in sample.material["documents"])
-
-
-def test_quotes_are_located_exactly_fuzzily_or_not_at_all():
-    sample, context = sample_for(PARAMS, ENTRIES, TEXTS, 2)
-    passages = sample.material["units"][0]["passages"]
-    text = passages[0]["text"]
-    quote = " ".join(text.split()[5:25])
-    exact = locate(quote, passages)
-    assert exact["similarity"] == 1.0 or exact["similarity"] >= 0.9
-    assert exact["start"] is not None
-    assert context[exact["start"]:exact["end"]].split() == quote.split()
-    words = quote.split()
-    words[3] = words[3] + "s"  # one small slip
-    slipped = locate(" ".join(words), passages)
-    assert slipped["start"] is not None and slipped["similarity"] >= 0.9
-    invented = locate("The Martians landed in Woking on a Friday afternoon in June.",
-                      passages)
-    assert invented["start"] is None
