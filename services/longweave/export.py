@@ -85,8 +85,9 @@ def dataset_card(run: dict[str, Any], records: list[dict[str, Any]], fmt: str,
         "sft": '`{"messages": [{"role", "content"}, ...], "id"}` (TRL conversational SFT)',
         "openai": '`{"messages": [...]}` (OpenAI chat fine-tuning)',
         "dpo": '`{"prompt", "chosen", "rejected"}` message lists (TRL conversational DPO); '
-               "chosen: the accepted record; rejected: a draft of the same sample the judge "
-               "rejected; prompt: their shared opening up to the last shared user turn",
+               "chosen: the accepted record; rejected: a draft of the same sample that the "
+               "judge or a check rejected (`failed_checks` names the checks, where the "
+               "paradigm records them); prompt: their shared opening",
         "grpo": '`{"prompt": [messages], ...verifier columns}` (TRL GRPO); the verifier '
                 "columns are what `longweave.rewards` scores a completion against",
     }[fmt]

@@ -95,3 +95,70 @@ def exports(mesh, run_id, tmp_path):
         assert set(loaded.column_names) == columns and len(loaded) == 1
         rows[fmt] = loaded[0]
     return rows["grpo"], rows["dpo"]
+
+
+PERSONA = r'Reply as (?P<name>[^\n]+?) in every turn of this conversation: address me as "(?P<addr>[^"]+)"'
+SECTION = r'Cite the section "(?P<sec>[^"]+)"'
+BOTH = rf"(?s)(?=.*{PERSONA})(?=.*{SECTION})"
+
+
+@pytest.fixture
+def two_turn_llm():
+    server = ScriptedLLMServer().start_in_thread()
+    signed = '{addr} as "{sec}" tells it the traveller comes back changed.\n— {name}'
+    server.set_rules([
+        {"name": "follow_up", "field": "user", "match": "Write the user.s next message",
+         "replies": [{"content": {"request": "And what does he bring back with him?"}}]},
+        {"name": "request", "field": "system", "match": "You write realistic requests",
+         "replies": [{"content": {"request": "What happens to the traveller in this part "
+                                             "of the book, and why does it matter?"}}]},
+        {"name": "fixed", "field": "user", "match": "An earlier answer broke",
+         "replies": [{"captures": BOTH, "content": {"response": (
+             '{addr}, he brings back two white flowers, as "{sec}" tells.\n— {name}')}}]},
+        {"name": "second", "field": "user", "match": "The user's new message",
+         "replies": [{"content": {"response": "He brings back two strange white flowers."}}]},
+        {"name": "first", "field": "system", "match": "checked by a program",
+         "replies": [{"captures": BOTH, "content": {"response": signed}}]},
+        {"name": "judge", "field": "system", "match": "instruction-following examples",
+         "replies": [{"content": {a: {"score": 5, "rationale": f"{a} holds"}
+                                  for a in ("helpfulness", "naturalness")}}]},
+    ])
+    yield server
+    server.stop_thread()
+
+
+async def test_a_two_turn_conversation_about_a_book_excerpt_keeps_its_persona(
+        start_mesh, two_turn_llm, tmp_path):
+    from support.documents import CORPUS
+
+    mesh = start_mesh(llm_base_url=two_turn_llm.base_url)
+    added = mesh.cli("documents", "add", str(CORPUS / "time_machine.txt"), "--tag", "novel")
+    assert added.returncode == 0, added.stderr
+    run_id = await mesh.publish(
+        paradigm="instruction", count=1, seed=2,
+        params={"grounding": "document", "tags": ["novel"], "excerpt_tokens": 1500,
+                "turns": 2, "types": ["longweave:persona", "longweave:cite_section"],
+                "min_instructions": 2, "max_instructions": 2})
+    status = await mesh.wait(run_id, timeout_s=180)
+    db = mesh.store.db
+    letters = await db.dead_letters.find({"run_id": run_id}).to_list(None)
+    assert status["stages"]["accepted"] == 1, [h["reasons"] for d in letters for h in d["history"]]
+
+    record = await db.records.find_one({"run_id": run_id})
+    assert record["prompt"].startswith("## The Time Machine")
+    assert record["document"]["licence"].startswith("Project Gutenberg")
+    assert [m["role"] for m in record["messages"]] == ["user", "assistant"] * 2
+    assert record["messages"][2]["content"] == "And what does he bring back with him?"
+    [persona] = [i["params"] for i in record["instructions"] if i["name"] == "longweave:persona"]
+    assert all(m["content"].endswith(f"— {persona['persona']}")
+               for m in record["messages"][1::2])
+    # The second reply dropped the persona: only it was redone, with the checker's reason.
+    [failure] = record["history"]
+    assert "longweave:persona (reply 2)" in failure["reasons"][0]
+    assert two_turn_llm.stats()["rule_hits"] == {
+        "request": 1, "first": 1, "follow_up": 1, "second": 1, "fixed": 1, "judge": 1}
+    grpo, dpo = exports(mesh, run_id, tmp_path)
+    assert grpo["prompt"] == record["messages"][:3]
+    assert dpo["rejected"] == [{"role": "assistant",
+                                "content": "He brings back two strange white flowers."}]
+    assert sorted(dpo["failed_checks"]) == ["longweave:cite_section", "longweave:persona"]

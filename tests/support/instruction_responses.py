@@ -147,10 +147,25 @@ BUILDERS: dict[str, Builder] = {
         f" as {p['section']} shows." if follow else " as the book shows."),
     "longweave:table_rows": lambda p, r, follow:
         _table(r, p["num_rows"] + (0 if follow else 1)),
+    "longweave:persona": lambda p, r, follow: _persona(p, r, follow),
     "longweave:token_budget": lambda p, r, follow:
         filler(r, max(1, p["max_tokens"] // 3)) if follow
         else filler(r, p["max_tokens"] * 2),
 }
+
+
+def _persona(p: dict[str, Any], r: random.Random, follow: bool) -> str:
+    """Addressed and signed off; broken: the address, the sign-off or the name missing."""
+    address, name = p["address"], p["persona"]
+    dash = r.choice(("—", "-", "–", "--"))
+    if follow:
+        return f"{address} {filler(r, 14)}\n{dash} {name}"
+    broken = r.randrange(3)
+    if broken == 0:
+        return f"{filler(r, 14)}\n{dash} {name}"
+    if broken == 1:
+        return f"{address} {filler(r, 14)}"
+    return f"{address} {filler(r, 14)}\n{dash} the team"
 
 
 def planted(name: str, params: dict[str, Any], seed: int, follow: bool) -> str:

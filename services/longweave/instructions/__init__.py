@@ -38,13 +38,16 @@ def conflict(a: str, b: str) -> bool:
 def draw_instructions(rng: random.Random, k: int, ctx: DrawContext,
                       names: Sequence[str] | None = None) -> list[Instruction]:
     """`k` instructions of types that apply to the prompt and do not conflict with each
-    other, drawn from `names` (default: every registered type)."""
+    other, drawn from `names` (default: every registered type); fewer when `names` holds
+    fewer compatible ones that apply (a ValueError when none applies)."""
     pool = sorted(names if names is not None else INSTRUCTIONS)
     pool = [n for n in pool if INSTRUCTIONS[n].applies(ctx)]
+    if not pool:
+        raise ValueError(f"none of the instruction types {', '.join(names or [])} applies "
+                         "to this prompt")
     rng.shuffle(pool)
-    chosen = _compatible(pool, k, [])
-    if chosen is None:
-        raise ValueError(f"no {k} compatible instructions among {len(pool)} types")
+    chosen = next(found for size in range(k, 0, -1)
+                  if (found := _compatible(pool, size, [])) is not None)
     return [Instruction(n, INSTRUCTIONS[n].draw(rng, ctx).model_dump(mode="json"))
             for n in chosen]
 

@@ -855,6 +855,48 @@ class TokenBudget(InstructionType[TokenBudgetParams]):
         return None if n < params.max_tokens else f"~{n} tokens"
 
 
+PERSONA_NAMES = ("Mara Okafor", "Ilse Varga", "Tomas Reyes", "Aiko Brandt", "Nadia Kovac",
+                 "Samir Haddad", "Lena Moreau", "Ravi Menon")
+PERSONA_ADDRESSES = ("Counsellor", "Traveller", "Colleague", "Neighbour", "Captain", "Reader")
+# A sign-off is the reply's last words: a dash (any of - – — or --), then the name.
+_SIGN_OFF_DASH = r"(?:--|[-–—])"
+
+
+class PersonaParams(_Params):
+    persona: str = Field(min_length=2, max_length=60)
+    address: str = Field(min_length=2, max_length=40)
+
+
+class Persona(InstructionType[PersonaParams]):
+    """Multi-turn: a persona's constraint on every reply of a conversation (checked on each
+    assistant turn): address the user by a title, and sign off with the persona's name."""
+
+    name = "longweave:persona"
+    params_model = PersonaParams
+    conflicts = frozenset({"startend:end_checker", "detectable_content:postscript",
+                           "startend:quotation", "detectable_format:json_format",
+                           "detectable_format:constrained_response", "longweave:choose_from",
+                           "change_case:english_lowercase", "change_case:english_capital",
+                           "combination:two_responses", "keywords:forbidden_words"})
+
+    def draw(self, rng: random.Random, ctx: DrawContext) -> PersonaParams:
+        return PersonaParams(persona=rng.choice(PERSONA_NAMES),
+                             address=rng.choice(PERSONA_ADDRESSES))
+
+    def describe(self, params: PersonaParams) -> str:
+        return (f"Reply as {params.persona} in every turn of this conversation: address me "
+                f"as \"{params.address}\" and end each reply with \"— {params.persona}\".")
+
+    def check(self, response: str, params: PersonaParams) -> str | None:
+        text = response.strip()
+        if not re.search(rf"(?i)(?<!\w){re.escape(params.address)}(?!\w)", text):
+            return f"does not address the user as {params.address!r}"
+        sign_off = rf"{_SIGN_OFF_DASH}\s*{re.escape(params.persona)}[.!]?$"
+        if not re.search(sign_off, text):
+            return f"does not end with the sign-off '— {params.persona}'"
+        return None
+
+
 BUILTIN: tuple[InstructionType[BaseModel], ...] = (  # type: ignore[assignment]
     KeywordsExistence(), ForbiddenWords(), KeywordFrequency(), LetterFrequency(),
     ResponseLanguage(), NumberWords(), NumberSentences(), NumberParagraphs(),
@@ -862,4 +904,5 @@ BUILTIN: tuple[InstructionType[BaseModel], ...] = (  # type: ignore[assignment]
     MultipleSections(), JsonFormat(), HighlightedSections(), ConstrainedResponse(),
     RepeatPrompt(), TwoResponses(), Quotation(), EndChecker(), Lowercase(), Capital(),
     CapitalWordFrequency(), NoComma(), ChooseFrom(), CiteSection(), TableRows(), TokenBudget(),
+    Persona(),
 )

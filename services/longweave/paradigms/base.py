@@ -6,8 +6,9 @@ carries and never name one themselves. It declares:
 
 - its request parameters (`params_model`, under the request's ``params``; every method
   that reads them gets them typed, and `params_of` reads them off a sample);
-- its source (`source`): the scenario catalog every sample draws from, and for
-  ``documents`` also the corpus: the sampler hands the matching documents
+- its source (`source`, or per request `reads_documents`): the scenario catalog every
+  sample draws from, and for ``documents`` also the corpus: the sampler hands the matching
+  documents
   (`document_filter`) to `plan_sample`, which picks each sample's material, and
   `build_context` cuts the sample's context text from them;
 - its unit plan: how many generation units a record takes (`units`) and how they depend on
@@ -114,6 +115,11 @@ class Paradigm(ABC, Generic[P]):
     def params_of(self, sample: Sample) -> P:
         """The params a sample was planned with (stored, with defaults, by the sampler)."""
         return self.params_model.model_validate(sample.spec.params)
+
+    def reads_documents(self, params: P) -> bool:
+        """Whether a request with these params draws from the corpus (the documents-source
+        methods below); by default, a ``documents`` source does."""
+        return self.source == "documents"
 
     def document_filter(self, params: P) -> dict[str, Any]:
         """Documents source: the MongoDB filter of the corpus entries a request draws from."""

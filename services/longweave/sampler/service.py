@@ -94,12 +94,13 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         catalog = [scenario_fields(doc) for doc in await ctx.store.find_scenarios({})]
         problems = request_problems(request, catalog)
         documents: list[dict[str, Any]] = []
-        if not problems and PARADIGMS[request.paradigm].source == "documents":
+        if not problems:
             paradigm = PARADIGMS[request.paradigm]
             params = paradigm.parse_params(request.params)
-            documents = await library.list(paradigm.document_filter(params),
-                                           with_structure=True)
-            problems = paradigm.problems(params, documents)
+            if paradigm.reads_documents(params):
+                documents = await library.list(paradigm.document_filter(params),
+                                               with_structure=True)
+                problems = paradigm.problems(params, documents)
         if problems:
             await ctx.store.update_run(request.run_id, {"status": "failed",
                                                         "error": "; ".join(problems)})

@@ -1,16 +1,18 @@
 """The verifiable instruction–response paradigm: a user request grounded in a sampled
-scenario, 1-4 verifiable instructions on top of it (`longweave.instructions`), and a
-response that code can check against every one of them.
+scenario or in an excerpt of a corpus document, 1-4 verifiable instructions on top of it
+(`longweave.instructions`), and responses that code can check against every one of them.
 
-Two units, one after the other: the first writes the request; the second answers the
-request under its instructions, drawn from the request (seeded by the sample, so every
-attempt that answers the same request gets the same ones). The rule check
-``instructions_followed`` runs every instruction's checker; a response that fails one is
-regenerated alone (the request stays) with the checkers' reasons as feedback. The judge
+Units alternate, one after the other: a request, its response, then (``turns`` > 1) a
+follow-up request and its response, and so on. The instructions are drawn from the first
+request (seeded by the sample, so every attempt that answers it gets the same ones) and
+hold for every response. The rule check ``instructions_followed`` runs every instruction's
+checker on every response; a response that fails one is regenerated (with the turns after
+it) with the checkers' reasons as feedback, the requests before it staying. The judge
 scores only what code cannot: helpfulness and naturalness under the constraints.
-Exports: ``sft``, ``openai``, ``grpo`` (the prompt and the instructions as the verifier
-column `longweave.rewards` reads) and ``dpo`` (chosen: the accepted response; rejected: a
-response to the same prompt that failed a checker, with the failed checkers named)."""
+Exports: ``sft``, ``openai``, ``grpo`` (the conversation up to the last request, and the
+instructions as the verifier column `longweave.rewards` reads) and ``dpo`` (chosen: the
+accepted last response; rejected: one to the same conversation that failed a checker,
+with the failed checkers named)."""
 
 from __future__ import annotations
 
@@ -21,10 +23,15 @@ from longweave.contracts.records import Draft, Sample
 from longweave.llm.parsing import ReplyParseError
 from longweave.paradigms.base import ExportOptions, Paradigm, Part, Plan, UnitCall, UnitInput
 from longweave.paradigms.instruction import checks  # noqa: F401 - registers its check
-from longweave.paradigms.instruction.logic import instructions_for, prompt_text
+from longweave.paradigms.instruction.logic import (
+    build_excerpt,
+    carried,
+    history_of,
+    instructions_for,
+    plan_excerpt,
+    prompt_text,
+)
 from longweave.paradigms.instruction.params import InstructionParams
-
-REQUEST_UNIT, RESPONSE_UNIT = 0, 1
 
 
 def _text_schema(key: str, min_length: int, max_length: int) -> dict[str, Any]:
@@ -34,6 +41,10 @@ def _text_schema(key: str, min_length: int, max_length: int) -> dict[str, Any]:
             "required": [key], "additionalProperties": False}
 
 
+def _is_request(index: int) -> bool:
+    return index % 2 == 0
+
+
 class InstructionParadigm(Paradigm[InstructionParams]):
     name: ClassVar[str] = "instruction"
     description: ClassVar[str] = ("user requests with verifiable instructions and responses "
@@ -41,64 +52,119 @@ class InstructionParadigm(Paradigm[InstructionParams]):
     params_model = InstructionParams
     plan = Plan.SEQUENTIAL
     export_formats = ("sft", "openai", "grpo", "dpo")
-    content_keys = ("prompt", "request", "instructions", "response")
+    content_keys = ("prompt", "request", "instructions", "response", "messages", "document")
+
+    def reads_documents(self, params: InstructionParams) -> bool:
+        return params.grounding == "document"
+
+    def document_filter(self, params: InstructionParams) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        if params.collection:
+            found["collection"] = params.collection
+        if params.tags:
+            found["tags"] = {"$all": params.tags}
+        if params.document_ids:
+            found["_id"] = {"$in": params.document_ids}
+        return found
+
+    def problems(self, params: InstructionParams, documents: list[dict[str, Any]]
+                 ) -> list[str]:
+        if not documents:
+            return [f"params: no document in the corpus matches {self.document_filter(params)} "
+                    "(add some with `longweave documents add`)"]
+        if params.needs_document and not any(d.get("sections") for d in documents):
+            return [f"params.types: {', '.join(params.types)} cite a section, and no matching "
+                    "document has any"]
+        return []
+
+    def plan_sample(self, params: InstructionParams, documents: list[dict[str, Any]],
+                    index: int, seed: int) -> dict[str, Any]:
+        return plan_excerpt(params, documents, index, seed)
+
+    def build_context(self, material: dict[str, Any], texts: dict[str, str]
+                      ) -> tuple[str, dict[str, Any]]:
+        return build_excerpt(material, texts)
 
     def units(self, params: InstructionParams) -> int:
-        return 2
+        return 2 * params.turns
 
     def unit_call(self, unit: UnitInput[InstructionParams]) -> UnitCall:
-        if unit.index == REQUEST_UNIT:
+        history = history_of(unit.context)
+        excerpt = (unit.sample.material or {}).get("excerpt")
+        if _is_request(unit.index):
             return UnitCall(template="instruction/request.j2",
                             variables={"scenario": unit.sample.scenario,
-                                       "noise": unit.sample.noise},
+                                       "noise": unit.sample.noise, "excerpt": excerpt,
+                                       "history": history},
                             max_tokens=300, json_schema=_text_schema("request", 20, 800),
                             schema_name="request")
-        instructions = instructions_for(unit.sample, unit.context, unit.params)
+        instructions = self._instructions(unit, history)
+        first = prompt_text(history[0]["content"], instructions, excerpt, unit.params.turns)
+        turns = [{**history[0], "content": first}, *history[1:]]
         return UnitCall(
             template="instruction/response.j2",
-            variables={"scenario": unit.sample.scenario,
-                       "prompt": prompt_text(unit.context, [_plain(i) for i in instructions]),
+            variables={"scenario": unit.sample.scenario, "turns": turns,
                        "feedback": unit.feedback},
             max_tokens=1200, json_schema=_text_schema("response", 1, 6000),
             schema_name="response")
 
+    def _instructions(self, unit: UnitInput[InstructionParams],
+                      history: list[dict[str, str]]) -> list[dict[str, Any]]:
+        drawn = instructions_for(unit.sample, history[0]["content"], unit.params)
+        return [{"name": i.name, "params": i.params} for i in drawn]
+
     def parse_unit(self, reply: Any, unit: UnitInput[InstructionParams]) -> dict[str, Any]:
-        key = "request" if unit.index == REQUEST_UNIT else "response"
+        key = "request" if _is_request(unit.index) else "response"
         text = reply.get(key) if isinstance(reply, dict) else None
         if not isinstance(text, str) or not text.strip():
             raise ReplyParseError(f"the reply holds no {key}")
-        if unit.index == REQUEST_UNIT:
+        if _is_request(unit.index):
             return {"request": text.strip()}
-        instructions = [_plain(i) for i in instructions_for(unit.sample, unit.context,
-                                                             unit.params)]
-        return {"response": text, "instructions": instructions}
+        return {"response": text,
+                "instructions": self._instructions(unit, history_of(unit.context))}
 
     def carry_forward(self, unit: UnitInput[InstructionParams], output: Any,
                       budget_tokens: int) -> str | None:
-        return str(output["request"])  # the response unit answers it (≤ 800 characters)
+        # The conversation so far, verbatim (at most four short exchanges).
+        if _is_request(unit.index):
+            return carried(unit.context, "user", output["request"])
+        return carried(unit.context, "assistant", output["response"])
 
     def assemble(self, sample: Sample, outputs: list[Any],
                  context: str | None = None) -> dict[str, Any]:
-        request, answer = outputs[REQUEST_UNIT]["request"], outputs[RESPONSE_UNIT]
-        return {"prompt": prompt_text(request, answer["instructions"]), "request": request,
-                "instructions": answer["instructions"], "response": answer["response"]}
+        requests = [o["request"] for o in outputs[0::2]]
+        responses = [o["response"] for o in outputs[1::2]]
+        instructions = outputs[1]["instructions"]
+        turns = len(responses)
+        prompt = prompt_text(requests[0], instructions, context, turns)
+        messages: list[dict[str, str]] = []
+        for n, (request, response) in enumerate(zip(requests, responses, strict=True)):
+            messages += [{"role": "user", "content": prompt if n == 0 else request},
+                         {"role": "assistant", "content": response}]
+        document = None
+        if sample.material is not None:
+            [part] = sample.material["documents"]
+            document = {k: part.get(k) for k in ("id", "title", "licence", "source")}
+        return {"prompt": prompt, "request": requests[0], "instructions": instructions,
+                "response": responses[-1], "messages": messages, "document": document}
 
     def parts(self, content: dict[str, Any], params: InstructionParams) -> list[Part]:
-        return [Part("user", content["request"], REQUEST_UNIT),
-                Part("assistant", content["response"], RESPONSE_UNIT)]
+        # The model wrote the requests, not the excerpt or the instructions: the first
+        # user part is the request alone.
+        messages = content["messages"]
+        return [Part(m["role"], content["request"] if n == 0 else m["content"], n)
+                for n, m in enumerate(messages)]
 
     def judge_call(self, sample: Sample, content: dict[str, Any]
                    ) -> tuple[str, dict[str, Any]]:
-        return "instruction/judge.j2", {"prompt": content["prompt"],
-                                        "response": content["response"]}
+        return "instruction/judge.j2", {"messages": content["messages"]}
 
     def export_row(self, fmt: str, record: dict[str, Any],
                    options: ExportOptions = ExportOptions()) -> dict[str, Any]:
-        prompt = [{"role": "user", "content": record["prompt"]}]
+        messages = record["messages"]
         if fmt == "grpo":  # TRL GRPOTrainer: the prompt, and the verifier column as JSON
-            return {"prompt": prompt, "instructions": json.dumps(record["instructions"]),
+            return {"prompt": messages[:-1], "instructions": json.dumps(record["instructions"]),
                     "id": record["sample_id"]}
-        messages = [*prompt, {"role": "assistant", "content": record["response"]}]
         if fmt == "sft":
             return {"messages": messages, "id": record["sample_id"]}
         if fmt == "openai":
@@ -107,30 +173,25 @@ class InstructionParadigm(Paradigm[InstructionParams]):
 
     def dpo_row(self, record: dict[str, Any], rejected: Draft,
                 options: ExportOptions = ExportOptions()) -> dict[str, Any] | None:
-        """Chosen: the accepted response; rejected: a response to the same prompt that
-        failed an instruction's checker (judge rejections make no checker pair)."""
+        """Chosen: the accepted last response; rejected: a last response to the same
+        conversation that failed an instruction's checker (judge rejections make no
+        checker pair)."""
         if rejected.rejected is None or rejected.rejected.stage != "validator":
             return None
-        worse = rejected.content(self.content_keys)
+        worse = rejected.content(self.content_keys)["messages"]
         failed = _failed_instructions(rejected)
-        if worse["prompt"] != record["prompt"] or not failed:
+        if worse[:-1] != record["messages"][:-1] or not failed:
             return None
-        return {"prompt": [{"role": "user", "content": record["prompt"]}],
-                "chosen": [{"role": "assistant", "content": record["response"]}],
-                "rejected": [{"role": "assistant", "content": worse["response"]}],
-                "failed_checks": failed}
-
-
-def _plain(instruction: Any) -> dict[str, Any]:
-    return {"name": instruction.name, "params": instruction.params}
+        return {"prompt": record["messages"][:-1], "chosen": record["messages"][-1:],
+                "rejected": worse[-1:], "failed_checks": failed}
 
 
 def _failed_instructions(draft: Draft) -> list[str]:
     """The instruction types whose checker the draft failed (from its validation)."""
     for check in (draft.validation or {}).get("checks", []):
         if check.get("name") == "instructions_followed":
-            return [v["name"] for v in check.get("details", {}).get("verdicts", [])
-                    if not v["followed"]]
+            return list(dict.fromkeys(v["name"] for v in check.get("details", {})
+                                      .get("verdicts", []) if not v["followed"]))
     return []
 
 
