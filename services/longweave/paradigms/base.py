@@ -37,6 +37,7 @@ from pydantic import BaseModel
 
 from longweave.checks import Part as Part  # re-exported: part of the contract
 from longweave.contracts.records import Draft, Sample
+from longweave.corpus.selection import DocumentSelection
 from longweave.planning import Plan as Plan  # re-exported: part of the contract
 from longweave.prompts import PromptLibrary, prompts_root
 
@@ -122,7 +123,10 @@ class Paradigm(ABC, Generic[P]):
         return self.source == "documents"
 
     def document_filter(self, params: P) -> dict[str, Any]:
-        """Documents source: the MongoDB filter of the corpus entries a request draws from."""
+        """Documents source: the MongoDB filter of the corpus entries a request draws from
+        (params inheriting `DocumentSelection` say it themselves)."""
+        if isinstance(params, DocumentSelection):
+            return params.document_filter()
         raise NotImplementedError(f"paradigm {self.name} reads no documents")
 
     def plan_sample(self, params: P, documents: list[dict[str, Any]],
@@ -139,7 +143,8 @@ class Paradigm(ABC, Generic[P]):
         raise NotImplementedError(f"paradigm {self.name} reads no documents")
 
     def problems(self, params: P, documents: list[dict[str, Any]]) -> list[str]:
-        """Why a request cannot be sampled from these documents (documents source)."""
+        """Why a request cannot be sampled from these documents (documents source; the
+        sampler refuses a request that matches none before asking)."""
         return []
 
     def card_lines(self, records: list[dict[str, Any]]) -> list[str]:

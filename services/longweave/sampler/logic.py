@@ -75,6 +75,15 @@ def request_problems_before_sampling(request: ScenarioRequest) -> list[str]:
     return problems
 
 
+def corpus_problems(paradigm: Paradigm[Any], params: Any,
+                    documents: list[dict[str, Any]]) -> list[str]:
+    """Why a documents-source request cannot be sampled from the documents it matched."""
+    if not documents:
+        return [f"params: no document in the corpus matches {paradigm.document_filter(params)} "
+                "(add some with `longweave documents add`)"]
+    return paradigm.problems(params, documents)
+
+
 def request_problems(request: ScenarioRequest, catalog: list[Mapping[str, Any]]) -> list[str]:
     """Why a contract-valid request cannot be sampled from `catalog` (empty: it can)."""
     problems = request_problems_before_sampling(request)

@@ -19,6 +19,7 @@ from longweave.sampler.logic import (
     attach_contexts,
     build_samples,
     choose_scenarios,
+    corpus_problems,
     plan_materials,
     request_problems,
     sample_id,
@@ -100,7 +101,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             if paradigm.reads_documents(params):
                 documents = await library.list(paradigm.document_filter(params),
                                                with_structure=True)
-                problems = paradigm.problems(params, documents)
+                problems = corpus_problems(paradigm, params, documents)
         if problems:
             await ctx.store.update_run(request.run_id, {"status": "failed",
                                                         "error": "; ".join(problems)})

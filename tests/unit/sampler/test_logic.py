@@ -174,3 +174,15 @@ def test_building_samples_in_slices_gives_the_same_samples():
     sliced = [doc for start in range(0, 25, 10)
               for doc in build_samples(r, picks[start:start + 10], CREATED, first_index=start)]
     assert sliced == whole
+
+
+def test_a_request_that_matches_no_document_says_which_filter_matched_none():
+    from longweave.paradigms import PARADIGMS
+    from longweave.sampler.logic import corpus_problems
+
+    for name in ("document_qa", "reasoning"):
+        paradigm = PARADIGMS[name]
+        params = paradigm.parse_params({"tags": ["novel"], "collection": "books"})
+        assert corpus_problems(paradigm, params, []) == [
+            "params: no document in the corpus matches {'collection': 'books', 'tags': "
+            "{'$all': ['novel']}} (add some with `longweave documents add`)"]

@@ -54,21 +54,8 @@ class DocumentQAParadigm(Paradigm[DocumentQAParams]):
     export_formats = ("sft", "dpo", "openai")
     content_keys = ("context", "pairs", "documents")
 
-    def document_filter(self, params: DocumentQAParams) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        if params.collection:
-            found["collection"] = params.collection
-        if params.tags:
-            found["tags"] = {"$all": params.tags}
-        if params.document_ids:
-            found["_id"] = {"$in": params.document_ids}
-        return found
-
     def problems(self, params: DocumentQAParams, documents: list[dict[str, Any]]
                  ) -> list[str]:
-        if not documents:
-            return [f"params: no document in the corpus matches {self.document_filter(params)} "
-                    "(add some with `longweave documents add`)"]
         problems = []
         two_passage = {"multi_hop", "comparison", "timeline"} & set(params.task_types)
         if two_passage and params.min_hop_tokens * 2 > params.context_tokens:

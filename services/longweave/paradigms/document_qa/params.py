@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+
+from longweave.corpus.selection import DocumentSelection
 
 TaskType = Literal["extraction", "multi_hop", "section_summary", "comparison", "timeline",
                    "unanswerable"]
 ALL_TASK_TYPES: list[TaskType] = ["extraction", "multi_hop", "section_summary", "comparison",
                                   "timeline", "unanswerable"]
-DocumentId = str
 
 
-class DocumentQAParams(BaseModel):
+class DocumentQAParams(DocumentSelection):
     model_config = ConfigDict(extra="forbid")
-    collection: str | None = Field(None, description="draw documents from this collection")
-    tags: list[str] = Field(default_factory=list, description="documents with all these tags")
-    document_ids: list[DocumentId] = Field(default_factory=list, max_length=1000,
-                                           description="only these documents")
     context_tokens: int = Field(8000, ge=500, le=1_000_000,
                                 description="the context's length (8k-128k for real models)")
     context_tolerance: float = Field(0.2, gt=0, le=1,

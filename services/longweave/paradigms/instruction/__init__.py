@@ -57,21 +57,8 @@ class InstructionParadigm(Paradigm[InstructionParams]):
     def reads_documents(self, params: InstructionParams) -> bool:
         return params.grounding == "document"
 
-    def document_filter(self, params: InstructionParams) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        if params.collection:
-            found["collection"] = params.collection
-        if params.tags:
-            found["tags"] = {"$all": params.tags}
-        if params.document_ids:
-            found["_id"] = {"$in": params.document_ids}
-        return found
-
     def problems(self, params: InstructionParams, documents: list[dict[str, Any]]
                  ) -> list[str]:
-        if not documents:
-            return [f"params: no document in the corpus matches {self.document_filter(params)} "
-                    "(add some with `longweave documents add`)"]
         if params.needs_document and not any(d.get("sections") for d in documents):
             return [f"params.types: {', '.join(params.types)} cite a section, and no matching "
                     "document has any"]

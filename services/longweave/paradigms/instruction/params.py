@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from longweave.corpus.selection import DocumentSelection
 from longweave.instructions import INSTRUCTIONS, DrawContext
 from longweave.registry import RegistryError
 
@@ -13,7 +14,7 @@ from longweave.registry import RegistryError
 WITHOUT_DOCUMENT = DrawContext(prompt="A request.", topic_words=("request",))
 
 
-class InstructionParams(BaseModel):
+class InstructionParams(DocumentSelection):
     model_config = ConfigDict(extra="forbid")
     min_instructions: int = Field(1, ge=1, le=4,
                                   description="verifiable instructions per prompt, at least")
@@ -28,10 +29,6 @@ class InstructionParams(BaseModel):
     grounding: Literal["scenario", "document"] = Field(
         "scenario", description="the request is about the sampled scenario, or about an "
                                 "excerpt of a corpus document (given with the prompt)")
-    collection: str | None = Field(None, description="document: draw from this collection")
-    tags: list[str] = Field(default_factory=list, description="document: with all these tags")
-    document_ids: list[str] = Field(default_factory=list, max_length=1000,
-                                    description="document: only these documents")
     excerpt_tokens: int = Field(1500, ge=200, le=16000,
                                 description="document: the excerpt's length")
 

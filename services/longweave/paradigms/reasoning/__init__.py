@@ -71,21 +71,8 @@ class ReasoningParadigm(Paradigm[ReasoningParams]):
     content_keys = ("context", "mode", "question", "reasoning", "citations", "answer",
                     "answer_key", "kind", "facts", "spread_chars", "passages", "documents")
 
-    def document_filter(self, params: ReasoningParams) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        if params.collection:
-            found["collection"] = params.collection
-        if params.tags:
-            found["tags"] = {"$all": params.tags}
-        if params.document_ids:
-            found["_id"] = {"$in": params.document_ids}
-        return found
-
     def problems(self, params: ReasoningParams, documents: list[dict[str, Any]]
                  ) -> list[str]:
-        if not documents:
-            return [f"params: no document in the corpus matches {self.document_filter(params)} "
-                    "(add some with `longweave documents add`)"]
         low = params.context_tokens * (1 - params.context_tolerance)
         if not any(d["tokens"] >= low for d in documents):
             longest = max(d["tokens"] for d in documents)

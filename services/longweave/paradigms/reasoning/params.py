@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
+from longweave.corpus.selection import DocumentSelection
 from longweave.reasoning import KINDS, STATIONS, Kind
 
 Mode = Literal["programmatic", "free_form"]
 
 
-class ReasoningParams(BaseModel):
+class ReasoningParams(DocumentSelection):
     model_config = ConfigDict(extra="forbid")
     mode: Mode = Field("programmatic", description=(
         "programmatic: facts planted in the context, a question combining them, an answer "
         "key computed by code; free_form: a question the model asks across passages of "
         "the document"))
-    collection: str | None = Field(None, description="draw documents from this collection")
-    tags: list[str] = Field(default_factory=list, description="documents with all these tags")
-    document_ids: list[str] = Field(default_factory=list, max_length=1000,
-                                    description="only these documents")
     context_tokens: int = Field(8000, ge=500, le=1_000_000,
                                 description="the context's length (4k-128k for real models)")
     context_tolerance: float = Field(0.2, gt=0, le=1,
