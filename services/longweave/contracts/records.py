@@ -109,6 +109,12 @@ class Sample(BaseModel):
         """The sample as stored (``_id``, datetimes kept as such)."""
         return self.model_dump(by_alias=True, exclude_none=True)
 
+    def planned_material(self) -> dict[str, Any]:
+        """A documents-source sample's material (a ValueError for any other sample)."""
+        if self.material is None:
+            raise ValueError(f"sample {self.id} has no material (a documents source plans it)")
+        return self.material
+
 
 class Rejection(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -83,7 +83,7 @@ class DocumentQAParadigm(Paradigm[DocumentQAParams]):
         return params.pairs
 
     def unit_call(self, unit: UnitInput[DocumentQAParams]) -> UnitCall:
-        material = _material(unit.sample)
+        material = unit.sample.planned_material()
         plan = material["units"][unit.index]
         return UnitCall(
             template="document_qa/pair.j2",
@@ -98,7 +98,7 @@ class DocumentQAParadigm(Paradigm[DocumentQAParams]):
         )
 
     def parse_unit(self, reply: Any, unit: UnitInput[DocumentQAParams]) -> dict[str, Any]:
-        plan = _material(unit.sample)["units"][unit.index]
+        plan = unit.sample.planned_material()["units"][unit.index]
         if not isinstance(reply, dict) or not str(reply.get("question", "")).strip():
             raise ReplyParseError("the reply holds no question")
         evidence = [{"quote": e["quote"], **locate(e["quote"], plan["passages"])}
@@ -118,7 +118,7 @@ class DocumentQAParadigm(Paradigm[DocumentQAParams]):
                          if e["start"] is not None]
             pairs.append({**pair, "evidence_positions": positions})
         documents = [{k: d.get(k) for k in ("id", "title", "role", "licence", "source")}
-                     for d in _material(sample)["documents"]]
+                     for d in sample.planned_material()["documents"]]
         return {"context": context, "pairs": pairs, "documents": documents}
 
     def parts(self, content: dict[str, Any], params: DocumentQAParams) -> list[Part]:
@@ -171,12 +171,6 @@ class DocumentQAParadigm(Paradigm[DocumentQAParams]):
             f"- Task types: {', '.join(f'{t} ({n})' for t, n in tasks.most_common()) or '-'}",
             f"- Source documents: {'; '.join(sources) or '-'}",
         ]
-
-
-def _material(sample: Sample) -> dict[str, Any]:
-    if sample.material is None:
-        raise ValueError(f"sample {sample.id} has no material (a documents source plans it)")
-    return sample.material
 
 
 document_qa = DocumentQAParadigm()

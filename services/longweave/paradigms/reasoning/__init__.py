@@ -97,7 +97,7 @@ class ReasoningParadigm(Paradigm[ReasoningParams]):
         return 1
 
     def unit_call(self, unit: UnitInput[ReasoningParams]) -> UnitCall:
-        material = _material(unit.sample)
+        material = unit.sample.planned_material()
         free_form = material["mode"] == "free_form"
         return UnitCall(
             template="reasoning/trace.j2",
@@ -109,7 +109,7 @@ class ReasoningParadigm(Paradigm[ReasoningParams]):
             max_tokens=1500, json_schema=trace_schema(free_form), schema_name="trace")
 
     def parse_unit(self, reply: Any, unit: UnitInput[ReasoningParams]) -> dict[str, Any]:
-        material = _material(unit.sample)
+        material = unit.sample.planned_material()
         if not isinstance(reply, dict) or not str(reply.get("reasoning", "")).strip():
             raise ReplyParseError("the reply holds no reasoning")
         question = material.get("question") or str(reply.get("question", "")).strip()
@@ -124,7 +124,7 @@ class ReasoningParadigm(Paradigm[ReasoningParams]):
                  context: str | None = None) -> dict[str, Any]:
         if context is None:
             raise ValueError("a reasoning record needs its sample's context")
-        material = _material(sample)
+        material = sample.planned_material()
         [trace] = outputs
         return {**trace, "context": context, "mode": material["mode"],
                 "answer_key": material.get("answer_key"), "kind": material.get("kind"),
@@ -202,12 +202,6 @@ class ReasoningParadigm(Paradigm[ReasoningParams]):
             f"{', '.join(f'{b} {n}' for b, n in sorted(buckets.items())) or '-'}",
             f"- Source documents: {'; '.join(sources) or '-'}",
         ]
-
-
-def _material(sample: Sample) -> dict[str, Any]:
-    if sample.material is None:
-        raise ValueError(f"sample {sample.id} has no material (a documents source plans it)")
-    return sample.material
 
 
 reasoning = ReasoningParadigm()
