@@ -1,5 +1,5 @@
 """`longweave` command line: serve, stack, publish, cancel, status, export, scenarios,
-documents, contracts, demo."""
+documents, books, contracts, demo."""
 
 from __future__ import annotations
 
@@ -113,6 +113,23 @@ def _parser() -> argparse.ArgumentParser:
     doc_remove = docs.add_parser("remove", help="remove a document and its text")
     doc_remove.add_argument("document_id")
     doc_remove.set_defaults(func=_documents_remove)
+
+    books = sub.add_parser("books", help="books in the corpus, split into chapters")
+    book_actions = books.add_subparsers(required=True, metavar="ACTION")
+    book_add = book_actions.add_parser("add", help="add plain-text books (all or none)")
+    book_add.add_argument("paths", nargs="+", type=Path)
+    book_add.add_argument("--collection", default="books")
+    book_add.add_argument("--tag", action="append", default=[], metavar="TAG")
+    book_add.add_argument("--max-bytes", type=int, default=None,
+                          help="refuse larger files (default 50 MB)")
+    book_add.set_defaults(func=_books_add)
+    book_list = book_actions.add_parser("list", help="list the books")
+    book_list.set_defaults(func=_books_list)
+    book_show = book_actions.add_parser("show", help="a book's metadata (and chapters)")
+    book_show.add_argument("book_id")
+    book_show.add_argument("--chapters", action="store_true",
+                           help="each chapter's title, first words and length")
+    book_show.set_defaults(func=_books_show)
 
     status = sub.add_parser("status", help="per-stage progress of a run")
     status.add_argument("run_id")
@@ -346,6 +363,88 @@ def _documents_remove(args: argparse.Namespace, settings: Settings) -> int:
         print(f"no document {args.document_id!r} in the corpus", file=sys.stderr)
         return 2
     print(f"removed {args.document_id}")
+    return 0
+
+
+def _books_add(args: argparse.Namespace, settings: Settings) -> int:
+    from longweave.corpus.chapters import book_chapters
+    from longweave.corpus.extract import DEFAULT_MAX_BYTES, CorpusError, extract
+    from longweave.corpus.library import DocumentLibrary
+
+    books, errors, seen = [], [], {}
+    for path in args.paths:  # every book read and split before any is stored: all or none
+        try:
+            doc = extract(path, args.max_bytes or DEFAULT_MAX_BYTES)
+            if doc.content_hash in seen:
+                raise CorpusError(f"{path}: the same text as {seen[doc.content_hash]}")
+            seen[doc.content_hash] = path
+            books.append((path, doc, book_chapters(doc.text, str(path))))
+        except CorpusError as exc:
+            errors.append(str(exc))
+
+    async def add(store: Any) -> list[tuple[Path, dict[str, Any], int]]:
+        library = DocumentLibrary(store)
+        await library.ensure_indexes()
+        for path, doc, _ in books:
+            existing = await library.find_text(doc.content_hash)
+            if existing is not None:
+                errors.append(f"{path}: already in the corpus as {existing['_id']} "
+                              f"({existing['title']})")
+        if errors:
+            return []
+        return [(path, (await library.add(doc, args.collection, args.tag, kind="book",
+                                          chapters=found))[0], len(found))
+                for path, doc, found in books]
+
+    added = _with_store(settings, add) if not errors else []
+    if errors:
+        print("\n".join(errors), file=sys.stderr)
+        print(f"nothing added: fix or leave out the {len(errors)} file(s) above",
+              file=sys.stderr)
+        return 2
+    for path, entry, n_chapters in added:
+        print(f"{path}: added {entry['_id']} ({entry['title']}, {n_chapters} chapters, "
+              f"{entry['tokens']:,} tokens)")
+    return 0
+
+
+def _books_list(args: argparse.Namespace, settings: Settings) -> int:
+    from longweave.corpus.library import DocumentLibrary
+
+    entries = _with_store(settings, lambda store: DocumentLibrary(store).list(
+        {"kind": "book"}, with_structure=True))
+    for e in entries:
+        print(f"{e['_id']}  {len(e['chapters']):>4} chapters  {e['tokens']:>9,} tokens  "
+              f"{e['title']}")
+    return 0
+
+
+def _books_show(args: argparse.Namespace, settings: Settings) -> int:
+    from longweave.corpus.library import DocumentLibrary
+
+    async def read(store: Any) -> tuple[dict[str, Any] | None, str]:
+        library = DocumentLibrary(store)
+        entry = await library.get(args.book_id)
+        if entry is None or entry.get("kind") != "book":
+            return None, ""
+        return entry, await library.text(args.book_id) if args.chapters else ""
+
+    entry, text = _with_store(settings, read)
+    if entry is None:
+        print(f"no book {args.book_id!r} in the corpus (see `longweave books list`)",
+              file=sys.stderr)
+        return 2
+    print(f"{entry['_id']}: {entry['title']}")
+    for key in ("source", "licence", "collection", "tags", "chars", "tokens"):
+        print(f"  {key}: {entry.get(key)}")
+    for key, value in (entry.get("metadata") or {}).items():
+        print(f"  {key}: {value}")
+    print(f"  chapters: {len(entry['chapters'])}")
+    if args.chapters:
+        for c in entry["chapters"]:
+            words = " ".join(text[c["body_start"]:c["end"]].split()[:10])
+            print(f"  {c['index'] + 1:>4}  {c['title'][:40]:<40} {c['tokens']:>7,} tokens  "
+                  f"{words}")
     return 0
 
 

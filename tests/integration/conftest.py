@@ -1,7 +1,11 @@
 """Fixtures shared by the integration tests (the servers come from tests/conftest.py)."""
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -16,3 +20,17 @@ async def store(servers) -> AsyncIterator[Store]:
     yield s
     await s.client.drop_database(s.db.name)
     s.close()
+
+
+@pytest.fixture
+def longweave_cli(servers):
+    """`python -m longweave ...` against the real servers, in a database of its own."""
+    env = {**os.environ, **servers.env(), "LONGWEAVE_MONGODB_DB": f"cli_{uuid.uuid4().hex[:8]}",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(Path("services").resolve()),
+                                                       os.environ.get("PYTHONPATH", "")]))}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "longweave", *args], env=env,
+                              capture_output=True, text=True, timeout=120, check=False)
+
+    return run

@@ -4,12 +4,6 @@ one line and nothing written."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import uuid
-from pathlib import Path
-
 import pytest
 
 from longweave.corpus import library as library_module
@@ -23,17 +17,8 @@ BOOK = CORPUS / "time_machine.txt"
 
 
 @pytest.fixture
-def cli(servers):
-    db = f"docs_{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, **servers.env(), "LONGWEAVE_MONGODB_DB": db,
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(Path("services").resolve()),
-                                                       os.environ.get("PYTHONPATH", "")]))}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "longweave", "documents", *args], env=env,
-                              capture_output=True, text=True, timeout=120, check=False)
-
-    return run
+def cli(longweave_cli):
+    return lambda *args: longweave_cli("documents", *args)
 
 
 def test_add_list_show_and_remove_a_book(cli, tmp_path):

@@ -53,8 +53,14 @@ def _lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
+def _heading_text(line: str) -> str:
+    """A line as a heading reads: without illustration marks and the bracket closing an
+    illustration's caption ("Chapter I.]")."""
+    return _ILLUSTRATION.sub(" ", line).strip().rstrip("]").strip()
+
+
 def _is_heading(line: str) -> bool:
-    stripped = _ILLUSTRATION.sub(" ", line).strip()
+    stripped = _heading_text(line)
     if not 0 < len(stripped) <= MAX_HEADING_CHARS or "   " in stripped:  # "   ": a TOC leader
         return False
     if _HEADING.match(stripped):
@@ -75,11 +81,13 @@ def sections(text: str) -> list[Section]:
         start, line = lines[i]
         before_blank = i == 0 or not lines[i - 1][1].strip()
         if before_blank and _is_heading(line):
-            title, j = line.strip().lstrip("#").strip(), i + 1
-            # A title line under the heading ("CHAPTER I." / "Down the Rabbit-Hole"), after
-            # at most one blank line, short and without a full stop.
+            title, j = _heading_text(line).lstrip("#").strip(), i + 1
+            # A title line under a numbered heading ("CHAPTER I." / "Down the Rabbit-Hole"),
+            # after at most one blank line, short and without a full stop (a line in
+            # capitals is no number: "HASTIE LANYON." signs off the chapter before).
             k = j + 1 if j < len(lines) and not lines[j][1].strip() else j
-            if k < len(lines) and 0 < len(lines[k][1].strip()) <= MAX_HEADING_CHARS \
+            if _HEADING.match(title) and k < len(lines) \
+                    and 0 < len(lines[k][1].strip()) <= MAX_HEADING_CHARS \
                     and not lines[k][1].rstrip().endswith((".", ",", ";", ":")) \
                     and (k + 1 >= len(lines) or not lines[k + 1][1].strip()):
                 title, j = f"{title} {lines[k][1].strip()}", k + 1

@@ -1,12 +1,13 @@
 """The document corpus in MongoDB: one ``documents`` entry per distinct text (its id is
 derived from the content hash), with metadata, token counts, sections, chunk map and
-document map; the text inline when small, in GridFS (bucket ``document_texts``) when
+document map, and for a book (``kind: book``) its chapters; the text inline when small, in GridFS (bucket ``document_texts``) when
 large. Adding writes the text first and the entry last, so an interrupted add leaves no
 entry without its text (and a retry of the same text reuses the stored file)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,12 +16,14 @@ from motor.motor_asyncio import AsyncIOMotorGridFSBucket
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from longweave.corpus.chapters import Chapter
 from longweave.corpus.chunks import structure
 from longweave.corpus.extract import ExtractedDocument
 from longweave.store import Store
 
 INLINE_MAX_CHARS = 1_000_000  # larger texts go to GridFS (a document is at most 16 MB)
-SUMMARY_FIELDS = {"text": 0, "chunks": 0, "sections": 0, "map": 0}
+SUMMARY_FIELDS = {"text": 0, "chunks": 0, "sections": 0, "map": 0, "chapters": 0}
+KINDS = ("document", "book")
 
 
 def document_id(content_hash: str) -> str:
@@ -46,13 +49,19 @@ class DocumentLibrary:
         await self.documents.create_index("content_hash", unique=True)
         await self.documents.create_index([("collection", ASCENDING), ("tags", ASCENDING)])
 
+    async def find_text(self, content_hash: str) -> dict[str, Any] | None:
+        """The entry of a text already in the corpus (by its content hash), if any."""
+        return await self.documents.find_one({"content_hash": content_hash}, SUMMARY_FIELDS)
+
     async def add(self, doc: ExtractedDocument, collection: str = "default",
-                  tags: list[str] | None = None) -> tuple[dict[str, Any], bool]:
+                  tags: list[str] | None = None, kind: str = "document",
+                  chapters: list[Chapter] | None = None) -> tuple[dict[str, Any], bool]:
         """(the entry, True) when added; (the existing entry, False) for a text already in
-        the corpus."""
+        the corpus. A book comes with its chapters (`corpus.chapters.book_chapters`)."""
+        if kind not in KINDS or (kind == "book") != (chapters is not None):
+            raise ValueError(f"kind {kind!r}: a book, and only a book, comes with chapters")
         content_hash = doc.content_hash
-        existing = await self.documents.find_one({"content_hash": content_hash},
-                                                 SUMMARY_FIELDS)
+        existing = await self.find_text(content_hash)
         if existing is not None:
             return existing, False
         doc_id = document_id(content_hash)
@@ -60,8 +69,10 @@ class DocumentLibrary:
             "_id": doc_id, "content_hash": content_hash, "title": doc.title,
             "source": doc.source, "format": doc.format, "licence": doc.licence,
             "metadata": doc.metadata, "collection": collection, "tags": sorted(set(tags or [])),
-            **structure(doc.text), "created_at": datetime.now(UTC),
+            "kind": kind, **structure(doc.text), "created_at": datetime.now(UTC),
         }
+        if chapters is not None:
+            entry["chapters"] = [asdict(c) for c in chapters]
         if len(doc.text) <= INLINE_MAX_CHARS:
             entry["text"] = doc.text
         else:
@@ -86,7 +97,7 @@ class DocumentLibrary:
     async def list(self, filters: Mapping[str, Any] | None = None,
                    with_structure: bool = False) -> list[dict[str, Any]]:
         """Entries without their text, sorted by id; with their sections, chunk and
-        document maps when asked."""
+        document maps (and a book's chapters) when asked."""
         projection = {"text": 0} if with_structure else SUMMARY_FIELDS
         cursor = self.documents.find(dict(filters or {}), projection).sort("_id", ASCENDING)
         return await cursor.to_list(None)
