@@ -74,7 +74,10 @@ class ReasoningParadigm(Paradigm[ReasoningParams]):
     def problems(self, params: ReasoningParams, documents: list[dict[str, Any]]
                  ) -> list[str]:
         low = params.context_tokens * (1 - params.context_tolerance)
-        if not any(d["tokens"] >= low for d in documents):
+        if params.mode == "programmatic" and sum(d["tokens"] for d in documents) < low:
+            return [f"params.context_tokens: {params.context_tokens} tokens, but the matching "
+                    f"documents have {sum(d['tokens'] for d in documents)} together"]
+        if params.mode == "free_form" and not any(d["tokens"] >= low for d in documents):
             longest = max(d["tokens"] for d in documents)
             return [f"params.context_tokens: {params.context_tokens} tokens, but the longest "
                     f"matching document has {longest}"]

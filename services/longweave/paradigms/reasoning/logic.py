@@ -24,30 +24,41 @@ def plan_sample(params: ReasoningParams, documents: list[dict[str, Any]], index:
                 seed: int) -> dict[str, Any]:
     """Sample `index`'s material: a window of one document of about `context_tokens`, and
     what is planted in it (programmatic) or which of its passages a question combines
-    (free-form). Offsets are the document's; `build_context` turns them into the context's."""
+    (free-form). A programmatic context longer than any one document runs on into windows
+    of the next ones. Offsets are the documents'; `build_context` turns them into the
+    context's."""
     rng = random.Random(f"{seed}:reasoning:{index}")
     low = params.context_tokens * (1 - params.context_tolerance)
     long_enough = [d for d in documents if d["tokens"] >= low] or documents
     doc = long_enough[index % len(long_enough)]
-    start, end, chunks = window(doc, params.context_tokens, rng)
     floor = 1 - params.context_tolerance / 2
-    target_chars = int(params.context_tokens * CHARS_PER_TOKEN)
-    material: dict[str, Any] = {
-        "mode": params.mode, "main": doc["_id"],
-        "documents": [{**provenance(doc), "role": "main", "start": start, "end": end,
-                       "target_chars": target_chars, "floor": floor}]}
     if params.mode == "programmatic":
-        material["item"] = {"kind": params.kinds[index % len(params.kinds)],
-                            "seed": f"{seed}:{index}", "facts": params.facts,
-                            "depths": list(params.depths) or None}
-        return material
+        at = documents.index(doc)
+        parts: list[dict[str, Any]] = []
+        remaining = params.context_tokens
+        for other in documents[at:] + documents[:at]:  # the rest, when one is too short
+            tokens = min(remaining, other["tokens"])
+            start, end, _ = window(other, tokens, rng)
+            parts.append({**provenance(other), "role": "main" if not parts else "filler",
+                          "start": start, "end": end,
+                          "target_chars": int(tokens * CHARS_PER_TOKEN), "floor": floor})
+            remaining -= tokens
+            if remaining < params.context_tokens * params.context_tolerance / 2:
+                break
+        return {"mode": params.mode, "main": doc["_id"], "documents": parts,
+                "item": {"kind": params.kinds[index % len(params.kinds)],
+                         "seed": f"{seed}:{index}", "facts": params.facts,
+                         "depths": list(params.depths) or None}}
+    start, end, chunks = window(doc, params.context_tokens, rng)
+    target_chars = int(params.context_tokens * CHARS_PER_TOKEN)
     kept = [c for c in chunks if c["end"] <= start + int(target_chars * floor)] or chunks[:1]
     usable = [c for c in kept if c["tokens"] >= MIN_PASSAGE_TOKENS] or kept
-    material["passages"] = [{"start": c["start"], "end": c["end"]}
-                            for c in spread_passages(usable, params.passages,
-                                                     params.min_hop_tokens * CHARS_PER_TOKEN,
-                                                     rng)]
-    return material
+    passages = spread_passages(usable, params.passages,
+                               params.min_hop_tokens * CHARS_PER_TOKEN, rng)
+    return {"mode": params.mode, "main": doc["_id"],
+            "documents": [{**provenance(doc), "role": "main", "start": start, "end": end,
+                           "target_chars": target_chars, "floor": floor}],
+            "passages": [{"start": c["start"], "end": c["end"]} for c in passages]}
 
 
 def spread_passages(chunks: list[dict[str, Any]], n: int, gap_chars: float,
@@ -73,11 +84,11 @@ def spread_passages(chunks: list[dict[str, Any]], n: int, gap_chars: float,
 
 def build_context(material: dict[str, Any], texts: dict[str, str]
                   ) -> tuple[str, dict[str, Any]]:
-    """The context (the window under its title, with the facts planted in it for a
-    programmatic record) and the material completed: the passages a trace is written from
+    """The context (the window under its title, and any windows it runs on into under
+    theirs, with the facts planted in it for a programmatic record) and the material completed: the passages a trace is written from
     (with their text and context offsets), and for programmatic records the question, its
     answer key and where each fact fell."""
-    [part] = material["documents"]
+    part = material["documents"][0]
     header = f"## {part['title']}\n\n"
     body = cut(texts[part["id"]][part["start"]:part["end"]], part["target_chars"],
                part["floor"])
@@ -92,6 +103,9 @@ def build_context(material: dict[str, Any], texts: dict[str, str]
         return context, {**material, "passages": passages,
                          "context_chars": len(context),
                          "context_tokens": estimate_tokens(context)}
+    for more in material["documents"][1:]:  # documents the context runs on into
+        body += f"\n\n## {more['title']}\n\n" + cut(
+            texts[more["id"]][more["start"]:more["end"]], more["target_chars"], more["floor"])
     spec = material["item"]
     item = make_item(body, spec["kind"], spec["seed"], spec["facts"], spec["depths"])
     context = header + item.context

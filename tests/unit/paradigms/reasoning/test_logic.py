@@ -109,3 +109,36 @@ def test_traces_go_in_think_tags_or_a_reasoning_content_field():
     assert field == {"role": "assistant", "reasoning_content": "Step one.", "content": "42"}
     with pytest.raises(ValueError, match="trace layout"):
         assistant_message("Step one.", "42", "xml")
+
+
+def test_a_programmatic_context_longer_than_any_document_runs_on_into_the_next():
+    longest = max(e["tokens"] for e in ENTRIES)
+    tokens = int((longest + min(e["tokens"] for e in ENTRIES)) * 0.9)
+    sample, context = reasoning_sample({"context_tokens": tokens, "kinds": ["order"],
+                                        "facts": 5}, ENTRIES, TEXTS)
+    parts = sample.material["documents"]
+    assert len(parts) == 2 and {p["role"] for p in parts} == {"main", "filler"}
+    assert 0.8 * tokens <= estimate_tokens(context) <= 1.2 * tokens
+    for part in parts:
+        assert f"## {part['title']}\n\n" in context and part["licence"]
+    for fact in sample.material["facts"]:
+        assert context[fact["start"]:fact["end"]] == fact["text"]
+    params = reasoning.parse_params({"context_tokens": tokens * 3})
+    assert "the matching documents have" in reasoning.problems(params, ENTRIES)[0]
+    free = reasoning.parse_params({"context_tokens": tokens, "mode": "free_form"})
+    assert "the longest matching document has" in reasoning.problems(free, ENTRIES)[0]
+
+
+@pytest.mark.skipif(not BOOKS.is_dir(), reason="needs ../shared/books")
+def test_a_128k_token_context_with_facts_in_every_depth_bucket():
+    entries, texts = [], {}
+    for path in sorted(BOOKS.glob("*.txt")):
+        text = path.read_text()
+        entries.append({"_id": path.name, "title": path.stem, **structure(text)})
+        texts[path.name] = text
+    depths = [0.02, 0.2, 0.4, 0.6, 0.8, 0.97]
+    params = {"context_tokens": 128_000, "kinds": ["sum"], "facts": 6, "depths": depths}
+    sample, context = reasoning_sample(params, entries, texts)
+    assert 0.8 * 128_000 <= estimate_tokens(context) <= 1.2 * 128_000
+    assert sorted(f["bucket"] for f in sample.material["facts"]) == [
+        "0-10%", "10-30%", "30-50%", "50-70%", "70-90%", "90-100%"]
