@@ -150,6 +150,6 @@ def think_format(completions: Sequence[Any], **kwargs: Any) -> list[float]:
     return out
 
 
-__all__ = ["completion_text", "exact_answer", "final_answer_text", "think_format", "instruction_following",
+__all__ = ["completion_text", "exact_answer", "final_answer_text", "instruction_following",
            "instruction_following_all", "instruction_following_loose", "instruction_reward",
-           "normalise_answer"]
+           "normalise_answer", "think_format"]

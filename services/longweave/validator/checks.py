@@ -40,7 +40,7 @@ def _normalise(text: str) -> str:
 
 # Quotations repeat their sources by design (a trace quoting four facts of one form): they
 # are left out of the loop counts.
-_QUOTED = re.compile(r'"[^"\n]{1,600}"|“[^”]{1,600}”')
+_QUOTED = re.compile(r'"[^"]{1,600}"|“[^”]{1,600}”')
 
 
 def _loop_in(text: str) -> str | None:

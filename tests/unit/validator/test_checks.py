@@ -90,6 +90,17 @@ def test_loop_detection_catches_repeated_phrases_sentences_and_turns():
     assert "repeats turn 3 verbatim" in verbatim.reason and verbatim.segment_indexes == [1]
 
 
+def test_loop_detection_leaves_quotations_out():
+    facts = [f"The {name} depot received {n} crates of lamp oil this winter."
+             for name, n in (("Alder", 12), ("Birch", 40), ("Cedar", 12), ("Dunmore", 12))]
+    quoted = " ".join(f'One passage says "{f}"' for f in facts) + " So Birch is the odd one."
+    turns = clean_turns()
+    turns[4] = Turn(role="assistant", content=quoted)
+    assert loop_detection(draft(turns)).passed
+    turns[4] = Turn(role="assistant", content=" ".join(facts))  # the same words, unquoted
+    assert not loop_detection(draft(turns)).passed
+
+
 def test_registry_rejects_a_second_check_with_the_same_name():
     with pytest.raises(RegistryError, match="already registered"):
         register_check("truncation", ("conversation",))(lambda d: None)
