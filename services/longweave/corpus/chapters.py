@@ -28,6 +28,10 @@ _CHAPTER = re.compile(
     rf"^(?:(?:CHAPTER|Chapter|STAVE|Stave|LETTER|Letter)\s+{_NUMBER}\b"
     r"|[IVXLCDM]+\.?(?:\s|$)|\d+\.?(?:\s|$))")
 _ROMAN = re.compile(r"^[IVXLCDM]+\.?$")
+# A line that opens like a chapter heading (at its line's start, indented or not).
+_CHAPTER_LINE = re.compile(
+    rf"^[ \t]*(?:(?:CHAPTER|Chapter|STAVE|Stave|LETTER|Letter)\s+{_NUMBER}|[IVXLCDM]+[.:]|"
+    r"\d+\.)", re.MULTILINE)
 _PART_WORDS = r"(?:BOOK|Book|PART|Part|VOLUME|Volume)"
 _PART = re.compile(rf"^{_PART_WORDS}\s+{_NUMBER}\b")
 _PART_LINE = re.compile(rf"^[ \t]*({_PART_WORDS}\s+{_NUMBER}\b[^\n]{{0,60}}?)[ \t.]*$")
@@ -74,6 +78,20 @@ def _parts(text: str) -> list[tuple[int, str]]:
     return found
 
 
+def _real_parts(parts: list[tuple[int, str]], chosen: list[Section], text: str
+                ) -> list[tuple[int, str]]:
+    """Part headings that open a part: the first chapter-like line after one is a chapter
+    of the book, not another contents entry ("Part Second" in the contents is not)."""
+    starts = {s.start for s in chosen}
+    real = []
+    for at, title in parts:
+        entry = _CHAPTER_LINE.search(text, at + len(title))
+        line_start = text.rfind("\n", 0, at) + 1
+        if line_start in starts or (entry is not None and entry.start() in starts):
+            real.append((at, title))
+    return real
+
+
 def _numbering(title: str) -> str | None:
     """How a heading numbers its chapter: "word" (CHAPTER IV, Stave 2, also within a
     part's heading), "roman" (IV.), "arabic" (4.), or None."""
@@ -87,6 +105,61 @@ def _numbering(title: str) -> str | None:
         "roman" if _ROMAN.match(head) else "arabic"
 
 
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+_WORD_VALUES = {w: n for n, w in enumerate(
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen".split(), start=1)}
+_WORD_VALUES |= {w: n for n, w in enumerate(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh "
+    "twelfth".split(), start=1)}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}
+
+
+def _value(token: str) -> int | None:
+    """A chapter number's value: Roman, Arabic or in words; None for anything else."""
+    token = token.strip(".:").lower()
+    if token.isdigit():
+        return int(token)
+    if re.fullmatch(r"[ivxlcdm]+", token):
+        values = [_ROMAN_VALUES[c] for c in token.upper()]
+        return sum(-v if i + 1 < len(values) and v < values[i + 1] else v
+                   for i, v in enumerate(values))
+    if token in _WORD_VALUES:
+        return _WORD_VALUES[token]
+    tens, _, unit = token.replace(" ", "-").partition("-")
+    if tens in _TENS:
+        return _TENS[tens] + (_WORD_VALUES.get(unit, 0) if unit else 0)
+    return None
+
+
+def chapter_number(title: str) -> int | None:
+    """The number a chapter heading gives itself (within its part), if it gives one."""
+    named = re.search(r"(?i)\b(?:chapter|stave|letter)\s+([a-z]+-[a-z]+|[^\s.:]+)", title)
+    if named:
+        return _value(named.group(1))
+    if _PART.match(title):
+        return None
+    lead = re.match(r"^([^\s.:]+)", title)
+    return _value(lead.group(1)) if lead else None
+
+
+def _in_sequence(chosen: list[Section]) -> list[Section]:
+    """Numbered chapters without a neighbour in sequence (the one before numbered one
+    less, or the one after one more) are strays: a contents entry left over, a caption
+    that opens with "I". (A part of a single chapter would be one too: none was seen.)"""
+    numbers = [chapter_number(s.title) for s in chosen]
+    kept = []
+    for i, section in enumerate(chosen):
+        n = numbers[i]
+        before = numbers[i - 1] if i > 0 else None
+        after = numbers[i + 1] if i + 1 < len(chosen) else None
+        if n is None or (before is not None and before == n - 1) \
+                or (after is not None and after == n + 1):
+            kept.append(section)
+    return kept
+
+
 def chapters(text: str, window_tokens: int = WINDOW_TOKENS) -> list[Chapter]:
     """The book's chapters, in order; windows when it has no two chapters."""
     found = sections(text)
@@ -98,12 +171,14 @@ def chapters(text: str, window_tokens: int = WINDOW_TOKENS) -> list[Chapter]:
         # One numbering runs through a book's chapters: a stray heading numbered another
         # way ("156 Charing Cross Road" on a title page) is front matter.
         style = styles.most_common(1)[0][0]
-        chosen = [s for s in kept if _numbering(s.title) == style]
+        numbered = [s for s in kept if _numbering(s.title) == style]
+        chosen = _in_sequence(numbered)
+        parts = _real_parts(_parts(text), chosen, text)
     else:
         chosen = [s for s in kept if not _FRONT_MATTER.match(s.title)]
+        parts = _real_parts(_parts(text), chosen, text)
     if len(chosen) < 2:
         return windows(text, window_tokens)
-    parts = _parts(text)
     out = []
     for n, section in enumerate(chosen):
         end = chosen[n + 1].start if n + 1 < len(chosen) else len(text)

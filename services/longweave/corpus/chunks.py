@@ -17,13 +17,26 @@ MAX_HEADING_CHARS = 80
 MIN_SECTION_CHARS = 200
 SUMMARY_CHARS = 200
 
-_NUMBER = r"(?:[IVXLCDM]+|\d+|[A-Z][a-z]+(?:-[A-Za-z]+)?)"
+# Numbers in English words, as headings spell them: ONE, Twenty-Three, the FIRST, LAST.
+_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+_WORD_NUMBER = (
+    rf"(?i:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:{_UNITS}))?"
+    rf"|{_UNITS}|ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen"
+    r"|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth"
+    r"|last|final)")
+_NUMBER = rf"(?:[IVXLCDM]+|\d+|{_WORD_NUMBER}|[A-Z][a-z]+(?:-[A-Za-z]+)?)"
 _HEADING = re.compile(
     r"^(?:#{1,6}\s+\S.*"  # Markdown
-    rf"|(?:CHAPTER|Chapter|BOOK|Book|PART|Part|STAVE|Stave|SECTION|Section|ACT|Act)\s+{_NUMBER}\b.*"
-    r"|[IVXLCDM]+\.?(?:\s+\S.*)?"  # a Roman numeral, alone or before a title
+    rf"|(?:CHAPTER|Chapter|BOOK|Book|PART|Part|STAVE|Stave|LETTER|Letter|SECTION|Section"
+    rf"|ACT|Act)\s+{_NUMBER}\b.*"
+    # A Roman numeral alone, or before a title ("IV. Time Travelling", "IV The Machine");
+    # not the pronoun opening a sentence ("I told him.", "I trembled. One subject!").
+    r"|[IVXLCDM]+\.?|[IVXLCDM]+[.:]\s+\S.*|[IVXLCDM]+\s+(?!.*[.!?]\s)\S.*[^.!?\"'”’]"
     r"|\d+(?:\.\d+)*\.?\s+[A-Z][^.!?]*)$"  # numbered headings: "2.1 Methods"
 )
+MAX_TITLE_LINES = 3  # a title under a numbered heading may wrap (in capitals)
+MAX_NAMED_TITLE_LINES = 4  # under "CHAPTER N", in any case
+_NAMED = re.compile(rf"^(?:CHAPTER|Chapter|STAVE|Stave|LETTER|Letter)\s+{_NUMBER}\b")
 _CAPITALS = re.compile(r"^[^a-z]*[A-Z][^a-z]*$")  # a line in capitals
 _ILLUSTRATION = re.compile(r"\s*\[Illustration\]\s*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
@@ -69,6 +82,32 @@ def _is_heading(line: str) -> bool:
             and not stripped.startswith(("\"", "“", "'", "‘", "[")))  # quoted speech, notes
 
 
+def _title_below(lines: list[tuple[int, str]], k: int, named: bool) -> tuple[str, int] | None:
+    """The title lines from line `k` and the line after them, when they make a title, then
+    a blank line (or the end): one short line that ends no sentence, or is in capitals
+    ("PLAYING PILGRIMS."); up to MAX_TITLE_LINES lines in capitals; right under a heading
+    that names itself a chapter (`named`: "CHAPTER 56.", "Chapter VI"), up to
+    MAX_NAMED_TITLE_LINES lines of any case: a title that wraps ("CHAPTER 56. Of the Less
+    Erroneous Pictures of Whales, and the True / Pictures of Whaling Scenes.")."""
+    limit = MAX_NAMED_TITLE_LINES if named else MAX_TITLE_LINES
+    block = []
+    while k + len(block) < len(lines) and len(block) < limit + 1:
+        line = lines[k + len(block)][1].strip()
+        if not line:
+            break
+        block.append(line)
+    end = k + len(block)
+    if not block or len(block) > limit or (end < len(lines) and lines[end][1].strip()) \
+            or any(len(line) > MAX_HEADING_CHARS for line in block):
+        return None
+    capitals = all(_CAPITALS.match(line) for line in block)
+    if not named and len(block) > 1 and not capitals:
+        return None
+    if not named and not capitals and block[0].endswith((".", ",", ";", ":")):
+        return None
+    return " ".join(block), end
+
+
 def sections(text: str) -> list[Section]:
     """Sections from heading lines that stand alone (blank lines around them). A heading
     directly followed by another short line (a chapter number over its title) is one
@@ -82,15 +121,16 @@ def sections(text: str) -> list[Section]:
         before_blank = i == 0 or not lines[i - 1][1].strip()
         if before_blank and _is_heading(line):
             title, j = _heading_text(line).lstrip("#").strip(), i + 1
-            # A title line under a numbered heading ("CHAPTER I." / "Down the Rabbit-Hole"),
-            # after at most one blank line, short and without a full stop (a line in
-            # capitals is no number: "HASTIE LANYON." signs off the chapter before).
+            # A title under a numbered heading ("CHAPTER I." / "Down the Rabbit-Hole"), after
+            # at most one blank line (a line in capitals is no number: "HASTIE LANYON."
+            # signs off the chapter before).
             k = j + 1 if j < len(lines) and not lines[j][1].strip() else j
-            if _HEADING.match(title) and k < len(lines) \
-                    and 0 < len(lines[k][1].strip()) <= MAX_HEADING_CHARS \
-                    and not lines[k][1].rstrip().endswith((".", ",", ";", ":")) \
-                    and (k + 1 >= len(lines) or not lines[k + 1][1].strip()):
-                title, j = f"{title} {lines[k][1].strip()}", k + 1
+            if _HEADING.match(title):
+                # Only a title right under its heading (no blank line between) may wrap in
+                # any case: after a blank line, a short line may be the first paragraph.
+                below = _title_below(lines, k, k == j and bool(_NAMED.match(title)))
+                if below is not None:
+                    title, j = f"{title} {below[0]}", below[1]
             if j >= len(lines) or not lines[j][1].strip():
                 end = lines[j][0] if j < len(lines) else len(text)
                 candidates.append((start, end, " ".join(_ILLUSTRATION.sub(" ", title).split())))

@@ -18,9 +18,11 @@ FORMATS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "mar
            ".html": "html", ".htm": "html", ".pdf": "pdf"}
 DEFAULT_MAX_BYTES = 50_000_000
 _BINARY_SAMPLE = 8192
-_GUTENBERG_START = re.compile(r"^\*\*\* ?START OF (?:THE|THIS) PROJECT GUTENBERG E?BOOK.*$",
-                              re.MULTILINE | re.IGNORECASE)
-_GUTENBERG_END = re.compile(r"^\*\*\* ?END OF (?:THE|THIS) PROJECT GUTENBERG E?BOOK.*$",
+# The markers may be indented (centred, in some files).
+_GUTENBERG_START = re.compile(
+    r"^[ \t]*\*\*\* ?START OF (?:THE|THIS) PROJECT GUTENBERG E?BOOK.*$",
+    re.MULTILINE | re.IGNORECASE)
+_GUTENBERG_END = re.compile(r"^[ \t]*\*\*\* ?END OF (?:THE|THIS) PROJECT GUTENBERG E?BOOK.*$",
                             re.MULTILINE | re.IGNORECASE)
 _GUTENBERG_FIELD = re.compile(r"^(Title|Author|Release date|Language):\s*(.+)$", re.MULTILINE)
 _EBOOK_NUMBER = re.compile(r"\[E(?:Book|text) #(\d+)\]", re.IGNORECASE)

@@ -100,3 +100,46 @@ def test_a_text_without_headings_is_cut_into_windows_at_paragraph_ends():
     for chapter in found:
         assert chapter.tokens <= 1500 and text[chapter.start:chapter.end].endswith(".")
     assert sum(estimate_tokens(text[c.start:c.end]) for c in found) >= 0.98 * estimate_tokens(text)
+
+
+def test_parts_and_chapters_numbered_in_words_and_letters_before_chapters():
+    text = "CONTENTS\n\nPART ONE\n  Chapter 1\n  Chapter 2\nPART TWO\n  Chapter 1\n"
+    for part in ("ONE", "TWO"):
+        text += f"\n\nPART {part}\n\n\n"
+        for n in (1, 2):
+            text += f"Chapter {n}\n\n{paragraphs(2, seed=part + str(n))}\n\n"
+    assert [c.title for c in chapters(text)] == [
+        "PART ONE / Chapter 1", "PART ONE / Chapter 2", "PART TWO / Chapter 1",
+        "PART TWO / Chapter 2"]
+    letters = "".join(f"\n\nLetter {n}\n\n{paragraphs(2, seed=f'l{n}')}" for n in (1, 2))
+    letters += "".join(f"\n\nCHAPTER {w}\n\n{paragraphs(2, seed=w)}"
+                       for w in ("ONE", "TWO", "THREE"))
+    assert [c.title for c in chapters(letters)] == [
+        "Letter 1", "Letter 2", "CHAPTER ONE", "CHAPTER TWO", "CHAPTER THREE"]
+
+
+def test_a_pronoun_line_and_a_left_over_contents_entry_are_no_chapters():
+    text = ("CHAPTER 3. The Last Entry Of The Contents.\n\n" + paragraphs(2, seed="toc")
+            + "".join(f"\n\n{numeral}\n\n{paragraphs(2, seed=numeral)}\n\nI told him.\n\n"
+                      f"{paragraphs(1, seed=numeral + 'x')}"
+                      for numeral in ("I", "II", "III")))
+    assert [c.title for c in chapters(text)] == ["I", "II", "III"]
+    moby = ("CHAPTER 135. The Chase.\n\nEpilogue\n\n" + paragraphs(2, seed="m")
+            + "".join(f"\n\nCHAPTER {n}. Title {n}.\n\n{paragraphs(2, seed=str(n))}"
+                      for n in (1, 2, 3)))
+    assert [c.title for c in chapters(moby)] == ["CHAPTER 1. Title 1.", "CHAPTER 2. Title 2.",
+                                                 "CHAPTER 3. Title 3."]
+
+
+def test_titles_that_wrap_under_their_heading_but_not_a_first_paragraph():
+    wrapped = ("CHAPTER 1. Of the Less Erroneous Pictures of Whales, and the True\n"
+               "Pictures of Whaling Scenes.\n\n" + paragraphs(2, seed="a")
+               + "\n\nChapter 2\nThe Reverend Arthur Beebe, the Reverend Cuthbert Eager,\n"
+               "Mr. Emerson, and Miss Lucy Honeychurch Drive Out.\n\n" + paragraphs(2, seed="b")
+               + "\n\nCHAPTER 3\n\nHe looked perturbed.\n\n" + paragraphs(2, seed="c"))
+    assert [c.title for c in chapters(wrapped)] == [
+        "CHAPTER 1. Of the Less Erroneous Pictures of Whales, and the True Pictures of "
+        "Whaling Scenes.",
+        "Chapter 2 The Reverend Arthur Beebe, the Reverend Cuthbert Eager, Mr. Emerson, and "
+        "Miss Lucy Honeychurch Drive Out.",
+        "CHAPTER 3"]

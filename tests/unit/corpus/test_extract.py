@@ -37,6 +37,11 @@ def test_a_gutenberg_like_header_elsewhere_is_handled_the_same(tmp_path):
     assert doc.title == "Tiny" and doc.metadata["author"] == "Someone"
     assert doc.text.startswith("Chapter 1") and "licence text" not in doc.text
     assert doc.metadata["source_url"] == "https://www.gutenberg.org/ebooks/42"
+    # Some files centre the markers (Pride and Prejudice, eBook #1342): indented.
+    centred = text.replace("*** END", "            *** END").replace(
+        "*** START", "      *** START")
+    doc = extract(write(tmp_path, "centred.txt", centred.encode()))
+    assert doc.text.startswith("Chapter 1") and "licence text" not in doc.text
 
 
 def test_other_encodings_are_detected(tmp_path):
