@@ -4,10 +4,13 @@ Chapters are the book's sections (`chunks.sections`: headings standing alone) na
 what a reader calls chapters:
 
 - numbered chapters when the book has them (CHAPTER/Chapter N, STAVE N, LETTER N, a Roman
-  numeral, "12." …), so a preface, a list of illustrations or a publisher's page between
-  headings is front matter, not a chapter;
+  numeral, "12." …, N also in words), in the numbering most of them use, so a preface, a
+  list of illustrations or a publisher's page between headings is front matter, not a
+  chapter; a numbered heading out of sequence with its neighbours (a contents entry left
+  over, a caption that opens with "I") is a stray;
 - within parts (BOOK I / CHAPTER II, PART ONE / CHAPTER 3, VOLUME …), each chapter titled
-  with its part, since chapter numbers start again in every part;
+  with its part, since chapter numbers start again in every part (a part heading counts
+  where a chapter follows it, not in the contents);
 - a table of contents is never a chapter (its title says so, or its lines are a list);
 - without numbered headings, every section but front matter (preface, contents, …);
 - without two chapters at all, windows of about `window_tokens` at paragraph ends.
@@ -19,22 +22,22 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from longweave.corpus.chunks import _NUMBER, Section, chunk_map, sections
+from longweave.corpus.chunks import HEADING_NUMBER, Section, chunk_map, sections
 from longweave.corpus.extract import CorpusError
 from longweave.llm.tokens import estimate_tokens
 
 WINDOW_TOKENS = 4000
 _CHAPTER = re.compile(
-    rf"^(?:(?:CHAPTER|Chapter|STAVE|Stave|LETTER|Letter)\s+{_NUMBER}\b"
+    rf"^(?:(?:CHAPTER|Chapter|STAVE|Stave|LETTER|Letter)\s+{HEADING_NUMBER}\b"
     r"|[IVXLCDM]+\.?(?:\s|$)|\d+\.?(?:\s|$))")
 _ROMAN = re.compile(r"^[IVXLCDM]+\.?$")
 # A line that opens like a chapter heading (at its line's start, indented or not).
 _CHAPTER_LINE = re.compile(
-    rf"^[ \t]*(?:(?:CHAPTER|Chapter|STAVE|Stave|LETTER|Letter)\s+{_NUMBER}|[IVXLCDM]+[.:]|"
+    rf"^[ \t]*(?:(?:CHAPTER|Chapter|STAVE|Stave|LETTER|Letter)\s+{HEADING_NUMBER}|[IVXLCDM]+[.:]|"
     r"\d+\.)", re.MULTILINE)
 _PART_WORDS = r"(?:BOOK|Book|PART|Part|VOLUME|Volume)"
-_PART = re.compile(rf"^{_PART_WORDS}\s+{_NUMBER}\b")
-_PART_LINE = re.compile(rf"^[ \t]*({_PART_WORDS}\s+{_NUMBER}\b[^\n]{{0,60}}?)[ \t.]*$")
+_PART = re.compile(rf"^{_PART_WORDS}\s+{HEADING_NUMBER}\b")
+_PART_LINE = re.compile(rf"^[ \t]*({_PART_WORDS}\s+{HEADING_NUMBER}\b[^\n]{{0,60}}?)[ \t.]*$")
 _CONTENTS = re.compile(r"(?i)\b(?:contents|list of illustrations|illustrations)\b")
 _FRONT_MATTER = re.compile(
     r"(?i)^(?:preface|foreword|introduction|contents|table of contents|dedication|"

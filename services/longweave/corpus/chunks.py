@@ -24,11 +24,11 @@ _WORD_NUMBER = (
     rf"|{_UNITS}|ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen"
     r"|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth"
     r"|last|final)")
-_NUMBER = rf"(?:[IVXLCDM]+|\d+|{_WORD_NUMBER}|[A-Z][a-z]+(?:-[A-Za-z]+)?)"
+HEADING_NUMBER = rf"(?:[IVXLCDM]+|\d+|{_WORD_NUMBER}|[A-Z][a-z]+(?:-[A-Za-z]+)?)"
 _HEADING = re.compile(
     r"^(?:#{1,6}\s+\S.*"  # Markdown
     rf"|(?:CHAPTER|Chapter|BOOK|Book|PART|Part|STAVE|Stave|LETTER|Letter|SECTION|Section"
-    rf"|ACT|Act)\s+{_NUMBER}\b.*"
+    rf"|ACT|Act)\s+{HEADING_NUMBER}\b.*"
     # A Roman numeral alone, or before a title ("IV. Time Travelling", "IV The Machine");
     # not the pronoun opening a sentence ("I told him.", "I trembled. One subject!").
     r"|[IVXLCDM]+\.?|[IVXLCDM]+[.:]\s+\S.*|[IVXLCDM]+\s+(?!.*[.!?]\s)\S.*[^.!?\"'”’]"
@@ -36,7 +36,7 @@ _HEADING = re.compile(
 )
 MAX_TITLE_LINES = 3  # a title under a numbered heading may wrap (in capitals)
 MAX_NAMED_TITLE_LINES = 4  # under "CHAPTER N", in any case
-_NAMED = re.compile(rf"^(?:CHAPTER|Chapter|STAVE|Stave|LETTER|Letter)\s+{_NUMBER}\b")
+_NAMED = re.compile(rf"^(?:CHAPTER|Chapter|STAVE|Stave|LETTER|Letter)\s+{HEADING_NUMBER}\b")
 _CAPITALS = re.compile(r"^[^a-z]*[A-Z][^a-z]*$")  # a line in capitals
 _ILLUSTRATION = re.compile(r"\s*\[Illustration\]\s*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
