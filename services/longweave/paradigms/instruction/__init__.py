@@ -148,7 +148,7 @@ class InstructionParadigm(Paradigm[InstructionParams]):
 
     def export_row(self, fmt: str, record: dict[str, Any],
                    options: ExportOptions = ExportOptions()) -> dict[str, Any]:
-        messages = record["messages"]
+        messages = _messages(record)
         if fmt == "grpo":  # TRL GRPOTrainer: the prompt, and the verifier column as JSON
             return {"prompt": messages[:-1], "instructions": json.dumps(record["instructions"]),
                     "id": record["sample_id"]}
@@ -165,12 +165,21 @@ class InstructionParadigm(Paradigm[InstructionParams]):
         checker pair)."""
         if rejected.rejected is None or rejected.rejected.stage != "validator":
             return None
-        worse = rejected.content(self.content_keys)["messages"]
+        # Its content as stored (a draft from before multi-turn has no messages).
+        worse = _messages(rejected.model_extra or {})
         failed = _failed_instructions(rejected)
-        if worse[:-1] != record["messages"][:-1] or not failed:
+        messages = _messages(record)
+        if worse[:-1] != messages[:-1] or not failed:
             return None
-        return {"prompt": record["messages"][:-1], "chosen": record["messages"][-1:],
-                "rejected": worse[-1:], "failed_checks": failed}
+        return {"prompt": messages[:-1], "chosen": messages[-1:], "rejected": worse[-1:],
+                "failed_checks": failed}
+
+
+def _messages(content: dict[str, Any]) -> list[dict[str, str]]:
+    """The conversation; a record stored before conversations of several turns has only
+    its prompt and response."""
+    return content.get("messages") or [{"role": "user", "content": content["prompt"]},
+                                       {"role": "assistant", "content": content["response"]}]
 
 
 def _failed_instructions(draft: Draft) -> list[str]:

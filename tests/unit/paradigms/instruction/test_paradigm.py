@@ -296,3 +296,19 @@ def test_types_that_need_a_document_are_refused_or_planned_for():
                            "min_instructions": 2, "max_instructions": 2})
     drawn = instruction.parse_unit({"response": "x"}, unit(mixed, 1))["instructions"]
     assert [i["name"] for i in drawn] == ["punctuation:no_comma"]
+
+
+def test_a_record_stored_before_multi_turn_conversations_still_exports():
+    record = record_of(sample())
+    old = {k: v for k, v in record.items() if k != "messages"}
+    for fmt in ("sft", "openai", "grpo"):
+        assert instruction.export_row(fmt, old) == instruction.export_row(fmt, record)
+    worse = {"prompt": record["prompt"], "request": record["request"],
+             "instructions": record["instructions"], "response": "A reply, with commas."}
+    validation = {"checks": [{"name": "instructions_followed", "passed": False, "details": {
+        "verdicts": [{"name": "punctuation:no_comma", "followed": False}]}}]}
+    draft = make_draft(worse, validation=validation,
+                       rejected={"stage": "validator", "reasons": ["commas"]})
+    row = instruction.dpo_row(old, draft)
+    assert row["rejected"] == [{"role": "assistant", "content": "A reply, with commas."}]
+    assert row["failed_checks"] == ["punctuation:no_comma"]
