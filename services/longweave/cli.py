@@ -95,13 +95,8 @@ def _parser() -> argparse.ArgumentParser:
 
     documents = sub.add_parser("documents", help="the document corpus grounded paradigms read")
     docs = documents.add_subparsers(required=True, metavar="ACTION")
-    doc_add = docs.add_parser("add", help="add .txt, .md, .html or .pdf files (all or none)")
-    doc_add.add_argument("paths", nargs="+", type=Path)
-    doc_add.add_argument("--collection", default="default")
-    doc_add.add_argument("--tag", action="append", default=[], metavar="TAG")
-    doc_add.add_argument("--max-bytes", type=int, default=None,
-                         help="refuse larger files (default 50 MB)")
-    doc_add.set_defaults(func=_documents_add)
+    _corpus_files_args(docs.add_parser(
+        "add", help="add .txt, .md, .html or .pdf files (all or none)"), "default", _documents_add)
     doc_list = docs.add_parser("list", help="list the corpus")
     doc_list.add_argument("--collection")
     doc_list.add_argument("--tag", action="append", default=[], metavar="TAG")
@@ -116,13 +111,8 @@ def _parser() -> argparse.ArgumentParser:
 
     books = sub.add_parser("books", help="books in the corpus, split into chapters")
     book_actions = books.add_subparsers(required=True, metavar="ACTION")
-    book_add = book_actions.add_parser("add", help="add plain-text books (all or none)")
-    book_add.add_argument("paths", nargs="+", type=Path)
-    book_add.add_argument("--collection", default="books")
-    book_add.add_argument("--tag", action="append", default=[], metavar="TAG")
-    book_add.add_argument("--max-bytes", type=int, default=None,
-                          help="refuse larger files (default 50 MB)")
-    book_add.set_defaults(func=_books_add)
+    _corpus_files_args(book_actions.add_parser(
+        "add", help="add plain-text books (all or none)"), "books", _books_add)
     book_list = book_actions.add_parser("list", help="list the books")
     book_list.set_defaults(func=_books_list)
     book_show = book_actions.add_parser("show", help="a book's metadata (and chapters)")
@@ -287,6 +277,24 @@ def _cancel(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if outcome in ("cancelling", "already stopping") else 1
 
 
+def _corpus_files_args(parser: argparse.ArgumentParser, collection: str,
+                       func: Any) -> None:
+    """The arguments of `documents add` and `books add`."""
+    parser.add_argument("paths", nargs="+", type=Path)
+    parser.add_argument("--collection", default=collection)
+    parser.add_argument("--tag", action="append", default=[], metavar="TAG")
+    parser.add_argument("--max-bytes", type=int, default=None,
+                        help="refuse larger files (default 50 MB)")
+    parser.set_defaults(func=func)
+
+
+def _nothing_added(errors: list[str]) -> int:
+    """One line per refused file, and what became of the rest: nothing is added."""
+    print("\n".join(errors), file=sys.stderr)
+    print(f"nothing added: fix or leave out the {len(errors)} file(s) above", file=sys.stderr)
+    return 2
+
+
 def _documents_add(args: argparse.Namespace, settings: Settings) -> int:
     from longweave.corpus.extract import DEFAULT_MAX_BYTES, CorpusError, extract
     from longweave.corpus.library import DocumentLibrary
@@ -298,10 +306,7 @@ def _documents_add(args: argparse.Namespace, settings: Settings) -> int:
         except CorpusError as exc:
             errors.append(str(exc))
     if errors:
-        print("\n".join(errors), file=sys.stderr)
-        print(f"nothing added: fix or leave out the {len(errors)} file(s) above",
-              file=sys.stderr)
-        return 2
+        return _nothing_added(errors)
 
     async def add(store: Any) -> list[tuple[Path, dict[str, Any], bool]]:
         library = DocumentLibrary(store)
@@ -398,10 +403,7 @@ def _books_add(args: argparse.Namespace, settings: Settings) -> int:
 
     added = _with_store(settings, add) if not errors else []
     if errors:
-        print("\n".join(errors), file=sys.stderr)
-        print(f"nothing added: fix or leave out the {len(errors)} file(s) above",
-              file=sys.stderr)
-        return 2
+        return _nothing_added(errors)
     for path, entry, n_chapters in added:
         print(f"{path}: added {entry['_id']} ({entry['title']}, {n_chapters} chapters, "
               f"{entry['tokens']:,} tokens)")

@@ -4,11 +4,6 @@ loading, user scenarios validated with clear errors, listing and a re-loadable e
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import uuid
-from pathlib import Path
 
 import pytest
 import yaml
@@ -21,16 +16,8 @@ CATALOG = load_catalog()
 
 
 @pytest.fixture
-def cli(servers):
-    env = {**os.environ, **servers.env(), "LONGWEAVE_MONGODB_DB": f"scen_{uuid.uuid4().hex[:8]}",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(Path("services").resolve()),
-                                                       os.environ.get("PYTHONPATH", "")]))}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "longweave", "scenarios", *args], env=env,
-                              capture_output=True, text=True, timeout=120, check=False)
-
-    return run
+def cli(longweave_cli):
+    return lambda *args: longweave_cli("scenarios", *args)
 
 
 def user_scenario(scenario_id: str, **overrides) -> dict:
