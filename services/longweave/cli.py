@@ -130,13 +130,17 @@ def _parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="write a run's accepted records as JSONL")
     export.add_argument("run_id")
-    export.add_argument("--format", default="sft", choices=["sft", "dpo", "openai", "grpo"])
+    export.add_argument("--format", default="sft",
+                        choices=["sft", "dpo", "openai", "grpo", "claims"])
     export.add_argument("--out", type=Path, required=True,
                         help="a .jsonl file, or a folder (required with --split)")
     export.add_argument("--split", help="e.g. train=0.9,test=0.1 (stable per sample)")
     export.add_argument("--trace-layout", choices=["think", "reasoning_content"],
                         default="think", help="reasoning traces: in <think>…</think> before "
                         "the answer, or in the assistant message's reasoning_content field")
+    export.add_argument("--max-context-tokens", type=int, default=None,
+                        help="rows holding a book: at most this many tokens of it (the "
+                        "chapters a claim cites always, then the nearest others)")
     export.set_defaults(func=_export)
 
     contracts = sub.add_parser("contracts", help="regenerate contracts/ from the models")
@@ -523,7 +527,8 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     try:
         counts = _with_store(settings, lambda store: export_run(
             store, args.run_id, args.format, args.out, args.split,
-            ExportOptions(trace_layout=args.trace_layout)))
+            ExportOptions(trace_layout=args.trace_layout,
+                          max_context_tokens=args.max_context_tokens)))
     except ValueError as exc:
         print(f"export failed: {exc}", file=sys.stderr)
         return 2

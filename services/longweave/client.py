@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from aiokafka import AIOKafkaProducer
 
 from longweave import __version__
 from longweave.contracts import ScenarioRequest
+from longweave.corpus.library import DocumentLibrary
 from longweave.export import (
     FORMATS,
     dataset_card,
@@ -36,6 +39,7 @@ from longweave.store import (
 from longweave.topics import Topics
 
 STAGES = (*ACTIVE_STAGES, *TERMINAL_STAGES)
+EXPORT_TEXTS_KEPT = 4  # corpus texts an export keeps loaded (books are large)
 
 
 def new_run_id() -> str:
@@ -124,10 +128,21 @@ async def export_rows(store: Store, run_id: str, fmt: str,
     """(sample id, row) in the layout of `fmt`, in sample order."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (available: {', '.join(FORMATS)})")
+    library = DocumentLibrary(store)
+    texts: dict[str, str] = {}
     async for record in store.records_of_run(run_id):
         paradigm = exporting_paradigm(record, fmt)
+        needed = paradigm.export_documents(record, fmt)
+        if needed:
+            for doc_id in set(needed) - set(texts):
+                if len(texts) >= EXPORT_TEXTS_KEPT:  # records come book by book, mostly
+                    texts.pop(next(iter(texts)))
+                with contextlib.suppress(LookupError):  # the paradigm says what is missing
+                    texts[doc_id] = await library.text(doc_id)
+            options = replace(options, documents={d: texts[d] for d in needed if d in texts})
+        for row in paradigm.export_rows(fmt, record, options):
+            yield record["sample_id"], row
         if fmt != "dpo":
-            yield record["sample_id"], paradigm.export_row(fmt, record, options)
             continue
         for draft in rejected_drafts(await store.drafts_of_sample(run_id,
                                                                   record["sample_id"])):

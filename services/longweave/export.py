@@ -10,6 +10,8 @@ Layouts (the conversation paradigm's)
   the judge rejected; prompt is their shared opening up to the last shared user turn.
 - ``grpo`` (paradigms whose responses code can score): TRL's GRPO layout, ``{"prompt":
   [messages], <verifier columns>}``, read by `longweave.rewards`.
+- ``claims`` (the claims paradigm): the published CLIPPER dataset's columns, one row per
+  claim pair.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 from longweave.contracts.records import Draft
 from longweave.paradigms import PARADIGMS, Paradigm
 
-FORMATS = ("sft", "dpo", "openai", "grpo")
+FORMATS = ("sft", "dpo", "openai", "grpo", "claims")
 
 
 def exporting_paradigm(record: dict[str, Any], fmt: str) -> Paradigm[Any]:
@@ -87,9 +89,13 @@ def dataset_card(run: dict[str, Any], records: list[dict[str, Any]], fmt: str,
         "dpo": '`{"prompt", "chosen", "rejected"}` message lists (TRL conversational DPO); '
                "chosen: the accepted record; rejected: a draft of the same sample that the "
                "judge or a check rejected (`failed_checks` names the checks, where the "
-               "paradigm records them); prompt: their shared opening",
+               "paradigm records them); prompt: their shared opening (claims: each claim's "
+               "right verdict and chain of thought against the wrong verdict)",
         "grpo": '`{"prompt": [messages], ...verifier columns}` (TRL GRPO); the verifier '
                 "columns are what `longweave.rewards` scores a completion against",
+        "claims": "one row per claim pair in the published CLIPPER dataset's columns "
+                  "(true_claim, true_reasoning, false_claim, false_reasoning, chapters, "
+                  "claim_type), with the book and the changed detail named",
     }[fmt]
     params = request.get("params") or {}
     lines = [

@@ -1,7 +1,8 @@
 """Which units a sample's attempt generates, in what order, and what each one continues
 from: shared by the services that ask for units (stitcher, generator on a regeneration).
 A sample's ``spec.units`` is how many units its record takes; its paradigm's `Plan` says
-how they depend on each other.
+how they depend on each other: every plan is a sequence of stages (`unit_stages`), the
+units of one stage written at once, when every unit of the stages before it is in.
 
 A `Sample` keeps, per attempt, the segments written in it
 (``segments.a<attempt>.s<index>``, a `SegmentRef`); a regenerated attempt writes
@@ -10,11 +11,12 @@ only the segments being redone and reuses the latest earlier version of the othe
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from enum import StrEnum
 from typing import Any
 
-from longweave.contracts.records import Sample, SegmentRef
+from longweave.contracts.records import Sample, SampleSpec, SegmentRef
 
 
 class Plan(StrEnum):
@@ -25,10 +27,39 @@ class Plan(StrEnum):
     # Every unit but the last at once; the last (the reduce) when they are all in, reading
     # their outputs. Redoing any fan-out unit redoes the reduce.
     FAN_OUT_REDUCE = "fan_out_reduce"
+    # Stages of units, as many per stage as the sample's material asks (``spec.stages``,
+    # from `Paradigm.stages`): each stage at once, once every unit before it is in,
+    # reading their outputs (e.g. chapter outlines → a summary → a claim → its check).
+    STAGED = "staged"
 
 
-def reduce_index(n_units: int, plan: Plan) -> int | None:
-    return n_units - 1 if plan is Plan.FAN_OUT_REDUCE and n_units > 1 else None
+def unit_stages(spec: SampleSpec, plan: Plan) -> list[range]:
+    """The record's units in stages, in order: a stage is written once every unit of the
+    stages before it is in (sequential: one unit per stage)."""
+    n_units = spec.units
+    if plan is Plan.SEQUENTIAL:
+        return [range(i, i + 1) for i in range(n_units)]
+    if plan is Plan.FAN_OUT_REDUCE and n_units > 1:
+        return [range(n_units - 1), range(n_units - 1, n_units)]
+    if plan is Plan.STAGED:
+        if sum(spec.stages) != n_units or not all(spec.stages):
+            raise ValueError(f"spec.stages {spec.stages} do not split {n_units} units")
+        ends = list(itertools.accumulate(spec.stages))
+        return [range(end - size, end) for size, end in zip(spec.stages, ends, strict=True)]
+    return [range(n_units)]
+
+
+def _stage_of(stages: list[range], index: int) -> int:
+    return next(k for k, stage in enumerate(stages) if index in stage)
+
+
+def inputs_of(spec: SampleSpec, plan: Plan, index: int) -> range:
+    """The units whose outputs unit `index` reads (`UnitInput.inputs`): every unit of the
+    stages before its own; none in a sequential plan (it reads the running context)."""
+    if plan is Plan.SEQUENTIAL:
+        return range(0)
+    stages = unit_stages(spec, plan)
+    return range(stages[_stage_of(stages, index)].start)
 
 # A judge call is one step from a finished sample: it goes before any unit.
 JUDGING_PRIORITY = -1_000_000
@@ -72,13 +103,15 @@ def redo_after_generation_failure(
     return [i for i in segments_to_generate(n_segments, redo_indexes) if i >= first]
 
 
-def units_to_redo(n_units: int, named: list[int], plan: Plan) -> list[int]:
+def units_to_redo(spec: SampleSpec, named: list[int], plan: Plan) -> list[int]:
     """The units a regeneration redoes when checks named `named` (empty: all of them): a
-    fan-out unit redone makes the reduce that read it stale too."""
-    reduce = reduce_index(n_units, plan)
-    if named and reduce is not None and any(i != reduce for i in named):
-        return sorted({*named, reduce})
-    return sorted(set(named))
+    unit redone makes every later stage, which read it, stale too (not in a sequential
+    plan, whose later units keep their text)."""
+    if not named or plan is Plan.SEQUENTIAL:
+        return sorted(set(named))
+    stages = unit_stages(spec, plan)
+    first = min(_stage_of(stages, i) for i in named)
+    return sorted({*named, *(i for stage in stages[first + 1:] for i in stage)})
 
 
 def current_segment_refs(sample: Sample) -> dict[int, SegmentRef]:
@@ -98,30 +131,30 @@ def with_segment(sample: Sample, attempt: int, index: int, ref: SegmentRef) -> S
 
 
 def first_segments(sample: Sample, plan: Plan) -> list[int]:
-    """The units to ask for when an attempt begins: the first planned one of a sequential
-    plan; every planned one of an independent plan; every planned fan-out unit (or, when
-    only the reduce is redone, the reduce)."""
-    planned = segments_to_generate(sample.spec.units, sample.redo_indexes)
-    if plan is Plan.SEQUENTIAL:
-        return planned[:1]
-    reduce = reduce_index(sample.spec.units, plan)
-    return [i for i in planned if i != reduce] or planned
+    """The units to ask for when an attempt begins: the planned units of the first stage
+    that has any (sequential: the first planned unit; independent: every planned one)."""
+    planned = set(segments_to_generate(sample.spec.units, sample.redo_indexes))
+    for stage in unit_stages(sample.spec, plan):
+        if picked := [i for i in stage if i in planned]:
+            return picked
+    return []
 
 
-def next_segment(sample: Sample, written_index: int, plan: Plan = Plan.SEQUENTIAL
-                 ) -> int | None:
-    """The unit to ask for once `written_index` is noted on `sample`, or None. Sequential:
-    the next planned unit. Independent: none (all were asked for at once). Fan-out/reduce:
-    the reduce, once every fan-out unit is in and the reduce is planned in this attempt."""
-    n_units = sample.spec.units
-    planned = segments_to_generate(n_units, sample.redo_indexes)
-    if plan is Plan.SEQUENTIAL:
-        later = [i for i in planned if i > written_index]
-        return later[0] if later else None
-    reduce = reduce_index(n_units, plan)
-    if reduce is None or written_index == reduce or reduce not in planned:
-        return None
-    return reduce if missing_segments(sample) == [reduce] else None
+def next_segments(sample: Sample, written_index: int, plan: Plan = Plan.SEQUENTIAL
+                  ) -> list[int]:
+    """The units to ask for once `written_index` is noted on `sample`: when that completes
+    its stage, the planned units of the next stage that has any, unless they were asked
+    for already (a redelivered segment); else none."""
+    stages = unit_stages(sample.spec, plan)
+    missing = set(missing_segments(sample))
+    at = _stage_of(stages, written_index)
+    if any(i in missing for i in stages[at]):
+        return []
+    planned = set(segments_to_generate(sample.spec.units, sample.redo_indexes))
+    for stage in stages[at + 1:]:
+        if picked := [i for i in stage if i in planned]:
+            return picked if all(i in missing for i in picked) else []
+    return []
 
 
 def context_before(sample: Sample, index: int) -> tuple[str, bool]:

@@ -245,6 +245,17 @@ class Store:
             raise LookupError(f"context {context_id} is not in the store")
         return str(doc["text"])
 
+    async def save_shared_outputs(self, docs: list[dict[str, Any]]) -> None:
+        """What records share (`Paradigm.shared_outputs`), once each: its id names what it
+        is (e.g. a book's outlines by book, model and prompt versions)."""
+        batches = self.batches("shared_outputs")
+        await asyncio.gather(*(batches.insert_once({**doc, "created_at": now()})
+                               for doc in docs))
+
+    async def get_shared_outputs(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        found = self.db.shared_outputs.find({"_id": {"$in": ids}})
+        return {doc["_id"]: doc async for doc in found}
+
     async def get_sample(self, sample_id: str) -> Sample | None:
         doc = await self.batches("samples").find_by_id(sample_id)
         return None if doc is None else Sample.model_validate(doc)

@@ -48,6 +48,8 @@ class SampleSpec(BaseModel):
     language: Language | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     units: int = Field(ge=1)
+    # Staged plans: units per stage, in order (set per sample from its material).
+    stages: list[int] = Field(default_factory=list)
 
 
 class SegmentRef(BaseModel):

@@ -6,6 +6,7 @@ batch of questions, …): the paradigm builds its call and parses the reply."""
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from typing import Any
 
 from faststream.kafka import KafkaRouter
@@ -18,6 +19,7 @@ from longweave.contracts import (
     Usage,
 )
 from longweave.contracts.records import AttemptFailure, Sample
+from longweave.corpus.library import DocumentLibrary
 from longweave.llm import CallScope
 from longweave.llm.decoding import attempt_temperature, decoding_seed
 from longweave.paradigms import Paradigm, Plan, UnitCall, UnitInput, paradigm_of
@@ -26,8 +28,8 @@ from longweave.planning import (
     context_before,
     current_segment_refs,
     first_segments,
+    inputs_of,
     redo_after_generation_failure,
-    reduce_index,
     regeneration_origin,
     task_key,
     units_to_redo,
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 def build_router(ctx: ServiceContext) -> KafkaRouter:
     router = new_router(ctx)
     topics = ctx.topics
+    texts = DocumentTexts(ctx)
     segments_out = ctx.publisher(router, topics.segments, Segment,
                                  "Generated segments (turns stored in MongoDB)")
     tasks_out = ctx.publisher(router, topics.segment_tasks, SegmentTask,
@@ -61,7 +64,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         segment = None if cache_on else await ctx.store.get_segment(seg_id)
         if segment is None:
             work = await ctx.llm_work(task.run_id, task.sample_id,
-                                      lambda: _write_segment(ctx, sample, task, seg_id))
+                                      lambda: _write_segment(ctx, sample, task, seg_id, texts))
             if work.stopped:
                 return
             if work.failure is not None:
@@ -108,7 +111,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                 ))
             return
         paradigm = paradigm_of(sample)
-        redo = units_to_redo(sample.spec.units, request.segment_indexes, paradigm.plan)
+        redo = units_to_redo(sample.spec, request.segment_indexes, paradigm.plan)
         moved = await ctx.store.begin_attempt(
             request.sample_id, request.attempt, redo, request.reasons, failure,
             origin=regeneration_origin(request),
@@ -128,26 +131,46 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
     return router
 
 
+class DocumentTexts:
+    """Corpus texts the units read whole, the last few kept (a book's units come together)."""
+
+    def __init__(self, ctx: ServiceContext, keep: int = 4) -> None:
+        self._library = DocumentLibrary(ctx.store)
+        self._texts: OrderedDict[str, str] = OrderedDict()
+        self._keep = keep
+
+    async def get(self, doc_id: str) -> str:
+        if doc_id not in self._texts:
+            self._texts[doc_id] = await self._library.text(doc_id)
+            while len(self._texts) > self._keep:
+                self._texts.popitem(last=False)
+        self._texts.move_to_end(doc_id)
+        return self._texts[doc_id]
+
+
 async def _write_segment(
-    ctx: ServiceContext, sample: Sample, task: SegmentTask, seg_id: str
+    ctx: ServiceContext, sample: Sample, task: SegmentTask, seg_id: str, texts: DocumentTexts
 ) -> dict[str, Any]:
     paradigm = paradigm_of(sample)
     n_units = sample.spec.units
     inputs: list[Any] = []
-    if task.segment_index == reduce_index(n_units, paradigm.plan):
-        refs = current_segment_refs(sample)  # the stitcher asks once every fan-out is in
-        ids = [refs[i].id for i in range(task.segment_index)]
+    if read := inputs_of(sample.spec, paradigm.plan, task.segment_index):
+        refs = current_segment_refs(sample)  # the stitcher asks once the stages before are in
+        ids = [refs[i].id for i in read]
         written = await ctx.store.get_segments(ids)
         inputs = [written[i]["output"] for i in ids]
+    documents = {doc_id: await texts.get(doc_id)
+                 for doc_id in paradigm.unit_documents(sample, task.segment_index)}
     unit = UnitInput(sample=sample, params=paradigm.params_of(sample), index=task.segment_index,
                      context=task.running_summary,
                      context_is_transcript=task.running_summary_is_transcript,
-                     feedback=task.feedback, inputs=inputs)
-    seed = decoding_seed(sample.id, task.attempt, task.segment_index)
+                     feedback=task.feedback, inputs=inputs, documents=documents)
     priority = call_priority(task.attempt, task.segment_index)
     call = paradigm.unit_call(unit)
+    seed = decoding_seed(call.shared_as) if call.shared_as is not None else \
+        decoding_seed(sample.id, task.attempt, task.segment_index)
     completion, version = await _call(ctx, paradigm, call, sample, seed, priority, "segment",
-                                      task.attempt)
+                                      1 if call.shared_as is not None else task.attempt)
     output = paradigm.parse_unit(
         completion.parsed if call.json_schema is not None else completion.text, unit)
     summary, is_transcript, summary_version = "", False, None

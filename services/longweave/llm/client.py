@@ -31,7 +31,7 @@ import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pymongo.errors import PyMongoError
@@ -137,6 +137,10 @@ class LLMClient:
         self._calls = ResponseCache(store) if store is not None else None
         self._cache_enabled = cache_enabled
         self._ledger = RunLedger(store) if store is not None else None
+        # Cacheable calls under way, by cache key: an identical call made meanwhile (e.g.
+        # the units of several records that outline the same chapter) waits for that one
+        # instead of paying for it again.
+        self._in_flight: dict[str, asyncio.Future[Completion]] = {}
 
     async def flush(self) -> None:
         """Write the run totals this client has added up (the ledger batches them)."""
@@ -165,7 +169,6 @@ class LLMClient:
         (budget, totals, cache switch) and a template version (cache key)."""
         scope = scope or CallScope()
         started = self._clock()
-        deadline = started + self.endpoint.call_deadline_s
         body: dict[str, Any] = {"model": self.endpoint.model, "messages": messages,
                                 "max_tokens": max_tokens, "temperature": temperature}
         if seed is not None:
@@ -176,8 +179,53 @@ class LLMClient:
             body = with_structured_output(body, json_schema, schema_name,
                                           self.endpoint.structured_output)
         key = cache_key(body, scope.template_version) if self._calls is not None else None
+        reusable = key is not None and self._cache_enabled and scope.cache
+        if key is not None and reusable:
+            while (under_way := self._in_flight.get(key)) is not None:
+                try:
+                    shared = await asyncio.shield(under_way)
+                except Exception:
+                    continue  # it failed: this call tries itself
+                except asyncio.CancelledError:
+                    if not under_way.cancelled() or _being_cancelled():
+                        raise
+                    continue
+                return await self._served_again(shared, scope, started)
+            leader: asyncio.Future[Completion] = asyncio.get_running_loop().create_future()
+            self._in_flight[key] = leader
+            try:
+                completion = await self._call(key, body, json_schema, scope, started)
+            except Exception as exc:
+                leader.set_exception(exc)
+                leader.exception()  # retrieved: followers may be gone
+                raise
+            except BaseException:
+                leader.cancel()
+                raise
+            else:
+                leader.set_result(completion)
+                return completion
+            finally:
+                del self._in_flight[key]
+        return await self._call(key, body, json_schema, scope, started)
+
+    async def _served_again(self, completion: Completion, scope: CallScope,
+                            started: float) -> Completion:
+        """An identical call's completion, served as a cache hit."""
+        self._m.cache(hit=True)
+        if self._ledger is not None and scope.run_id:
+            await self._ledger.count_cache_hit(scope.run_id, self.role)
+        return replace(completion, latency_s=self._clock() - started, attempts=0,
+                                   cached=True)
+
+    async def _call(self, key: str | None, body: dict[str, Any],
+                    json_schema: dict[str, Any] | None, scope: CallScope, started: float
+                    ) -> Completion:
+        """The call from the response cache, else paid for (and recorded)."""
+        deadline = started + self.endpoint.call_deadline_s
+        reusable = key is not None and self._cache_enabled and scope.cache
         stale_entry = False
-        if key is not None and self._cache_enabled and scope.cache:
+        if key is not None and reusable:
             hit, stale_entry = await self._cached(key, json_schema, scope, started)
             if hit is not None:
                 return hit
@@ -195,7 +243,6 @@ class LLMClient:
         self._m.call_latency(completion.latency_s)
         if key is not None:
             # With the cache off, identical requests are separate paid calls: one record each.
-            reusable = self._cache_enabled and scope.cache
             await self._record(key if reusable else f"{key}:{uuid.uuid4().hex}", completion,
                                scope, replace=stale_entry)
         return completion
@@ -395,6 +442,11 @@ class LLMClient:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
         return text
+
+
+def _being_cancelled() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _usage_of(payload: dict[str, Any], body: dict[str, Any], text: str) -> tuple[Usage, bool]:

@@ -1,6 +1,6 @@
 """The registry of paradigms (see `longweave.paradigms.base` for the contract).
 
-Built in: ``conversation``, ``document_qa``, ``instruction``, ``reasoning``. Another package adds one through the
+Built in: ``conversation``, ``document_qa``, ``instruction``, ``reasoning``, ``claims``. Another package adds one through the
 ``longweave.paradigms`` entry-point group, naming a `Paradigm` instance::
 
     [project.entry-points."longweave.paradigms"]
@@ -13,6 +13,7 @@ from typing import Any
 
 from longweave.contracts.records import Sample
 from longweave.paradigms.base import ExportOptions, Paradigm, Part, Plan, UnitCall, UnitInput
+from longweave.paradigms.claims import claims
 from longweave.paradigms.conversation import conversation
 from longweave.paradigms.document_qa import document_qa
 from longweave.paradigms.instruction import instruction
@@ -20,7 +21,7 @@ from longweave.paradigms.reasoning import reasoning
 from longweave.registry import Registry
 
 PARADIGMS: Registry[Paradigm[Any]] = Registry("paradigm", "longweave.paradigms")
-for _builtin in (conversation, document_qa, instruction, reasoning):
+for _builtin in (conversation, document_qa, instruction, reasoning, claims):
     PARADIGMS.register(_builtin.name, _builtin)
 
 

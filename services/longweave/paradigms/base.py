@@ -15,7 +15,10 @@ carries and never name one themselves. It declares:
   each other (`plan`): one after another, each continuing from the context before it
   (``sequential``, with a running summary once the verbatim history outgrows the budget),
   or all at once (``independent``, a fan-out), or all but the last at once and the last,
-  a reduce over their outputs, when they are in (``fan_out_reduce``);
+  a reduce over their outputs, when they are in (``fan_out_reduce``), or in stages sized
+  per sample from its material (``staged``, `stages`: e.g. one unit per chapter, then a
+  reduce over them, then what is written from it), each stage reading the outputs of the
+  stages before it;
 - per unit: the prompt, output schema and token limit (`unit_call`), and the parser
   (`parse_unit`);
 - how the units assemble into a record (`assemble`; the keys it returns are stored on the
@@ -28,6 +31,7 @@ carries and never name one themselves. It declares:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -56,8 +60,11 @@ class UnitInput(Generic[P]):
     context: str = ""
     context_is_transcript: bool = False
     feedback: list[str] = field(default_factory=list)
-    # Fan-out/reduce plans: the reduce unit's inputs, the fan-out units' outputs in order.
+    # Fan-out/reduce and staged plans: the outputs of the units of the stages before this
+    # unit's, in order (a reduce: every fan-out unit's).
     inputs: list[Any] = field(default_factory=list)
+    # The texts of the corpus documents the unit reads whole (`Paradigm.unit_documents`).
+    documents: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,10 @@ class UnitCall:
     json_schema: dict[str, Any] | None = None
     schema_name: str = "unit"
     temperature: float | None = None  # None: the generator's setting
+    # A call that is the same whichever sample makes it (e.g. one chapter's outline): its
+    # decoding seed comes from this key, not from the sample and attempt, so every record
+    # that needs it, in this run or a later one, shares one response-cache entry.
+    shared_as: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,11 @@ class ExportOptions:
     # Reasoning traces: in ``<think>…</think>`` before the answer, or in the assistant
     # message's ``reasoning_content`` field.
     trace_layout: Literal["think", "reasoning_content"] = "think"
+    # Rows that hold a long source (a book): at most this many tokens of it (None: all).
+    max_context_tokens: int | None = None
+    # The corpus texts the rows read (`Paradigm.export_documents`), by document id: the
+    # exporter loads them.
+    documents: Mapping[str, str] = field(default_factory=dict)
 
 
 class Paradigm(ABC, Generic[P]):
@@ -153,7 +169,23 @@ class Paradigm(ABC, Generic[P]):
 
     @abstractmethod
     def units(self, params: P) -> int:
-        """How many units one record takes."""
+        """How many units one record takes (a staged plan: before its material is planned;
+        `stages` then sets them per sample)."""
+
+    def stages(self, material: dict[str, Any]) -> list[int]:
+        """Staged plans: how many units each stage of this sample takes, in order."""
+        raise NotImplementedError(f"paradigm {self.name} has no staged plan")
+
+    def unit_documents(self, sample: Sample, index: int) -> list[str]:
+        """The corpus documents (ids) whose whole text unit `index` reads (the generator
+        loads them into `UnitInput.documents`); most units read only their material."""
+        return []
+
+    def shared_outputs(self, sample: Sample, outputs: list[Any]) -> list[dict[str, Any]]:
+        """What the record's units wrote that other records share (e.g. a book's outlines):
+        documents with an ``_id`` that names the shared thing, stored once (collection
+        ``shared_outputs``) when the record is assembled; the record refers to them."""
+        return []
 
     @abstractmethod
     def unit_call(self, unit: UnitInput[P]) -> UnitCall: ...
@@ -191,9 +223,24 @@ class Paradigm(ABC, Generic[P]):
                    ) -> tuple[str, dict[str, Any]]:
         """The judge's template and variables (the judge adds ``axes``)."""
 
+    def dedup_text(self, content: dict[str, Any]) -> str | None:
+        """The text a record's near-duplicate signature is taken from (None: everything it
+        wrote, every part but a system one)."""
+        return None
+
     @abstractmethod
     def export_row(self, fmt: str, record: dict[str, Any],
                    options: ExportOptions = ExportOptions()) -> dict[str, Any]: ...
+
+    def export_rows(self, fmt: str, record: dict[str, Any],
+                    options: ExportOptions = ExportOptions()) -> list[dict[str, Any]]:
+        """The rows a record gives in `fmt` (one by default, `export_row`; ``dpo`` rows come
+        from rejected drafts, `dpo_row`, unless a paradigm makes them from the record)."""
+        return [] if fmt == "dpo" else [self.export_row(fmt, record, options)]
+
+    def export_documents(self, record: dict[str, Any], fmt: str) -> list[str]:
+        """Corpus documents (ids) whose text the record's rows in `fmt` read."""
+        return []
 
     def dpo_row(self, record: dict[str, Any], rejected: Draft,
                 options: ExportOptions = ExportOptions()) -> dict[str, Any] | None:

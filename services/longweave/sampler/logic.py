@@ -24,7 +24,7 @@ from longweave.complexify import ConstraintLayer, apply_operators, operator_name
 from longweave.contracts import SampleSpec, ScenarioRequest
 from longweave.contracts.records import Sample
 from longweave.noise import NOISE_INSTRUCTIONS
-from longweave.paradigms import PARADIGMS, Paradigm
+from longweave.paradigms import PARADIGMS, Paradigm, Plan
 from longweave.registry import RegistryError
 from longweave.sampler.fields import unknown_values, weighted_candidates
 from longweave.sampler.plan import Pick, plan
@@ -209,6 +209,15 @@ def build_samples(request: ScenarioRequest, picks: list[Pick], created_at: Any,
 
 
 
+def use_material(sample: Sample, material: dict[str, Any], paradigm: Paradigm[Any]) -> None:
+    """The sample is written from `material` (and its stored context); a staged plan's
+    units are counted from it."""
+    sample.material, sample.context_id = material, sample.id
+    if paradigm.plan is Plan.STAGED:
+        stages = paradigm.stages(material)
+        sample.spec = sample.spec.model_copy(update={"units": sum(stages), "stages": stages})
+
+
 def plan_materials(samples: list[Sample], paradigm: Paradigm[Any],
                    documents: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
     """Documents source: what each sample is written from (`Paradigm.plan_sample`)."""
@@ -223,8 +232,8 @@ def attach_contexts(samples: list[Sample], materials: list[dict[str, Any]],
     which every stage reads). `texts` holds every document the materials name."""
     contexts = []
     for sample, material in zip(samples, materials, strict=True):
-        context, sample.material = paradigm.build_context(material, texts)
-        sample.context_id = sample.id
+        context, completed = paradigm.build_context(material, texts)
+        use_material(sample, completed, paradigm)
         contexts.append({"_id": sample.id, "run_id": sample.run_id, "text": context,
                          "material": sample.material})
     return contexts

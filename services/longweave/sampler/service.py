@@ -23,6 +23,7 @@ from longweave.sampler.logic import (
     plan_materials,
     request_problems,
     sample_id,
+    use_material,
 )
 from longweave.sampler.plan import Pick
 from longweave.store import now
@@ -137,7 +138,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         stored = await ctx.store.materials_of([s.id for s in samples])
         for sample in samples:
             if sample.id in stored:
-                sample.material, sample.context_id = stored[sample.id], sample.id
+                use_material(sample, stored[sample.id], paradigm)
         fresh = [s for s in samples if s.id not in stored]
         materials = plan_materials(fresh, paradigm, documents, request.seed)
         for doc_id in {part["id"] for m in materials for part in m["documents"]} - set(texts):

@@ -19,7 +19,7 @@ from longweave.planning import (
     current_segment_refs,
     first_segments,
     missing_segments,
-    next_segment,
+    next_segments,
     task_key,
     with_segment,
 )
@@ -66,20 +66,21 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                          transcript=segment.summary_is_transcript)
         sample = with_segment(sample, segment.attempt, segment.segment_index, ref)
         paradigm = paradigm_of(sample)
-        following = next_segment(sample, segment.segment_index, paradigm.plan)
-        complete = following is None and not missing_segments(sample)
+        following = next_segments(sample, segment.segment_index, paradigm.plan)
+        complete = not following and not missing_segments(sample)
         await ctx.store.record_segment(segment.sample_id, segment.attempt,
                                        segment.segment_index, ref,
                                        stage="validating" if complete else None)
-        if following is not None:
+        if following:
             if await ctx.stopped_before_new_work(segment.run_id, segment.sample_id):
                 return
-            context, is_transcript = context_before(sample, following)
-            await ctx.emit(tasks_out, SegmentTask(
-                run_id=segment.run_id, sample_id=segment.sample_id, attempt=segment.attempt,
-                segment_index=following, running_summary=context,
-                running_summary_is_transcript=is_transcript, feedback=sample.feedback,
-            ), key=task_key(segment.sample_id, following))
+            for index in following:
+                context, is_transcript = context_before(sample, index)
+                await ctx.emit(tasks_out, SegmentTask(
+                    run_id=segment.run_id, sample_id=segment.sample_id,
+                    attempt=segment.attempt, segment_index=index, running_summary=context,
+                    running_summary_is_transcript=is_transcript, feedback=sample.feedback,
+                ), key=task_key(segment.sample_id, index))
             return
         if not complete:
             if paradigm.plan is not Plan.SEQUENTIAL:  # the others are still being written
@@ -91,7 +92,9 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         docs = await ctx.store.get_segments(seg_ids)
         context = await ctx.store.get_context(sample.context_id) \
             if sample.context_id else None  # a documents source's context text
-        content = paradigm.assemble(sample, [docs[s]["output"] for s in seg_ids], context)
+        outputs = [docs[s]["output"] for s in seg_ids]
+        await ctx.store.save_shared_outputs(paradigm.shared_outputs(sample, outputs))
+        content = paradigm.assemble(sample, outputs, context)
         usage = sum((Usage(**docs[s]["usage"]) for s in seg_ids), Usage())
         d_id = draft_id(segment.sample_id, segment.attempt)
         await ctx.store.save_draft(Draft.assembled(

@@ -33,7 +33,8 @@ Conventions that tests may rely on:
 * With ``"captures": REGEX`` a reply is a template: the regex is searched in the request
   text (all messages, ``role: text`` per line) and each ``{name}`` in the string values of
   ``content`` becomes the named group's text (an unmatched or absent group: empty), so a
-  reply can quote its prompt (e.g. evidence quoted from a passage the prompt shows).
+  reply can quote its prompt (e.g. evidence quoted from a passage the prompt shows). A
+  string value that is exactly ``{name:int}`` becomes the group's digits as a JSON integer.
 * Every scripted reply (errors and faults included) occupies a capacity slot for its
   latency. Probabilistic faults are drawn once per chat request, in arrival order, from
   ``random.Random(seed)``, before any rule is consulted (so they never advance a rule's
@@ -647,6 +648,9 @@ def _default_content(body: dict[str, Any], fill: Fill = "placeholder", seed: int
 
 def _fill_template(value: Any, groups: dict[str, str]) -> Any:
     if isinstance(value, str):
+        whole = re.fullmatch(r"\{(\w+):int\}", value)
+        if whole is not None and groups.get(whole.group(1), "").strip().isdigit():
+            return int(groups[whole.group(1)])
         return re.sub(r"\{(\w+)\}", lambda m: groups.get(m.group(1), m.group(0)), value)
     if isinstance(value, list):
         return [_fill_template(v, groups) for v in value]

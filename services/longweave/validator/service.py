@@ -59,7 +59,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         # What the model wrote: a system message built from the scenario is not counted.
         written = "\n".join(p.content for p in parts if p.role != "system")
         token_count = await tokenizer.count(written)
-        sig = signature(written)
+        sig = signature(paradigm.dedup_text(content) or written)
         checks = run_checks(paradigm.name, CheckInput(
             parts=parts, spec=sample.spec, params=params, finish_reasons=draft.finish_reasons,
             token_count=token_count,

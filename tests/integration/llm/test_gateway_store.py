@@ -51,6 +51,34 @@ async def test_a_completed_call_is_served_from_the_cache(scripted, make_client, 
     assert await store.db.llm_calls.count_documents({}) == 1
 
 
+async def test_identical_calls_under_way_at_once_are_paid_for_once(scripted, make_client,
+                                                                    store):
+    # The units of several records outlining one chapter ask at the same moment.
+    script(scripted, {**OK, "latency_s": 0.3})
+    await new_run(store)
+    client = make_client(scripted, store=store)
+    results = await asyncio.gather(*(client.chat(HELLO, max_tokens=20, seed=1, scope=SCOPE)
+                                     for _ in range(5)))
+    assert scripted.stats()["requests_total"] == 1
+    assert sorted(r.cached for r in results) == [False, True, True, True, True]
+    assert {r.text for r in results} == {"Hello there, friend."}
+    await client.flush()
+    totals = (await store.get_run("run-1"))["llm_usage"]
+    assert totals["calls"] == 1 and totals["cache_hits"] == 4
+
+
+async def test_calls_waiting_on_a_failed_identical_call_make_their_own(scripted,
+                                                                       make_client, store):
+    scripted.set_rules([{"name": "r", "match": "", "replies": [
+        {"status": 400, "error_message": "bad", "latency_s": 0.2}, OK]}])
+    client = make_client(scripted, store=store)
+    results = await asyncio.gather(*(client.chat(HELLO, max_tokens=20, scope=SCOPE)
+                                     for _ in range(3)), return_exceptions=True)
+    failed = [r for r in results if isinstance(r, Exception)]
+    assert len(failed) == 1  # the first; the others asked again, and the second paid
+    assert scripted.stats()["requests_total"] == 2
+
+
 async def test_a_restarted_process_pays_for_no_completed_call(scripted, make_client, store):
     script(scripted, OK)
     await new_run(store)

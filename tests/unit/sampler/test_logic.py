@@ -141,7 +141,7 @@ def test_requests_that_cannot_be_sampled_say_why():
 
 def test_the_paradigm_and_its_params_are_checked_one_line_per_problem():
     assert request_problems(request(paradigm="poetry"), CATALOG) == [
-        "paradigm: unknown paradigm 'poetry' (known: conversation, document_qa, instruction, reasoning)"]
+        "paradigm: unknown paradigm 'poetry' (known: claims, conversation, document_qa, instruction, reasoning)"]
     problems = request_problems(request(params={"segments": 0, "turn": 2}), CATALOG)
     assert problems == ["params.segments: Input should be greater than or equal to 1",
                         "params.turn: Extra inputs are not permitted"]

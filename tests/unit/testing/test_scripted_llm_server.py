@@ -147,6 +147,17 @@ async def test_a_templated_reply_quotes_its_prompt(server: ScriptedLLMServer,
     assert none["quote"] == ""
 
 
+async def test_a_templated_value_can_be_a_captured_integer(server: ScriptedLLMServer,
+                                                         client: httpx.AsyncClient):
+    server.set_rules([Rule(replies=[Reply(
+        captures=r"chapters (?P<a>\d+) and (?P<b>\w+)",
+        content={"chapters": ["{a:int}", "{b:int}"], "said": "chapter {a:int}"})])])
+    reply = json.loads(content_of(await post_chat(client, chat_body(
+        "use chapters 3 and four"))))
+    # Only a whole value of digits becomes a number; anything else stays text.
+    assert reply == {"chapters": [3, "{b:int}"], "said": "chapter {a:int}"}
+
+
 async def test_cycling_rule_starts_over(server: ScriptedLLMServer, client: httpx.AsyncClient):
     server.set_rules([{"match": "x", "cycle": True,
                        "replies": [{"content": "a"}, {"content": "b"}]}])

@@ -1,0 +1,153 @@
+"""The claims paradigm end to end, the scripted test server playing the model: a book added
+with `books add`; a run whose records each outline the book's chapters (long ones in
+parts), summarise the outlines in groups and then as a book, write a claim pair and verify
+it; a first pair whose FALSE claim only negates the TRUE one is rejected and rewritten. The
+outline and summary calls are paid for once per book, by the first run: a second run over
+the same book pays only for its claims. The outlines are stored once; the sft, dpo and
+claims exports load with `datasets`."""
+
+import json
+
+import pytest
+
+from longweave.testing.scripted_llm_server import ScriptedLLMServer
+from support.documents import CORPUS
+
+pytestmark = pytest.mark.e2e
+
+AXES = ("validity", "grounding", "complexity", "false_for_stated_reason")
+TITLE = r"Chapter (?P<n>\d+): (?P<t>[^\n]+)"
+PARAMS = {"tags": ["novella"], "outline_part_tokens": 3000, "summary_input_tokens": 3000}
+
+
+def pair(true: str, false: str, chapters: list[str]) -> dict:
+    return {"brainstorm": ["Utterson's walk", "what he learns of Hyde"],
+            "chapters": chapters, "events": ["{n}.1"], "true_claim": true,
+            "false_claim": false, "changed_detail": "who walks with Utterson",
+            "true_reasoning": "Chapter {n} (event {n}.1) shows Utterson reading of {t}, "
+                              "so the claim is true.",
+            "false_reasoning": "Chapter {n} (event {n}.1) shows Utterson with Enfield, not "
+                               "Poole, so the claim is false."}
+
+
+CHAPTER_CLAIM = "In chapter {n}, {t}, Utterson walks with Enfield and reads of {t}."
+BOOK_CLAIM = ("Utterson first hears of Hyde in chapter {n}, {t}, and later meets him in "
+              "chapter {m}, {u}.")
+
+
+@pytest.fixture
+def llm():
+    server = ScriptedLLMServer().start_in_thread()
+    server.set_rules([
+        {"name": "outline", "field": "system", "match": "You outline chapters",
+         "replies": [{"captures": TITLE, "content": {
+             "synopsis": "Chapter {n}, {t}, follows Utterson through London.",
+             "events": ["Utterson reads of {t}.", "Enfield tells a story in chapter {n}."],
+             "characters": [{"name": "Utterson", "description": "a lawyer"}]}}]},
+        {"name": "group", "field": "user", "match": "Summarise this stretch",
+         "replies": [{"content": "Utterson looks into Hyde across these chapters."}]},
+        {"name": "summary", "field": "user", "match": "Summarise the whole book",
+         "replies": [{"content": "A lawyer, Utterson, uncovers that Hyde is Jekyll."}]},
+        # The first chapter-level pair only negates its TRUE claim: the check rejects it,
+        # and the pair written with that reason as feedback changes one detail.
+        {"name": "chapter_claim", "field": "user", "match": "Write a chapter-level claim",
+         "replies": [
+             {"captures": TITLE, "content": pair(
+                 CHAPTER_CLAIM, CHAPTER_CLAIM.replace("walks", "never walks"), ["{n:int}"])},
+             {"captures": TITLE, "content": pair(
+                 CHAPTER_CLAIM, CHAPTER_CLAIM.replace("Enfield", "Poole"), ["{n:int}"])}]},
+        {"name": "book_claim", "field": "user", "match": "Write a book-level claim",
+         "replies": [{"captures": TITLE + r"(?s:.*?)Chapter (?P<m>\d+): (?P<u>[^\n]+)",
+                      "content": pair(BOOK_CLAIM, BOOK_CLAIM.replace("meets him",
+                                                                     "meets Poole"),
+                                      ["{n:int}", "{m:int}"])}]},
+        {"name": "verify", "field": "system", "match": "You verify claims",
+         "replies": [{"content": {"true_claim": "supported", "false_claim": "contradicted",
+                                  "explanation": "The outlines show it."}}]},
+        {"name": "judge", "field": "system", "match": "claim-verification examples",
+         "replies": [{"content": {a: {"score": 5, "rationale": f"{a} holds"} for a in AXES}}]},
+    ])
+    yield server
+    server.stop_thread()
+
+
+async def test_a_book_becomes_claim_pairs_and_its_outlines_are_paid_for_once(
+        start_mesh, llm, tmp_path):
+    mesh = start_mesh(llm_base_url=llm.base_url)
+    added = mesh.cli("books", "add", str(CORPUS / "jekyll_and_hyde.txt"), "--tag", "novella")
+    assert added.returncode == 0, added.stderr
+    db = mesh.store.db
+    first = await mesh.publish(paradigm="claims", count=4, seed=3, params=PARAMS)
+    status = await mesh.wait(first, timeout_s=240)
+    letters = await db.dead_letters.find({"run_id": first}).to_list(None)
+    assert status["stages"]["accepted"] == 4, letters
+
+    sample = await db.samples.find_one({"run_id": first})
+    material = sample["material"]
+    n_outlines, n_groups = len(material["outline_units"]), len(material["groups"])
+    assert len(material["chapters"]) == 10 and n_outlines > 10 and n_groups > 1
+    assert sample["spec"]["stages"] == [n_outlines, n_groups, 1, 1, 1]
+    hits = llm.stats()["rule_hits"]
+    # Four records, each planning every outline: one call per outline unit of the book.
+    assert (hits["outline"], hits["group"], hits["summary"]) == (n_outlines, n_groups, 1)
+    assert hits["chapter_claim"] == 3 and hits["book_claim"] == 2 and hits["verify"] == 5
+
+    records = await db.records.find({"run_id": first}).sort("sample_id").to_list(None)
+    assert [r["scope"] for r in records] == ["chapter", "book", "chapter", "book"]
+    for record in records:
+        assert set(record["target"]) <= set(record["chapters_cited"])
+        assert record["verification"]["true_claim"] == "supported"
+        assert set(record["scores"]) == set(AXES)
+        assert 0 < record["compression"]["outline_tokens"] < \
+            record["compression"]["chapter_tokens"]
+    assert len({r["chapters_cited"][0] for r in records if r["scope"] == "chapter"}) == 2
+    [negated] = [r for r in records if r["history"]]
+    assert "claim_pair_minimal" in negated["history"][0]["reasons"][0]
+    assert "Poole" in negated["false_claim"]
+    # The book's outlines and summary: stored once, named by every record.
+    [stored] = await db.shared_outputs.find().to_list(None)
+    assert {r["outlines_id"] for r in records} == {stored["_id"]}
+    assert len(stored["chapters"]) == 10 and stored["summary"].startswith("A lawyer")
+
+    second = await mesh.publish(paradigm="claims", count=2, seed=8, params=PARAMS)
+    status = await mesh.wait(second, timeout_s=240)
+    assert status["stages"]["accepted"] == 2
+    again = llm.stats()["rule_hits"]
+    assert (again["outline"], again["group"], again["summary"]) == (n_outlines, n_groups, 1)
+    assert again["chapter_claim"] + again["book_claim"] == 5 + 2
+    assert await db.shared_outputs.count_documents({}) == 1
+
+    sft = export(mesh, first, tmp_path, "sft", "--max-context-tokens", "6000")
+    assert len(sft) == 8  # a TRUE and a FALSE claim per pair
+    by_id = {r["sample_id"]: r for r in records}
+    for row in sft:
+        sample_id, _, label = row["id"].rpartition(":")
+        record = by_id[sample_id]
+        prompt, answer = row["messages"][0]["content"], row["messages"][1]["content"]
+        assert answer.endswith("Answer: True" if label == "true" else "Answer: False")
+        titles = [c["title"] for c in record["chapters"]]
+        for n in record["chapters_cited"]:
+            assert titles[n - 1] in prompt  # the cited chapters are always in
+        assert "chapter(s) omitted]" in prompt and len(prompt.split()) < 6000
+    whole = export(mesh, first, tmp_path, "sft")
+    assert "omitted]" not in whole[0]["messages"][0]["content"]
+    dpo = export(mesh, first, tmp_path, "dpo")
+    assert len(dpo) == 8
+    assert all(r["chosen"][0]["content"][-5:] != r["rejected"][0]["content"][-5:]
+               for r in dpo)
+    layout = export(mesh, first, tmp_path, "claims")
+    assert sorted(layout.column_names) == sorted([
+        "book_id", "book_title", "claim_type", "true_claim", "true_reasoning", "false_claim",
+        "false_reasoning", "chapters", "events", "changed_detail", "strategy", "id"])
+    card = (tmp_path / f"{first}-claims-0" / "README.md").read_text()
+    assert "Compression (outlines / chapters, summary / book)" in card
+
+
+def export(mesh, run_id, tmp_path, fmt, *flags):
+    import datasets
+
+    out = tmp_path / f"{run_id}-{fmt}-{len(flags)}" / f"{fmt}.jsonl"
+    result = mesh.cli("export", run_id, "--format", fmt, "--out", str(out), *flags)
+    assert result.returncode == 0, result.stderr
+    json.loads(out.read_text().splitlines()[0])
+    return datasets.load_dataset("json", data_files=str(out), split="train")
