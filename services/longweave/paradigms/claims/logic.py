@@ -185,7 +185,9 @@ def excerpts(material: dict[str, Any], text: str, numbers: list[int], budget_tok
 
 
 def words(text: str) -> list[str]:
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    """Lower-case words, a contracted negation split off ("didn't" → "did", "n't")."""
+    text = re.sub(r"n['’]t\b", " n't", text.replace("’", "'"))
+    return [w.lower() for w in _WORD.findall(text)]
 
 
 def pair_difference(true_claim: str, false_claim: str) -> dict[str, Any]:
@@ -206,32 +208,40 @@ def chapter_context(record: dict[str, Any], text: str, budget_tokens: int | None
     """The book for a verification prompt: its chapters, all of them when they fit
     `budget_tokens` (None: no limit), else the cited ones and then those nearest to them,
     in book order, each under its heading; an omitted stretch is marked. Returns the text
-    and the chapter numbers it holds."""
+    and the chapter numbers it holds (the cited ones even past the budget)."""
     chapters = record["chapters"]
-    cited = set(record["chapters_cited"])
-    sizes = {c["number"]: estimate_tokens(text[c["start"]:c["end"]]) for c in chapters}
+    cited = {n for n in record["chapters_cited"] if 1 <= n <= len(chapters)}
+
+    def render(kept: set[int]) -> str:
+        blocks, skipped = [], 0
+        for c in chapters:
+            if c["number"] not in kept:
+                skipped += 1
+                continue
+            if skipped:
+                blocks.append(f"[{skipped} chapter(s) omitted]")
+                skipped = 0
+            blocks.append(text[c["start"]:c["end"]].strip())
+        if skipped:
+            blocks.append(f"[{skipped} chapter(s) omitted]")
+        return "\n\n".join(blocks)
+
     kept = {c["number"] for c in chapters}
-    if budget_tokens is not None and sum(sizes.values()) > budget_tokens:
-        kept = {n for n in cited if n in sizes}
+    if budget_tokens is not None and estimate_tokens(render(kept)) > budget_tokens:
+        sizes = {c["number"]: estimate_tokens(text[c["start"]:c["end"]]) for c in chapters}
+        kept = set(cited)
         used = sum(sizes[n] for n in kept)
-        by_distance = sorted((n for n in sizes if n not in kept),
-                             key=lambda n: (min(abs(n - c) for c in cited or {1}), n))
-        for n in by_distance:
+        for n in sorted(set(sizes) - kept,
+                        key=lambda n: (min(abs(n - c) for c in cited or {1}), n)):
             if used + sizes[n] <= budget_tokens:
                 kept.add(n)
                 used += sizes[n]
-    blocks, skipped = [], 0
-    for c in chapters:
-        if c["number"] not in kept:
-            skipped += 1
-            continue
-        if skipped:
-            blocks.append(f"[{skipped} chapter(s) omitted]")
-            skipped = 0
-        blocks.append(text[c["start"]:c["end"]].strip())
-    if skipped:
-        blocks.append(f"[{skipped} chapter(s) omitted]")
-    return "\n\n".join(blocks), sorted(kept)
+        # The headings' separators and the omission marks take a little more: drop the
+        # furthest chapters added until the whole fits.
+        while estimate_tokens(render(kept)) > budget_tokens and kept - cited:
+            kept.remove(max(kept - cited,
+                            key=lambda n: (min(abs(n - c) for c in cited or {1}), n)))
+    return render(kept), sorted(kept)
 
 
 def compression(material: dict[str, Any], outlines: dict[int, dict[str, Any]],
