@@ -121,6 +121,27 @@ def _parser() -> argparse.ArgumentParser:
                            help="each chapter's title, first words and length")
     book_show.set_defaults(func=_books_show)
 
+    evaluate = sub.add_parser("eval", help="evaluate a model on generated data")
+    eval_kinds = evaluate.add_subparsers(required=True, metavar="KIND")
+    eval_claims = eval_kinds.add_parser(
+        "claims", help="claim verification: accuracy and pair accuracy of any "
+        "OpenAI-compatible model on a run's claims (or an sft export of them)")
+    source = eval_claims.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", help="a claims run (its books are read from the corpus)")
+    source.add_argument("--file", type=Path, help="an sft export of a claims run (.jsonl)")
+    eval_claims.add_argument("--base-url", required=True,
+                             help="the model's OpenAI-compatible base URL (…/v1)")
+    eval_claims.add_argument("--model", required=True)
+    eval_claims.add_argument("--api-key-env", default="LONGWEAVE_EVAL_API_KEY",
+                             help="the environment variable holding the API key, if any")
+    eval_claims.add_argument("--max-context-tokens", type=int, default=100_000,
+                             help="--run: the book, or the chapters that fit, cited first")
+    eval_claims.add_argument("--max-tokens", type=int, default=1024,
+                             help="the reply's limit (reasoning, then the verdict)")
+    eval_claims.add_argument("--concurrency", type=int, default=4)
+    eval_claims.add_argument("--json", action="store_true", help="print the scores as JSON")
+    eval_claims.set_defaults(func=_eval_claims)
+
     status = sub.add_parser("status", help="per-stage progress of a run")
     status.add_argument("run_id")
     status.add_argument("--wait", action="store_true", help="wait until the run finishes (exit 0), or time out (exit 3)")
@@ -249,6 +270,65 @@ def _publish(args: argparse.Namespace, settings: Settings) -> int:
     run_id = asyncio.run(publish_request(settings, request))
     print(f"published request {request.request_id}: {request.count} × {request.paradigm}")
     print(run_id)
+    return 0
+
+
+def _eval_claims(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    from pydantic import SecretStr
+
+    from longweave.client import claims_eval_items
+    from longweave.llm import LLMClient
+    from longweave.paradigms.claims.evaluation import evaluate, items_from_rows
+    from longweave.settings import LLMEndpoint
+
+    try:
+        if args.file is not None:
+            rows = [json.loads(line) for line in
+                    args.file.read_text(encoding="utf-8").splitlines() if line.strip()]
+            items = items_from_rows(rows)
+        else:
+            items = _with_store(settings, lambda store: claims_eval_items(
+                store, args.run, args.max_context_tokens))
+    except (OSError, ValueError) as exc:
+        print(f"eval failed: {exc}", file=sys.stderr)
+        return 2
+    if not items:
+        print("eval failed: no claims to ask about", file=sys.stderr)
+        return 2
+    key = os.environ.get(args.api_key_env)
+    endpoint = LLMEndpoint(role="eval", base_url=args.base_url, model=args.model,
+                           api_key=SecretStr(key) if key else None,
+                           max_concurrency=args.concurrency)
+
+    def progress(done: int, total: int) -> None:
+        filled = 30 * done // total
+        print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} claims", end="",
+              file=sys.stderr, flush=True)
+
+    async def run() -> dict[str, Any]:
+        client = LLMClient(endpoint)
+        try:
+            async def chat(messages: list[dict[str, str]]) -> str:
+                reply = await client.chat(messages, max_tokens=args.max_tokens,
+                                          temperature=0.0)
+                return reply.text
+
+            found, _ = await evaluate(items, chat, args.concurrency, progress)
+            return found
+        finally:
+            await client.aclose()
+
+    found = asyncio.run(run())
+    print(file=sys.stderr)
+    if args.json:
+        print(json.dumps(found))
+    else:
+        print(f"{args.model}: accuracy {found['accuracy']:.1%} ({found['correct']}/"
+              f"{found['claims']} claims), pair accuracy {found['pair_accuracy']:.1%} "
+              f"({found['pairs_correct']}/{found['pairs']} pairs); {found['unparsed']} "
+              "replies stated no verdict")
     return 0
 
 

@@ -151,6 +151,22 @@ async def export_rows(store: Store, run_id: str, fmt: str,
                 yield record["sample_id"], row
 
 
+async def claims_eval_items(store: Store, run_id: str, max_context_tokens: int | None
+                            ) -> list[Any]:
+    """The claims of a run as evaluation items: each record's sft rows (the book, or the
+    chapters that fit, and a claim; the verdict to expect)."""
+    from longweave.paradigms.claims.evaluation import items_from_rows
+
+    run = await store.get_run(run_id)
+    if run is None:
+        raise ValueError(f"no run {run_id}")
+    if (run.get("request") or {}).get("paradigm") != "claims":
+        raise ValueError(f"run {run_id} is not a claims run")
+    rows = [row async for _, row in export_rows(
+        store, run_id, "sft", ExportOptions(max_context_tokens=max_context_tokens))]
+    return items_from_rows(rows)
+
+
 async def export_run(store: Store, run_id: str, fmt: str, out: Path,
                      split: str | None = None, options: ExportOptions = ExportOptions()
                      ) -> dict[str, int]:

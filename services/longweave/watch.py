@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from longweave.client import run_status
+from longweave.paradigms import PARADIGMS
 from longweave.settings import Settings
 from longweave.store import Store
 
@@ -26,6 +27,9 @@ async def watch_run(settings: Settings, run_id: str, wait: bool, timeout: float,
                 print(line, flush=True)
                 last = line
             if status["finished"] or not wait:
+                if status["finished"] and not as_json:
+                    for report_line in await run_report(store, run_id):
+                        print(report_line)
                 # complete, cancelled and budget-stopped runs are all finished: exit 0
                 return 0 if status["status"] != "failed" else 1
             if time.monotonic() > deadline:
@@ -34,6 +38,16 @@ async def watch_run(settings: Settings, run_id: str, wait: bool, timeout: float,
             await asyncio.sleep(1.0)
     finally:
         store.close()
+
+
+async def run_report(store: Store, run_id: str) -> list[str]:
+    """A finished run's figures from its paradigm (the lines of its dataset card: e.g. a
+    claims run's compression per book), read once from its records."""
+    run = await store.get_run(run_id) or {}
+    name = (run.get("request") or {}).get("paradigm", "")
+    if name not in PARADIGMS:
+        return []
+    return PARADIGMS[name].card_lines(await store.records_of_run(run_id).to_list(None))
 
 
 def render_status(status: dict[str, Any], width: int = 24) -> str:

@@ -64,6 +64,9 @@ def llm():
         {"name": "verify", "field": "system", "match": "You verify claims",
          "replies": [{"content": {"true_claim": "supported", "false_claim": "contradicted",
                                   "explanation": "The outlines show it."}}]},
+        # A model under evaluation that calls every claim true.
+        {"name": "evaluated", "field": "user", "match": "decide whether the claim",
+         "replies": [{"content": "Chapter 1 bears it out.\n\nAnswer: True"}]},
         {"name": "judge", "field": "system", "match": "claim-verification examples",
          "replies": [{"content": {a: {"score": 5, "rationale": f"{a} holds"} for a in AXES}}]},
     ])
@@ -141,6 +144,35 @@ async def test_a_book_becomes_claim_pairs_and_its_outlines_are_paid_for_once(
         "false_reasoning", "chapters", "events", "changed_detail", "strategy", "id"])
     card = (tmp_path / f"{first}-claims-0" / "README.md").read_text()
     assert "Compression (outlines / chapters, summary / book)" in card
+    status = mesh.cli("status", first)
+    assert status.returncode == 0 and "- Compression" in status.stdout
+
+    # The naive baseline: pairs from the raw chapter text, no outline or summary at all.
+    naive = await mesh.publish(paradigm="claims", count=2, seed=5,
+                               params={**PARAMS, "strategy": "naive"})
+    status = await mesh.wait(naive, timeout_s=240)
+    assert status["stages"]["accepted"] == 2
+    after = llm.stats()["rule_hits"]
+    assert (after["outline"], after["group"], after["summary"]) == (n_outlines, n_groups, 1)
+    for record in await db.records.find({"run_id": naive}).to_list(None):
+        assert record["strategy"] == "naive" and record["outlines_id"] is None
+        assert "<chapter>" not in record["evidence"][0]  # raw text, shown as evidence
+        assert "Events:" not in record["evidence"][0]
+
+    # Evaluation: a model that calls every claim true is right on half the claims and on
+    # no pair, asked from the run or from its sft export.
+    for source in (["--run", first], ["--file", str(tmp_path / f"{first}-sft-2" /
+                                                     "sft.jsonl")]):
+        result = mesh.cli("eval", "claims", *source, "--base-url", llm.base_url,
+                          "--model", "any", "--max-context-tokens", "4000", "--json")
+        assert result.returncode == 0, result.stderr
+        found = json.loads(result.stdout.strip().splitlines()[-1])
+        assert (found["claims"], found["accuracy"], found["pair_accuracy"]) == (8, 0.5, 0.0)
+        assert "8/8 claims" in result.stderr
+    assert llm.stats()["rule_hits"]["evaluated"] == 16
+    refused = mesh.cli("eval", "claims", "--run", naive.replace("run-", "nope-"),
+                       "--base-url", llm.base_url, "--model", "any")
+    assert refused.returncode == 2 and "no run" in refused.stderr
 
 
 def export(mesh, run_id, tmp_path, fmt, *flags):
