@@ -121,6 +121,11 @@ def _parser() -> argparse.ArgumentParser:
                            help="each chapter's title, first words and length")
     book_show.set_defaults(func=_books_show)
 
+    report = sub.add_parser("report", help="quality figures of runs, side by side")
+    report.add_argument("run_ids", nargs="+", metavar="RUN_ID")
+    report.add_argument("--json", action="store_true")
+    report.set_defaults(func=_report)
+
     evaluate = sub.add_parser("eval", help="evaluate a model on generated data")
     eval_kinds = evaluate.add_subparsers(required=True, metavar="KIND")
     eval_claims = eval_kinds.add_parser(
@@ -173,6 +178,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--count", type=int, default=3)
     demo.add_argument("--out", type=Path, default=Path("out/demo"))
     demo.add_argument("--timeout", type=float, default=480.0)
+    demo.add_argument("--claims", action="store_true",
+                      help="only a small claims run (two pairs over three chapters of a book)")
     demo.set_defaults(func=_demo)
     return p
 
@@ -270,6 +277,19 @@ def _publish(args: argparse.Namespace, settings: Settings) -> int:
     run_id = asyncio.run(publish_request(settings, request))
     print(f"published request {request.request_id}: {request.count} × {request.paradigm}")
     print(run_id)
+    return 0
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from longweave.client import quality_reports
+    from longweave.quality import side_by_side
+
+    try:
+        reports = _with_store(settings, lambda store: quality_reports(store, args.run_ids))
+    except ValueError as exc:
+        print(f"report failed: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(reports) if args.json else side_by_side(reports))
     return 0
 
 
@@ -633,7 +653,8 @@ def _contracts(args: argparse.Namespace, settings: Settings) -> int:
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from longweave.demo import run_demo
 
-    return run_demo(settings, count=args.count, out_dir=args.out, timeout_s=args.timeout)
+    return run_demo(settings, count=args.count, out_dir=args.out, timeout_s=args.timeout,
+                    claims=args.claims)
 
 
 if __name__ == "__main__":

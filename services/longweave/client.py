@@ -151,6 +151,21 @@ async def export_rows(store: Store, run_id: str, fmt: str,
                 yield record["sample_id"], row
 
 
+async def quality_reports(store: Store, run_ids: list[str]) -> list[dict[str, Any]]:
+    """Each run's quality figures (`longweave.quality`), read from its drafts."""
+    from longweave.quality import run_quality
+
+    reports = []
+    for run_id in run_ids:
+        run = await store.get_run(run_id)
+        if run is None:
+            raise ValueError(f"no run {run_id}")
+        drafts = await store.db.drafts.find(
+            {"run_id": run_id}, {"validation": 1, "judgment": 1}).to_list(None)
+        reports.append(run_quality(run, drafts))
+    return reports
+
+
 async def claims_eval_items(store: Store, run_id: str, max_context_tokens: int | None
                             ) -> list[Any]:
     """The claims of a run as evaluation items: each record's sft rows (the book, or the

@@ -27,7 +27,11 @@ from longweave.watch import watch_run
 # SmolLM2-135M loops without a frequency penalty and at low temperature (measured on
 # first segments: 0/6 loop-free at penalty 0, temperature 0.7; 5/8 at 0.8 and 0.5; 8/8 at 0.8
 # and 1.0). A real endpoint needs neither.
-LOCAL_MODEL_ENV = {"LONGWEAVE_LLM_FREQUENCY_PENALTY": "0.8", "LONGWEAVE_LLM_TEMPERATURE": "1.0"}
+# The gateway sends the local server no more requests than its slots: the others wait in
+# the gateway's priority queue (records under way first) instead of in the server's, where
+# a book's outlines, fanned out at once, outwait the HTTP timeout.
+LOCAL_MODEL_ENV = {"LONGWEAVE_LLM_FREQUENCY_PENALTY": "0.8", "LONGWEAVE_LLM_TEMPERATURE": "1.0",
+                   "LONGWEAVE_LLM_MAX_CONCURRENCY": str(Settings().local_llm_parallel)}
 
 
 TOY_MODEL_OPERATORS = ("add_constraint", "deepen", "conflicting_persona_goals",
@@ -70,7 +74,23 @@ def demo_documents_request(count: int) -> dict[str, object]:
     }
 
 
-def run_demo(settings: Settings, count: int, out_dir: Path, timeout_s: float) -> int:
+def demo_claims_request(book_id: str) -> dict[str, object]:
+    return {
+        "paradigm": "claims",
+        "count": 2,  # one chapter-level pair, one book-level
+        # Three chapters, parts and summaries sized for the toy model's 8k-token slots (it
+        # reads ~110 prompt tokens/s on two cores: the whole book takes it ~10 minutes).
+        "params": {"document_ids": [book_id], "first_chapter": 1, "last_chapter": 3,
+                   "outline_part_tokens": 2500, "summary_input_tokens": 4000,
+                   "source_tokens": 2000},
+        "max_attempts": 2,
+        "judge_min_score": 1,  # as for the conversations: the toy judge scores at random
+        "seed": 7,
+    }
+
+
+def run_demo(settings: Settings, count: int, out_dir: Path, timeout_s: float,
+             claims: bool = False) -> int:
     from longweave.stack.local import LocalStack
 
     started_at = time.monotonic()
@@ -85,6 +105,8 @@ def run_demo(settings: Settings, count: int, out_dir: Path, timeout_s: float) ->
     try:
         mesh = _start_mesh(settings)
         _wait_healthy(settings, mesh)
+        if claims:
+            return _claims_demo(settings, out_dir, timeout_s, started_at)
         request = build_request(demo_request(count))
         run_id = asyncio.run(publish_request(settings, request))
         print(f"» published {count} conversations (N=2 segments × K=2 turns): run {run_id}")
@@ -94,7 +116,7 @@ def run_demo(settings: Settings, count: int, out_dir: Path, timeout_s: float) ->
         _summary(settings, status, exported, out, time.monotonic() - started_at)
         if CORPUS.is_dir():  # one run after the other: the toy model has two slots
             print(f"» adding the books of {CORPUS} to the document corpus", flush=True)
-            print(asyncio.run(_add_books(settings)), flush=True)
+            print(asyncio.run(_add_books(settings))[0], flush=True)
             documents = max(1, count - 1)
             documents_run = asyncio.run(publish_request(settings, build_request(
                 demo_documents_request(documents))))
@@ -114,6 +136,24 @@ def run_demo(settings: Settings, count: int, out_dir: Path, timeout_s: float) ->
         if not already_up:
             print("» stopping the local stack", flush=True)
             stack.down()
+
+
+def _claims_demo(settings: Settings, out_dir: Path, timeout_s: float, started_at: float
+                 ) -> int:
+    """Claim pairs over the first chapters of Jekyll and Hyde, exported in the CLIPPER
+    layout."""
+    print(f"» adding the books of {CORPUS} to the corpus", flush=True)
+    lines, ids = asyncio.run(_add_books(settings))
+    print(lines, flush=True)
+    run_id = asyncio.run(publish_request(settings, build_request(
+        demo_claims_request(ids["jekyll_and_hyde.txt"]))))
+    print(f"» published 2 claim pairs over chapters 1-3 of Jekyll and Hyde: run {run_id}")
+    code = asyncio.run(watch_run(settings, run_id, wait=True, timeout=timeout_s))
+    out = out_dir / "claims" / "claims.jsonl"
+    exported, status = asyncio.run(_finish(settings, run_id, out, "claims"))
+    _summary(settings, status, exported, out, time.monotonic() - started_at, title="claims")
+    asyncio.run(_show_reasons(settings, run_id))
+    return code
 
 
 def _interrupt(signum: int, _frame: object) -> None:
@@ -161,7 +201,10 @@ def _stop_mesh(mesh: subprocess.Popen[bytes]) -> None:
         mesh.wait()
 
 
-async def _add_books(settings: Settings) -> str:
+async def _add_books(settings: Settings) -> tuple[str, dict[str, str]]:
+    """The books of deploy/corpus in the corpus, as books (with their chapters): the
+    lines to print, and their ids by file name."""
+    from longweave.corpus.chapters import book_chapters
     from longweave.corpus.extract import extract
     from longweave.corpus.library import DocumentLibrary
 
@@ -169,12 +212,15 @@ async def _add_books(settings: Settings) -> str:
     try:
         library = DocumentLibrary(store)
         await library.ensure_indexes()
-        lines = []
+        lines, ids = [], {}
         for path in sorted(CORPUS.glob("*.txt")):
-            entry, added = await library.add(extract(path), "demo", ["book"])
+            doc = extract(path)
+            entry, added = await library.add(doc, "demo", ["book"], kind="book",
+                                             chapters=book_chapters(doc.text, path.name))
             lines.append(f"  {entry['_id']} {entry['title']}"
                          f"{'' if added else ' (already there)'}")
-        return "\n".join(lines)
+            ids[path.name] = entry["_id"]
+        return "\n".join(lines), ids
     finally:
         store.close()
 
@@ -195,10 +241,11 @@ async def _show_reasons(settings: Settings, run_id: str, top: int = 3) -> None:
               + ", ".join(f"{name}: {n}" for name, n in reasons.most_common(top)))
 
 
-async def _finish(settings: Settings, run_id: str, out: Path) -> tuple[int, dict]:
+async def _finish(settings: Settings, run_id: str, out: Path, fmt: str = "sft"
+                  ) -> tuple[int, dict]:
     store = Store(settings.mongodb_uri, settings.mongodb_db)
     try:
-        exported = sum((await export_run(store, run_id, "sft", out)).values())
+        exported = sum((await export_run(store, run_id, fmt, out)).values())
         return exported, await run_status(store, run_id)
     finally:
         store.close()

@@ -93,14 +93,16 @@ def segments_to_generate(n_segments: int, redo_indexes: list[int]) -> list[int]:
 
 
 def redo_after_generation_failure(
-    n_segments: int, redo_indexes: list[int], failed_index: int, plan: Plan = Plan.SEQUENTIAL
+    spec: SampleSpec, redo_indexes: list[int], failed_index: int,
+    plan: Plan = Plan.SEQUENTIAL
 ) -> list[int]:
-    """What the next attempt writes after unit `failed_index` could not be written. In a
-    sequential plan, every later planned unit goes with it (those were never written in
-    this attempt); in the others, units of the attempt may be under way or lost with it,
-    so every planned unit is redone."""
-    first = failed_index if plan is Plan.SEQUENTIAL else 0
-    return [i for i in segments_to_generate(n_segments, redo_indexes) if i >= first]
+    """What the next attempt writes after unit `failed_index` could not be written: every
+    planned unit of its stage (others of the stage may be under way or lost with it) and
+    of the stages after it (never written in this attempt); the stages before it are in.
+    Sequential: the failed unit and the later ones."""
+    stages = unit_stages(spec, plan)
+    first = stages[_stage_of(stages, failed_index)].start
+    return [i for i in segments_to_generate(spec.units, redo_indexes) if i >= first]
 
 
 def units_to_redo(spec: SampleSpec, named: list[int], plan: Plan) -> list[int]:

@@ -159,6 +159,14 @@ async def test_a_book_becomes_claim_pairs_and_its_outlines_are_paid_for_once(
         assert "<chapter>" not in record["evidence"][0]  # raw text, shown as evidence
         assert "Events:" not in record["evidence"][0]
 
+    # The two strategies side by side (the scripted judge passes everything).
+    report = mesh.cli("report", first, naive)
+    assert report.returncode == 0, report.stderr
+    rows = {line.split(" | ")[0].strip("| "): line for line in report.stdout.splitlines()}
+    assert rows["strategy"].endswith("| clipper | naive |")
+    assert rows["rejected by claim_pair_minimal"].endswith("| 20% | 0% |")
+    assert rows["judge validity: passed (mean)"].endswith("| 100% (5.00) | 100% (5.00) |")
+
     # Evaluation: a model that calls every claim true is right on half the claims and on
     # no pair, asked from the run or from its sft export.
     for source in (["--run", first], ["--file", str(tmp_path / f"{first}-sft-2" /

@@ -7,6 +7,8 @@ loop check); the quality gates themselves are tested with the scripted test serv
 """
 
 import json
+import re
+import time
 
 import pytest
 
@@ -133,6 +135,50 @@ async def test_reasoning_traces_with_the_local_model_report_their_answers(start_
              if c["name"] == "answer_matches_key"]
     print(f"reasoning traces with the right answer: {sum(right)} of {len(right)}; samples "
           f"accepted: {status['stages']['accepted']} of 2")
+    for letter in await db.dead_letters.find({"run_id": run_id}).to_list(None):
+        assert letter["kind"] == "attempts_exhausted" and letter["reasons"]
+        print("dead-lettered:", letter["reasons"])
+
+
+# Not in `make test`: on this 2-core machine it outlasts ten minutes (run it with
+# `.venv/bin/python -m pytest -m slow_local_model tests/e2e/test_mesh_local_model.py -s`).
+@pytest.mark.slow_local_model
+@pytest.mark.timeout(3600)
+async def test_claim_pairs_with_the_local_model_over_the_shortest_book(start_mesh):
+    """A short claims run on the toy model over the shortest shared book (Jekyll and Hyde),
+    its first three chapters (the demo's run: here the toy model reads ~75 prompt tokens/s
+    and writes ~7 tokens/s under a JSON grammar, so the whole book's twenty outlines would
+    take it half an hour): every sample ends, accepted or dead-lettered with the checks'
+    reasons. It prints what the outlines compressed the chapters to and how the pairs
+    fared, as they were."""
+    from longweave.demo import demo_claims_request
+    from support.documents import CORPUS
+
+    mesh = start_mesh(**LOCAL_MODEL_ENV)
+    added = mesh.cli("books", "add", str(CORPUS / "jekyll_and_hyde.txt"), "--tag", "novella")
+    assert added.returncode == 0, added.stderr
+    book_id = re.search(r"added (\S+)", added.stdout).group(1)
+    request = demo_claims_request(book_id)
+    run_id = await mesh.publish(**request)
+    started = time.monotonic()
+    status = await mesh.wait(run_id, timeout_s=3400)
+    assert status["stages"]["accepted"] + status["stages"]["dead_lettered"] == 2, status
+    print(f"claims run over chapters 1-3 of Jekyll and Hyde: "
+          f"{time.monotonic() - started:.0f} s")
+    db = mesh.store.db
+    drafts = await db.drafts.find({"run_id": run_id}).to_list(None)
+    verdicts = [c for d in drafts for c in (d.get("validation") or {}).get("checks", [])]
+    failed = sorted({c["name"] for c in verdicts if not c["passed"]})
+    for stored in await db.shared_outputs.find().to_list(None):
+        c = stored["compression"]
+        print(f"outlines: {c['outline_tokens']} tokens for {c['chapter_tokens']} chapter "
+              f"tokens ({c['outline_tokens'] / c['chapter_tokens']:.1%}); summary "
+              f"{c['summary_tokens']} tokens")
+    print(f"claim drafts: {len(drafts)}; checks failed: {failed or 'none'}; samples "
+          f"accepted: {status['stages']['accepted']} of 2")
+    for record in await mesh.store.records_of_run(run_id).to_list(None):
+        assert record["verification"]["true_claim"] == "supported"
+        print("accepted pair:", record["true_claim"], "|", record["false_claim"])
     for letter in await db.dead_letters.find({"run_id": run_id}).to_list(None):
         assert letter["kind"] == "attempts_exhausted" and letter["reasons"]
         print("dead-lettered:", letter["reasons"])

@@ -59,9 +59,9 @@ def test_plan_and_redo_after_a_failed_segment():
     assert segments_to_generate(3, []) == [0, 1, 2]
     assert segments_to_generate(3, [2, 0]) == [0, 2]
     # Segment 1 failed in a full attempt: 1 and 2 were never written.
-    assert redo_after_generation_failure(3, [], 1) == [1, 2]
+    assert redo_after_generation_failure(sample().spec, [], 1) == [1, 2]
     # Redoing only 0 and 2, and 0 failed: 2 is still due, 1 is kept from before.
-    assert redo_after_generation_failure(3, [0, 2], 0) == [0, 2]
+    assert redo_after_generation_failure(sample().spec, [0, 2], 0) == [0, 2]
 
 
 def test_a_written_segment_is_noted_on_a_copy_of_the_sample():
@@ -78,8 +78,8 @@ def test_an_independent_plan_asks_for_every_unit_at_once_and_nothing_after():
     assert first_segments(s, Plan.SEQUENTIAL) == [0]
     assert next_segments(with_segment(s, 1, 0, ref("x")), 0, Plan.INDEPENDENT) == []
     # Units of an attempt may be in flight when one fails: all of them are redone.
-    assert redo_after_generation_failure(3, [], 2, Plan.INDEPENDENT) == [0, 1, 2]
-    assert redo_after_generation_failure(3, [], 2, Plan.SEQUENTIAL) == [2]
+    assert redo_after_generation_failure(sample().spec, [], 2, Plan.INDEPENDENT) == [0, 1, 2]
+    assert redo_after_generation_failure(sample().spec, [], 2, Plan.SEQUENTIAL) == [2]
     # Keyed per unit, so one consumer writes a sample's units at once.
     assert len({task_key("run-1-000000", i) for i in range(3)}) == 3
 
@@ -152,6 +152,11 @@ def test_a_staged_plan_asks_for_each_stage_once_the_stages_before_it_are_in():
         "a1": {f"s{i}": ref(f"a1s{i}") for i in range(5)}}})
     assert first_segments(redo, Plan.STAGED) == [3]
     assert next_segments(with_segment(redo, 2, 3, ref("a2s3")), 3, Plan.STAGED) == [4]
+    # A unit that could not be written redoes its stage and the later ones, not the
+    # outlines before it (which are in).
+    assert redo_after_generation_failure(s.spec, [], 3, Plan.STAGED) == [3, 4]
+    assert redo_after_generation_failure(s.spec, [], 1, Plan.STAGED) == [0, 1, 2, 3, 4]
+    assert redo_after_generation_failure(s.spec, [3, 4], 4, Plan.STAGED) == [4]
 
 
 def test_stages_must_split_the_units():

@@ -75,7 +75,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                     run_id=task.run_id, sample_id=task.sample_id, attempt=task.attempt,
                     stage="generator", reasons=[reason],
                     segment_indexes=redo_after_generation_failure(
-                        sample.spec.units, sample.redo_indexes, task.segment_index,
+                        sample.spec, sample.redo_indexes, task.segment_index,
                         paradigm_of(sample).plan),
                 ), key=task.sample_id)
                 return
@@ -111,7 +111,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                 ))
             return
         paradigm = paradigm_of(sample)
-        redo = units_to_redo(sample.spec, request.segment_indexes, paradigm.plan)
+        named = request.segment_indexes or paradigm.whole_record_units(sample)
+        redo = units_to_redo(sample.spec, named, paradigm.plan)
         moved = await ctx.store.begin_attempt(
             request.sample_id, request.attempt, redo, request.reasons, failure,
             origin=regeneration_origin(request),
@@ -167,10 +168,10 @@ async def _write_segment(
                      feedback=task.feedback, inputs=inputs, documents=documents)
     priority = call_priority(task.attempt, task.segment_index)
     call = paradigm.unit_call(unit)
-    seed = decoding_seed(call.shared_as) if call.shared_as is not None else \
+    seed = decoding_seed(call.shared_as, task.attempt) if call.shared_as is not None else \
         decoding_seed(sample.id, task.attempt, task.segment_index)
     completion, version = await _call(ctx, paradigm, call, sample, seed, priority, "segment",
-                                      1 if call.shared_as is not None else task.attempt)
+                                      task.attempt)
     output = paradigm.parse_unit(
         completion.parsed if call.json_schema is not None else completion.text, unit)
     summary, is_transcript, summary_version = "", False, None

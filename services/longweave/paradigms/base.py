@@ -79,8 +79,8 @@ class UnitCall:
     schema_name: str = "unit"
     temperature: float | None = None  # None: the generator's setting
     # A call that is the same whichever sample makes it (e.g. one chapter's outline): its
-    # decoding seed comes from this key, not from the sample and attempt, so every record
-    # that needs it, in this run or a later one, shares one response-cache entry.
+    # decoding seed comes from this key (and the attempt), not from the sample, so every
+    # record that needs it, in this run or a later one, shares one response-cache entry.
     shared_as: str | None = None
 
 
@@ -179,6 +179,12 @@ class Paradigm(ABC, Generic[P]):
     def unit_documents(self, sample: Sample, index: int) -> list[str]:
         """The corpus documents (ids) whose whole text unit `index` reads (the generator
         loads them into `UnitInput.documents`); most units read only their material."""
+        return []
+
+    def whole_record_units(self, sample: Sample) -> list[int]:
+        """The units redone when a failure names none (the judge's, a near-duplicate):
+        empty, every unit; a paradigm whose first stages only prepare (a book's outlines)
+        names the units that write the record."""
         return []
 
     def shared_outputs(self, sample: Sample, outputs: list[Any]) -> list[dict[str, Any]]:

@@ -38,6 +38,7 @@ from longweave.paradigms.base import ExportOptions, Paradigm, Part, Plan, UnitCa
 from longweave.paradigms.claims import checks  # noqa: F401 - registers its checks
 from longweave.paradigms.claims.logic import (
     VERDICTS,
+    books_in_range,
     chapter_context,
     compression,
     excerpts,
@@ -96,6 +97,13 @@ VERIFY_INSTRUCTION = ("Read the book below, then decide whether the claim about 
                       '"Answer: True" or "Answer: False".')
 
 
+def chapter_span(material: dict[str, Any]) -> str:
+    numbers = [c["number"] for c in material["chapters"]]
+    span = f"chapters {numbers[0]}-{numbers[-1]}"
+    return f"{span} of a longer book" if material["part_of_book"] else \
+        f"{len(numbers)} chapters"
+
+
 def verification_prompt(book_text: str, title: str, claim: str) -> str:
     return f"{VERIFY_INSTRUCTION}\n\n<book title=\"{title}\">\n{book_text}\n</book>\n\n" \
            f"Claim: {claim}"
@@ -126,6 +134,9 @@ class ClaimsParadigm(Paradigm[ClaimsParams]):
         if not any(d.get("chapters") for d in documents):
             return ["no book in the corpus matches the request (add one with `longweave "
                     "books add FILE`; documents added with `documents add` are not books)"]
+        if not books_in_range(params, documents):
+            return [f"params.first_chapter: {params.first_chapter}, but no matching book has "
+                    "that many chapters"]
         return []
 
     def plan_sample(self, params: ClaimsParams, documents: list[dict[str, Any]],
@@ -143,11 +154,16 @@ class ClaimsParadigm(Paradigm[ClaimsParams]):
     def stages(self, material: dict[str, Any]) -> list[int]:
         return stages(material)
 
+    def whole_record_units(self, sample: Sample) -> list[int]:
+        # The judge, or a near-duplicate, rejects the pair: the outlines stand.
+        return [sample.spec.units - 2, sample.spec.units - 1]
+
     def unit_documents(self, sample: Sample, index: int) -> list[str]:
         material = sample.planned_material()
         role, _ = unit_roles(material)[index]
-        reads_text = role == "outline" or (material["strategy"] == "naive" and role != "group") \
-            or (role == "verify" and self.params_of(sample).verify_against == "text")
+        reads_text = (role == "outline"
+                      or (role in ("claim", "verify") and material["strategy"] == "naive")
+                      or (role == "verify" and self.params_of(sample).verify_against == "text"))
         return [material["book"]["id"]] if reads_text else []
 
     # -- units ---------------------------------------------------------------------------
@@ -156,9 +172,10 @@ class ClaimsParadigm(Paradigm[ClaimsParams]):
         material = unit.sample.planned_material()
         role, k = unit_roles(material)[unit.index]
         book = material["book"]
+        chapters = {c["number"]: c for c in material["chapters"]}
         if role == "outline":
             part = material["outline_units"][k]
-            chapter = material["chapters"][part["chapter"] - 1]
+            chapter = chapters[part["chapter"]]
             text = unit.documents[book["id"]][part["start"]:part["end"]].strip()
             return UnitCall(
                 template="claims/outline.j2",
@@ -170,36 +187,31 @@ class ClaimsParadigm(Paradigm[ClaimsParams]):
         found = outputs_by_role(material, unit.inputs)
         if role in ("group", "summary"):
             outlines = merged_outlines(material, found["outline"])
-            chapters = material["chapters"]
-            if role == "group":
-                numbers = material["groups"][k]
-                texts = [outline_text(chapters[n - 1], outlines[n]) for n in numbers]
-                first, last = numbers[0], numbers[-1]
-            elif material["groups"]:
+            numbers = material["groups"][k] if role == "group" else list(chapters)
+            first, last = numbers[0], numbers[-1]
+            if role == "summary" and material["groups"]:
                 texts = [f"Chapters {g[0]}-{g[-1]}: {s}"
                          for g, s in zip(material["groups"], found["group"], strict=True)]
-                first, last = 1, len(chapters)
             else:
-                texts = [outline_text(c, outlines[c["number"]]) for c in chapters]
-                first, last = 1, len(chapters)
-            words = min(800, max(200, 40 * (last - first + 1)))
+                texts = [outline_text(chapters[n], outlines[n]) for n in numbers]
+            words = min(800, max(200, 40 * len(numbers)))
             return UnitCall(
                 template="claims/summary.j2",
                 variables={"title": book["title"], "outlines": texts, "words": words,
-                           "partial": role == "group", "first": first, "last": last},
+                           "partial": role == "group" or material["part_of_book"],
+                           "first": first, "last": last},
                 max_tokens=2 * words + 200,
                 shared_as=f"claims:{role}:{book['hash']}:{k}")
         if role == "claim":
             variables: dict[str, Any] = {
-                "title": book["title"], "n_chapters": len(material["chapters"]),
+                "title": book["title"], "span": chapter_span(material),
                 "scope": material["scope"], "target": material["target"],
                 "summary": found.get("summary", [""])[0], "outlines": [], "excerpts": [],
                 "feedback": unit.feedback, "noise": unit.sample.noise}
             if material["strategy"] == "clipper":
                 outlines = merged_outlines(material, found["outline"])
-                variables["outlines"] = [
-                    outline_text(material["chapters"][n - 1], outlines[n])
-                    for n in material["target"]]
+                variables["outlines"] = [outline_text(chapters[n], outlines[n])
+                                         for n in material["target"]]
             else:
                 variables["excerpts"] = excerpts(material, unit.documents[book["id"]],
                                                  material["target"],
@@ -219,13 +231,12 @@ class ClaimsParadigm(Paradigm[ClaimsParams]):
         """What the claim is verified against: the cited chapters' outlines, or (the naive
         strategy, or ``verify_against: text``) their raw text."""
         material = unit.sample.planned_material()
-        chapters = material["chapters"]
-        cited = [n for n in claim["chapters"] if 1 <= n <= len(chapters)] or \
-            material["target"]
+        chapters = {c["number"]: c for c in material["chapters"]}
+        cited = [n for n in claim["chapters"] if n in chapters] or material["target"]
         if material["strategy"] == "clipper" and unit.params.verify_against == "outlines":
             outlines = merged_outlines(material, outputs_by_role(material,
                                                                  unit.inputs)["outline"])
-            return [outline_text(chapters[n - 1], outlines[n]) for n in cited]
+            return [outline_text(chapters[n], outlines[n]) for n in cited]
         return [f"Chapter {e['number']}: {e['title']}\n{e['text']}" for e in excerpts(
             material, unit.documents[material["book"]["id"]], cited,
             unit.params.source_tokens)]

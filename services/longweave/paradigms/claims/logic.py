@@ -37,12 +37,14 @@ def plan_sample(params: ClaimsParams, documents: list[dict[str, Any]], index: in
     pair rests on (chapter-level: one, every chapter in turn in a seeded order; book-level:
     `chapters_per_book_claim` of them), and for the clipper strategy the outline units
     (each chapter, in parts of at most `outline_part_tokens`) and the summary's groups."""
-    books = [d for d in documents if d.get("chapters")]
+    books = books_in_range(params, documents)
     book = books[index % len(books)]
     rounds = index // len(books)  # this book's how-many-th pair
+    last = params.last_chapter or len(book["chapters"])
     chapters = [{"number": n, "title": c["title"], "start": c["start"],
                  "body_start": c["body_start"], "end": c["end"], "tokens": c["tokens"]}
-                for n, c in enumerate(book["chapters"], start=1)]
+                for n, c in enumerate(book["chapters"], start=1)
+                if params.first_chapter <= n <= last]
     numbers = [c["number"] for c in chapters]
     order = random.Random(f"{seed}:claims:{book['_id']}").sample(numbers, len(numbers))
     rng = random.Random(f"{seed}:claims:{index}")
@@ -57,6 +59,7 @@ def plan_sample(params: ClaimsParams, documents: list[dict[str, Any]], index: in
         "book": {**provenance(book), "hash": book["content_hash"], "tokens": book["tokens"]},
         "documents": [{"id": book["_id"]}],
         "chapters": chapters,
+        "part_of_book": len(chapters) < len(book["chapters"]),
         "scope": "book" if book_level else "chapter",
         "target": target,
     }
@@ -66,6 +69,12 @@ def plan_sample(params: ClaimsParams, documents: list[dict[str, Any]], index: in
         material["groups"] = summary_groups(material["outline_units"],
                                             params.summary_input_tokens)
     return material
+
+
+def books_in_range(params: ClaimsParams, documents: list[dict[str, Any]]
+                   ) -> list[dict[str, Any]]:
+    """The books that have chapters in the requested range."""
+    return [d for d in documents if len(d.get("chapters") or []) >= params.first_chapter]
 
 
 def outline_units(chapters: list[dict[str, Any]], chunks: list[dict[str, Any]],
@@ -210,7 +219,7 @@ def chapter_context(record: dict[str, Any], text: str, budget_tokens: int | None
     in book order, each under its heading; an omitted stretch is marked. Returns the text
     and the chapter numbers it holds (the cited ones even past the budget)."""
     chapters = record["chapters"]
-    cited = {n for n in record["chapters_cited"] if 1 <= n <= len(chapters)}
+    cited = {n for n in record["chapters_cited"] if n in {c["number"] for c in chapters}}
 
     def render(kept: set[int]) -> str:
         blocks, skipped = [], 0
@@ -248,10 +257,13 @@ def compression(material: dict[str, Any], outlines: dict[int, dict[str, Any]],
                 summary: str) -> dict[str, int]:
     """Tokens in and out of the compression: the chapters against their outlines, the book
     against its summary."""
+    chapter_tokens = sum(c["tokens"] for c in material["chapters"])
     return {
-        "chapter_tokens": sum(c["tokens"] for c in material["chapters"]),
+        "chapter_tokens": chapter_tokens,
         "outline_tokens": sum(estimate_tokens(outline_text(c, outlines[c["number"]]))
                               for c in material["chapters"] if c["number"] in outlines),
-        "book_tokens": material["book"]["tokens"],
+        # A range of chapters is summarised as the book it stands for.
+        "book_tokens": chapter_tokens if material["part_of_book"] else
+        material["book"]["tokens"],
         "summary_tokens": estimate_tokens(summary),
     }

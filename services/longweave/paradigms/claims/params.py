@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from longweave.corpus.selection import DocumentSelection
 
@@ -34,6 +34,18 @@ class ClaimsParams(DocumentSelection):
     verify_against: Literal["outlines", "text"] = Field("outlines", description=(
         "what each claim is verified against: the cited chapters' outlines, or (slower, "
         "catches outline errors) their raw text; the naive strategy always uses the text"))
+
+    first_chapter: int = Field(1, ge=1, description=(
+        "claims about chapters first_chapter to last_chapter only, outlined and summarised "
+        "alone (a quick try, or a book too long to outline whole)"))
+    last_chapter: int | None = Field(None, ge=1, description="see first_chapter; None: the "
+                                     "book's last")
+
+    @model_validator(mode="after")
+    def _range(self) -> ClaimsParams:
+        if self.last_chapter is not None and self.last_chapter < self.first_chapter:
+            raise ValueError("last_chapter comes before first_chapter")
+        return self
 
     def document_filter(self) -> dict[str, Any]:
         return {**super().document_filter(), "kind": "book"}

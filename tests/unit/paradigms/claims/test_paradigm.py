@@ -159,3 +159,39 @@ def test_the_card_reports_the_compression_per_book_and_run():
     assert lines[0].startswith("- Claim pairs: 2 (2 TRUE and 2 FALSE claims)")
     assert any("Compression" in line for line in lines)
     assert any(line.strip().startswith("- run: ") for line in lines)
+
+
+def test_a_rejection_naming_no_unit_redoes_the_pair_and_keeps_the_outlines():
+    from longweave.planning import units_to_redo
+
+    units = SAMPLE.spec.units
+    named = claims.whole_record_units(SAMPLE)
+    assert named == [units - 2, units - 1]
+    assert units_to_redo(SAMPLE.spec, named, claims.plan) == [units - 2, units - 1]
+
+
+def test_a_chapter_range_is_outlined_summarised_and_claimed_alone():
+    part = claims_sample({"first_chapter": 3, "last_chapter": 5, "book_level_share": 1,
+                          "chapters_per_book_claim": 3})
+    material = part.planned_material()
+    assert [c["number"] for c in material["chapters"]] == [3, 4, 5]
+    assert {u["chapter"] for u in material["outline_units"]} == {3, 4, 5}
+    assert material["target"] == [3, 4, 5] and material["part_of_book"]
+    summary = claims.unit_call(unit_of(part, index_of(part, "summary")))
+    assert summary.variables["partial"] and (summary.variables["first"],
+                                             summary.variables["last"]) == (3, 5)
+    claim = claims.unit_call(unit_of(part, index_of(part, "claim")))
+    assert claim.variables["span"] == "chapters 3-5 of a longer book"
+    record = claims_record(part)
+    assert record["compression"]["book_tokens"] == record["compression"]["chapter_tokens"]
+    with pytest.raises(ValueError, match="last_chapter comes before"):
+        claims.parse_params({"first_chapter": 4, "last_chapter": 2})
+
+
+def test_a_request_no_book_can_serve_is_refused():
+    params = claims.parse_params({})
+    assert claims.problems(params, [{**BOOK, "chapters": None}])[0].startswith(
+        "no book in the corpus matches")
+    late = claims.parse_params({"first_chapter": 11})
+    assert "no matching book has that many chapters" in claims.problems(late, [BOOK])[0]
+    assert claims.problems(params, [BOOK]) == []
