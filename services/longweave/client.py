@@ -27,7 +27,7 @@ from longweave.export import (
     split_of,
 )
 from longweave.kafka_admin import ensure_topics
-from longweave.paradigms import ExportOptions
+from longweave.paradigms import PARADIGMS, ExportOptions
 from longweave.settings import Settings
 from longweave.store import (
     ACTIVE_STAGES,
@@ -162,6 +162,10 @@ async def quality_reports(store: Store, run_ids: list[str]) -> list[dict[str, An
             raise ValueError(f"no run {run_id}")
         drafts = await store.db.drafts.find(
             {"run_id": run_id}, {"validation": 1, "judgment": 1}).to_list(None)
+        request = run.get("request") or {}
+        if request.get("paradigm") in PARADIGMS:  # the params in force, defaults filled
+            params = PARADIGMS[request["paradigm"]].parse_params(request.get("params") or {})
+            run = {**run, "request": {**request, "params": params.model_dump(mode="json")}}
         reports.append(run_quality(run, drafts))
     return reports
 
