@@ -12,6 +12,7 @@ import pytest
 
 from longweave.testing.scripted_llm_server import ScriptedLLMServer
 from support.documents import CORPUS
+from support.mesh import export_dataset
 
 pytestmark = pytest.mark.e2e
 
@@ -120,7 +121,7 @@ async def test_a_book_becomes_claim_pairs_and_its_outlines_are_paid_for_once(
     assert again["chapter_claim"] + again["book_claim"] == 5 + 2
     assert await db.shared_outputs.count_documents({}) == 1
 
-    sft = export(mesh, first, tmp_path, "sft", "--max-context-tokens", "6000")
+    sft = export_dataset(mesh, first, tmp_path, "sft", "--max-context-tokens", "6000")
     assert len(sft) == 8  # a TRUE and a FALSE claim per pair
     by_id = {r["sample_id"]: r for r in records}
     for row in sft:
@@ -132,13 +133,13 @@ async def test_a_book_becomes_claim_pairs_and_its_outlines_are_paid_for_once(
         for n in record["chapters_cited"]:
             assert titles[n - 1] in prompt  # the cited chapters are always in
         assert "chapter(s) omitted]" in prompt and len(prompt.split()) < 6000
-    whole = export(mesh, first, tmp_path, "sft")
+    whole = export_dataset(mesh, first, tmp_path, "sft")
     assert "omitted]" not in whole[0]["messages"][0]["content"]
-    dpo = export(mesh, first, tmp_path, "dpo")
+    dpo = export_dataset(mesh, first, tmp_path, "dpo")
     assert len(dpo) == 8
     assert all(r["chosen"][0]["content"][-5:] != r["rejected"][0]["content"][-5:]
                for r in dpo)
-    layout = export(mesh, first, tmp_path, "claims")
+    layout = export_dataset(mesh, first, tmp_path, "claims")
     assert sorted(layout.column_names) == sorted([
         "book_id", "book_title", "claim_type", "true_claim", "true_reasoning", "false_claim",
         "false_reasoning", "chapters", "events", "changed_detail", "strategy", "id"])
@@ -182,12 +183,3 @@ async def test_a_book_becomes_claim_pairs_and_its_outlines_are_paid_for_once(
                        "--base-url", llm.base_url, "--model", "any")
     assert refused.returncode == 2 and "no run" in refused.stderr
 
-
-def export(mesh, run_id, tmp_path, fmt, *flags):
-    import datasets
-
-    out = tmp_path / f"{run_id}-{fmt}-{len(flags)}" / f"{fmt}.jsonl"
-    result = mesh.cli("export", run_id, "--format", fmt, "--out", str(out), *flags)
-    assert result.returncode == 0, result.stderr
-    json.loads(out.read_text().splitlines()[0])
-    return datasets.load_dataset("json", data_files=str(out), split="train")

@@ -6,13 +6,13 @@ The records keep the key, the facts' depths and the located citations; the sft e
 carries the trace in either layout, the grpo export loads with `datasets` and scores 1.0
 with `longweave.rewards`, and the dpo row names the failed check."""
 
-import json
 
 import pytest
 
 from longweave.rewards import exact_answer, think_format
 from longweave.testing.scripted_llm_server import ScriptedLLMServer
 from support.documents import CORPUS
+from support.mesh import export_dataset
 
 pytestmark = pytest.mark.e2e
 
@@ -89,9 +89,9 @@ async def test_programmatic_and_free_form_reasoning_through_the_mesh(start_mesh,
     assert len({tuple(p) for p in free["passages"]}) == 2 and free["history"] == []
     assert llm.stats()["rule_hits"] == {"chain": 2, "fixed": 2, "free_form": 1, "judge": 3}
 
-    rows = export(mesh, chain_run, tmp_path, "grpo")
+    rows = export_dataset(mesh, chain_run, tmp_path, "grpo")
     assert sorted(rows.column_names) == ["answer", "depths", "id", "kind", "prompt"]
-    sft = export(mesh, chain_run, tmp_path, "sft")
+    sft = export_dataset(mesh, chain_run, tmp_path, "sft")
     completions = [[m for m in row["messages"] if m["role"] == "assistant"] for row in sft]
     by_id = {row["id"]: row["answer"] for row in rows}
     answers = [by_id[row["id"]] for row in sft]
@@ -99,21 +99,12 @@ async def test_programmatic_and_free_form_reasoning_through_the_mesh(start_mesh,
     assert think_format(completions) == [1.0, 1.0]
     assert exact_answer([[{"role": "assistant", "content": "<think>x</think>7"}]] * 2,
                         answer=answers) == [0.0, 0.0]
-    field = export(mesh, free_run, tmp_path, "sft", "--trace-layout", "reasoning_content")
+    field = export_dataset(mesh, free_run, tmp_path, "sft", "--trace-layout", "reasoning_content")
     assert field[0]["messages"][1]["reasoning_content"] == free["reasoning"]
-    dpo = export(mesh, chain_run, tmp_path, "dpo")
+    dpo = export_dataset(mesh, chain_run, tmp_path, "dpo")
     assert len(dpo) == 2 and all(r["failed_checks"] == ["answer_matches_key"] for r in dpo)
     failed = mesh.cli("export", free_run, "--format", "grpo", "--out",
                       str(tmp_path / "free-grpo.jsonl"))
     assert failed.returncode != 0 and "no answer key" in failed.stderr
     assert not list(tmp_path.glob("free-grpo.jsonl*"))  # no partial file
 
-
-def export(mesh, run_id, tmp_path, fmt, *flags):
-    import datasets
-
-    out = tmp_path / f"{run_id}-{fmt}-{len(flags)}" / f"{fmt}.jsonl"
-    result = mesh.cli("export", run_id, "--format", fmt, "--out", str(out), *flags)
-    assert result.returncode == 0, result.stderr
-    json.loads(out.read_text().splitlines()[0])
-    return datasets.load_dataset("json", data_files=str(out), split="train")

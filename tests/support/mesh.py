@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -160,3 +161,15 @@ def _wait_healthy(mesh: Mesh, timeout_s: float = 120.0) -> None:
             except httpx.HTTPError:
                 pass
         time.sleep(0.3)
+
+
+def export_dataset(mesh: Mesh, run_id: str, tmp_path: Path, fmt: str, *flags: str) -> Any:
+    """`longweave export` of a run in `fmt` (to ``<run>-<fmt>-<n flags>/<fmt>.jsonl`` under
+    `tmp_path`), checked to exit 0 and loaded with `datasets`."""
+    import datasets
+
+    out = tmp_path / f"{run_id}-{fmt}-{len(flags)}" / f"{fmt}.jsonl"
+    result = mesh.cli("export", run_id, "--format", fmt, "--out", str(out), *flags)
+    assert result.returncode == 0, result.stderr
+    json.loads(out.read_text().splitlines()[0])
+    return datasets.load_dataset("json", data_files=str(out), split="train")

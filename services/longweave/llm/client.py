@@ -179,8 +179,7 @@ class LLMClient:
             body = with_structured_output(body, json_schema, schema_name,
                                           self.endpoint.structured_output)
         key = cache_key(body, scope.template_version) if self._calls is not None else None
-        reusable = key is not None and self._cache_enabled and scope.cache
-        if key is not None and reusable:
+        if key is not None and self._cache_enabled and scope.cache:
             while (under_way := self._in_flight.get(key)) is not None:
                 try:
                     shared = await asyncio.shield(under_way)
@@ -216,14 +215,14 @@ class LLMClient:
         if self._ledger is not None and scope.run_id:
             await self._ledger.count_cache_hit(scope.run_id, self.role)
         return replace(completion, latency_s=self._clock() - started, attempts=0,
-                                   cached=True)
+                       cached=True)
 
     async def _call(self, key: str | None, body: dict[str, Any],
                     json_schema: dict[str, Any] | None, scope: CallScope, started: float
                     ) -> Completion:
         """The call from the response cache, else paid for (and recorded)."""
         deadline = started + self.endpoint.call_deadline_s
-        reusable = key is not None and self._cache_enabled and scope.cache
+        reusable = self._cache_enabled and scope.cache
         stale_entry = False
         if key is not None and reusable:
             hit, stale_entry = await self._cached(key, json_schema, scope, started)
