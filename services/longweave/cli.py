@@ -496,7 +496,7 @@ def _books_add(args: argparse.Namespace, settings: Settings) -> int:
         await library.ensure_indexes()
         for path, doc, _ in books:
             existing = await library.find_text(doc.content_hash)
-            if existing is not None:
+            if existing is not None and existing.get("kind") == "book":
                 errors.append(f"{path}: already in the corpus as {existing['_id']} "
                               f"({existing['title']})")
         if errors:

@@ -111,6 +111,7 @@ async def run_status(store: Store, run_id: str) -> dict[str, Any]:
         "run_id": run_id,
         "known": run is not None,
         "status": run.get("status") if run else "waiting for the sampler",
+        "error": run.get("error") if run else None,  # why a whole run failed
         "requested": requested,
         "done": done,
         "complete": bool(run) and run.get("status") == "complete",

@@ -53,8 +53,9 @@ async def run_report(store: Store, run_id: str) -> list[str]:
 def render_status(status: dict[str, Any], width: int = 24) -> str:
     """One line: a progress bar over finished samples, then the count at each stage."""
     requested = status["requested"]
+    why = f" ({status['error']})" if status.get("error") else ""
     if not requested:
-        return f"{status['run_id']}: {status['status']}"
+        return f"{status['run_id']}: {status['status']}{why}"
     ended = sum(status["stages"][k] for k in ("accepted", "dead_lettered", "stopped"))
     filled = int(width * ended / requested)
     stages = status["stages"]
@@ -64,4 +65,4 @@ def render_status(status: dict[str, Any], width: int = 24) -> str:
     if stages["stopped"]:
         ends += f" · stopped {stages['stopped']}"
     return (f"[{'#' * filled}{'.' * (width - filled)}] {ended}/{requested} {status['status']}"
-            f" | {in_flight or '-'} | {ends} | regenerated {status['regenerated']}")
+            f" | {in_flight or '-'} | {ends} | regenerated {status['regenerated']}{why}")

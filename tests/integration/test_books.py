@@ -54,3 +54,15 @@ def test_bad_books_are_refused_one_line_each_and_nothing_is_added(longweave_cli,
     assert "short.txt: no chapter headings" in errors[2] and "not a book" in errors[2]
     assert "copy.txt: the same text as" in errors[3]
     assert longweave_cli("books", "list").stdout == ""  # the good book was not added either
+
+
+def test_a_text_already_in_the_corpus_as_a_document_becomes_the_book(longweave_cli):
+    as_document = longweave_cli("documents", "add", str(BOOK))
+    assert as_document.returncode == 0, as_document.stderr
+    assert longweave_cli("books", "list").stdout == ""
+    as_book = longweave_cli("books", "add", str(BOOK))
+    assert as_book.returncode == 0, as_book.stderr
+    doc_id = as_document.stdout.split("added ")[1].split()[0]
+    assert f"added {doc_id} (The Time Machine, 16 chapters" in as_book.stdout
+    assert f"{doc_id}    16 chapters" in longweave_cli("books", "list").stdout
+    assert longweave_cli("books", "add", str(BOOK)).returncode == 2  # now a duplicate book

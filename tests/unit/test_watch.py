@@ -18,3 +18,10 @@ def test_status_line_shows_progress_and_only_busy_stages():
 def test_status_before_the_sampler_saw_the_run():
     assert render_status({"run_id": "run-1", "status": "waiting for the sampler",
                           "requested": None}) == "run-1: waiting for the sampler"
+
+
+def test_a_failed_run_says_why():
+    line = render_status({**status(), "status": "failed",
+                          "error": "params: no document in the corpus matches"})
+    assert line.startswith("[" + "." * 24 + "] 0/4 failed")
+    assert line.endswith("(params: no document in the corpus matches)")

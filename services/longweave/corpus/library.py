@@ -57,11 +57,17 @@ class DocumentLibrary:
                   tags: list[str] | None = None, kind: str = "document",
                   chapters: list[Chapter] | None = None) -> tuple[dict[str, Any], bool]:
         """(the entry, True) when added; (the existing entry, False) for a text already in
-        the corpus. A book comes with its chapters (`corpus.chapters.book_chapters`)."""
+        the corpus. A book comes with its chapters (`corpus.chapters.book_chapters`); a
+        text already there as a plain document becomes that book (True)."""
         if kind not in KINDS or (kind == "book") != (chapters is not None):
             raise ValueError(f"kind {kind!r}: a book, and only a book, comes with chapters")
         content_hash = doc.content_hash
         existing = await self.find_text(content_hash)
+        if existing is not None and chapters is not None and existing.get("kind") != "book":
+            await self.documents.update_one(
+                {"_id": existing["_id"]},
+                {"$set": {"kind": "book", "chapters": [asdict(c) for c in chapters]}})
+            return {**existing, "kind": "book"}, True
         if existing is not None:
             return existing, False
         doc_id = document_id(content_hash)

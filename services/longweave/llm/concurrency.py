@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+from collections import deque
 import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -57,15 +58,27 @@ class AimdController:
 class ConcurrencyGate:
     """A semaphore whose size follows the controller. Waiters are served by priority (lower
     first), then in arrival order: a call that continues a started sample goes before one
-    that starts a new sample, so samples finish instead of piling up half-done."""
+    that starts a new sample, so samples finish instead of piling up half-done.
+
+    Every `fifo_every`-th slot goes to the longest waiter whatever its priority. With pure
+    priority, samples started together run their calls in lockstep rounds (all of a round's
+    continuations are ready at once and take every slot), and a last, part-full round idles
+    most slots; a small first-come share staggers the starts, and no waiter starves."""
 
     def __init__(self, controller: AimdController,
-                 on_change: Callable[[int, int], None] | None = None) -> None:
+                 on_change: Callable[[int, int], None] | None = None,
+                 fifo_every: int = 8) -> None:
+        if fifo_every < 1:
+            raise ValueError("fifo_every must be >= 1")
         self.controller = controller
         self.in_flight = 0
-        # (priority, arrival, future); a cancelled waiter's entry is skipped when reached.
+        self.fifo_every = fifo_every
+        # (priority, arrival, future), and the same futures by arrival; an entry whose
+        # future is done (granted through the other, or cancelled) is skipped when reached.
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._by_arrival: deque[asyncio.Future[None]] = deque()
         self._arrivals = itertools.count()
+        self._grants = 0
         # (in_flight, limit), for gauges: one per client that shares the gate
         self._listeners: list[Callable[[int, int], None]] = [on_change] if on_change else []
 
@@ -105,10 +118,12 @@ class ConcurrencyGate:
     async def _acquire(self, priority: int) -> None:
         if not self._waiters and self.in_flight < self.controller.current:
             self.in_flight += 1
+            self._grants += 1
             self._changed()
             return
         waiter = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiters, (priority, next(self._arrivals), waiter))
+        self._by_arrival.append(waiter)
         self._wake()  # a slot may be free behind waiters that have given up
         try:
             await waiter
@@ -123,11 +138,21 @@ class ConcurrencyGate:
 
     def _wake(self) -> None:
         while self._waiters and self.in_flight < self.controller.current:
-            _, _, waiter = heapq.heappop(self._waiters)
-            if not waiter.done():
+            waiter = self._next_waiter()
+            if waiter is not None:
                 self.in_flight += 1
+                self._grants += 1
                 waiter.set_result(None)
         self._changed()
+
+    def _next_waiter(self) -> asyncio.Future[None] | None:
+        if self._grants % self.fifo_every == self.fifo_every - 1:
+            while self._by_arrival:
+                waiter = self._by_arrival.popleft()
+                if not waiter.done():
+                    return waiter
+        _, _, waiter = heapq.heappop(self._waiters)
+        return None if waiter.done() else waiter
 
     def _changed(self) -> None:
         for listener in self._listeners:

@@ -130,3 +130,33 @@ async def test_every_client_of_a_shared_gate_sees_its_in_flight_count():
     async with gate.slot(), gate.slot():
         pass
     assert seen_by_generator == seen_by_judge == [0, 1, 2, 1, 0]
+
+
+async def test_every_nth_slot_goes_to_the_longest_waiter_whatever_its_priority():
+    gate = ConcurrencyGate(AimdController(max_limit=1), fifo_every=3)
+    order = []
+    release = asyncio.Event()
+
+    async def worker(name, priority, wait=None):
+        async with gate.slot(priority):
+            order.append(name)
+            if wait:
+                await wait.wait()
+
+    holder = asyncio.create_task(worker("holder", 0, release))
+    await asyncio.sleep(0)
+    # Two new samples wait first, then four continuations that outrank them.
+    queued = [asyncio.create_task(worker(name, priority)) for name, priority in
+              [("new-1", 0), ("new-2", 0), ("cont-1", -1), ("cont-2", -1), ("cont-3", -1),
+               ("cont-4", -1)]]
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(holder, *queued)
+    # Grants 1 and 2 by priority, the 3rd to the longest waiter, and so on.
+    assert order == ["holder", "cont-1", "new-1", "cont-2", "cont-3", "new-2", "cont-4"]
+    assert gate.in_flight == 0
+
+
+def test_the_first_come_share_is_at_least_one_slot_in_every_n():
+    with pytest.raises(ValueError):
+        ConcurrencyGate(AimdController(max_limit=1), fifo_every=0)

@@ -406,6 +406,8 @@ class ClaimsParadigm(Paradigm[ClaimsParams]):
         return None  # a record's pairs are its own preference rows (`export_rows`)
 
     def card_lines(self, records: list[dict[str, Any]]) -> list[str]:
+        if not records:
+            return ["- Claim pairs: none accepted"]
         scopes = Counter(r["scope"] for r in records)
         strategies = Counter(r["strategy"] for r in records)
         books = sorted({f"{r['book']['title']} ({r['book'].get('licence') or 'licence unknown'})"

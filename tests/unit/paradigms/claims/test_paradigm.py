@@ -159,6 +159,7 @@ def test_the_card_reports_the_compression_per_book_and_run():
     assert lines[0].startswith("- Claim pairs: 2 (2 TRUE and 2 FALSE claims)")
     assert any("Compression" in line for line in lines)
     assert any(line.strip().startswith("- run: ") for line in lines)
+    assert claims.card_lines([]) == ["- Claim pairs: none accepted"]
 
 
 def test_a_rejection_naming_no_unit_redoes_the_pair_and_keeps_the_outlines():
