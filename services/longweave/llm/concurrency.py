@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
-from collections import deque
 import math
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
