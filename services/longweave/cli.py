@@ -361,7 +361,7 @@ def _with_store(settings: Settings, work: Any) -> Any:
         try:
             return await work(store)
         finally:
-            store.close()
+            await store.close()
 
     return asyncio.run(go())
 

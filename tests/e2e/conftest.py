@@ -3,7 +3,7 @@
 Every test gets its own topic prefix and database, so tests never see each other's runs.
 """
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from support.mesh import Mesh, start_mesh_process
 
 
 @pytest.fixture
-def start_mesh(servers, tmp_path: Path) -> Iterator[Any]:
+async def start_mesh(servers, tmp_path: Path) -> AsyncIterator[Any]:
     meshes: list[Mesh] = []
 
     def start(llm_base_url: str | None = None, *, tag: str | None = None,
@@ -26,4 +26,4 @@ def start_mesh(servers, tmp_path: Path) -> Iterator[Any]:
 
     yield start
     for mesh in meshes:
-        mesh.stop()
+        await mesh.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -47,10 +47,10 @@ def llm() -> Iterator[ScriptedLLMServer]:
 
 
 @pytest.fixture(scope="module")
-def mesh(servers, llm, tmp_path_factory) -> Iterator[Mesh]:
+async def mesh(servers, llm, tmp_path_factory) -> AsyncIterator[Mesh]:
     mesh = start_mesh_process(servers.env(), tmp_path_factory.mktemp("mesh"), llm.base_url)
     yield mesh
-    mesh.stop()
+    await mesh.close()
 
 
 @pytest.fixture(scope="module")
