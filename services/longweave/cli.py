@@ -361,7 +361,7 @@ def _with_store(settings: Settings, work: Any) -> Any:
         try:
             return await work(store)
         finally:
-            await store.close()
+            store.close()
 
     return asyncio.run(go())
 

@@ -61,7 +61,7 @@ def asyncapi_document() -> str:
     from longweave.store import Store
 
     settings = Settings(kafka_bootstrap="kafka:9092", topic_prefix="longweave")
-    store = Store("mongodb://unused:27017", "unused")  # never connects: nothing to close
+    store = Store("mongodb://unused:27017", "unused")  # lazy: never connects here
     broker = build_broker(settings, build_contexts(settings, list(SERVICE_NAMES), store))
     spec = AsyncAPI(
         broker,
@@ -69,6 +69,7 @@ def asyncapi_document() -> str:
         version=__version__,
         description="Topics and messages of the longweave synthetic-data mesh.",
     ).to_specification()
+    store.close()
     return _dump(spec.to_jsonable())
 
 

@@ -222,7 +222,7 @@ async def _add_books(settings: Settings) -> tuple[str, dict[str, str]]:
             ids[path.name] = entry["_id"]
         return "\n".join(lines), ids
     finally:
-        await store.close()
+        store.close()
 
 
 async def _show_reasons(settings: Settings, run_id: str, top: int = 3) -> None:
@@ -233,7 +233,7 @@ async def _show_reasons(settings: Settings, run_id: str, top: int = 3) -> None:
     try:
         letters = await store.db.dead_letters.find({"run_id": run_id}).to_list(None)
     finally:
-        await store.close()
+        store.close()
     reasons = Counter(r.split(":")[0] for d in letters for h in d.get("history", [])
                       for r in h.get("reasons", []))
     if reasons:
@@ -248,7 +248,7 @@ async def _finish(settings: Settings, run_id: str, out: Path, fmt: str = "sft"
         exported = sum((await export_run(store, run_id, fmt, out)).values())
         return exported, await run_status(store, run_id)
     finally:
-        await store.close()
+        store.close()
 
 
 def _summary(settings: Settings, status: dict, exported: int, out: Path, wall_s: float,

@@ -114,5 +114,5 @@ async def serve(settings: Settings, names: list[str], stop: asyncio.Event | None
             await endpoint.stop()
         for ctx in contexts:
             await ctx.aclose()
-        await store.close()
+        store.close()
         log.info("stopped")

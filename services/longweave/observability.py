@@ -148,7 +148,7 @@ _issuing_service: ContextVar[ServiceMetrics | None] = ContextVar("issuing_servic
 @contextlib.contextmanager
 def counting_store_operations(metrics: ServiceMetrics) -> Iterator[None]:
     """Count the MongoDB commands issued inside this block in `metrics` (tasks started here
-    inherit it, and the async client runs each command in the caller's task)."""
+    inherit it; motor runs each command with a copy of the caller's context)."""
     token = _issuing_service.set(metrics)
     try:
         yield

@@ -28,8 +28,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
-from pymongo import ASCENDING, AsyncMongoClient, ReplaceOne, UpdateOne
-from pymongo.asynchronous.database import AsyncDatabase
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
+from pymongo import ASCENDING, ReplaceOne, UpdateOne
 from pymongo.errors import DuplicateKeyError
 from pymongo.monitoring import CommandListener
 
@@ -71,10 +71,10 @@ def draft_id(sample_id: str, attempt: int) -> str:
 class Store:
     def __init__(self, uri: str, db_name: str, batch_linger_s: float = 0.0,
                  listeners: Sequence[CommandListener] = ()) -> None:
-        self.client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        self.client: AsyncIOMotorClient = AsyncIOMotorClient(
             uri, tz_aware=True, event_listeners=[StoreOperationCounter(), *listeners],
             **_retryable_writes_option(uri))
-        self.db: AsyncDatabase[dict[str, Any]] = self.client[db_name]
+        self.db: AsyncIOMotorDatabase = self.client[db_name]
         self._batch_linger_s = batch_linger_s
         self._batches: dict[str, CollectionBatches] = {}
 
@@ -87,8 +87,8 @@ class Store:
                 self.db[collection], self._batch_linger_s)
         return batches
 
-    async def close(self) -> None:
-        await self.client.close()
+    def close(self) -> None:
+        self.client.close()
 
     async def ping(self) -> bool:
         await self.db.command("ping")
@@ -189,7 +189,7 @@ class Store:
             {"$match": {"run_id": run_id, "stage": {"$in": list(ACTIVE_STAGES)}}},
             {"$group": {"_id": "$stage", "n": {"$sum": 1}}},
         ]
-        return {doc["_id"]: doc["n"] async for doc in await self.db.samples.aggregate(pipeline)}
+        return {doc["_id"]: doc["n"] async for doc in self.db.samples.aggregate(pipeline)}
 
     async def _complete(self, run: dict[str, Any], counts: dict[str, int]) -> bool:
         status = RUN_END_STATUS[run.get("stop_requested")]
@@ -215,7 +215,7 @@ class Store:
                         "regenerated": {"$sum": {"$cond": [{"$gt": ["$attempt", 1]}, 1, 0]}}}},
         ]
         counts = dict.fromkeys(RUN_COUNTERS, 0)
-        async for doc in await self.db.samples.aggregate(pipeline):
+        async for doc in self.db.samples.aggregate(pipeline):
             if doc["_id"] in TERMINAL_STAGES:
                 counts[doc["_id"]] = doc["n"]
             counts["regenerated"] += doc["regenerated"]
@@ -403,7 +403,7 @@ class Store:
         """Store an accepted record once (a redelivery builds the same record)."""
         await self.batches("records").insert_once(doc)
 
-    def records_of_run(self, run_id: str):  # noqa: ANN201 - a pymongo async cursor
+    def records_of_run(self, run_id: str):  # noqa: ANN201 - a motor cursor
         # In (run_id, sample_id) index order; a record's _id is its sample id.
         return self.db.records.find({"run_id": run_id}).sort("sample_id", ASCENDING)
 
@@ -426,7 +426,7 @@ class Store:
                         "calls": {"$sum": 1},
                         "seconds": {"$sum": "$latency_s"}}},
         ]
-        async for doc in await self.db.llm_calls.aggregate(pipeline):
+        async for doc in self.db.llm_calls.aggregate(pipeline):
             doc.pop("_id")
             return doc, float(doc.pop("seconds"))
         return {"prompt_tokens": 0, "completion_tokens": 0, "calls": 0}, 0.0

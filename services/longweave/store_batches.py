@@ -28,8 +28,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from motor.motor_asyncio import AsyncIOMotorCollection
 from pymongo import InsertOne, UpdateOne
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 Item = TypeVar("Item")
@@ -87,7 +87,7 @@ class Coalescer(Generic[Item]):
 class CollectionBatches:
     """A collection's finds by id and its writes, each merged with concurrent ones."""
 
-    def __init__(self, collection: AsyncCollection[Any], linger_s: float = 0.0) -> None:
+    def __init__(self, collection: AsyncIOMotorCollection, linger_s: float = 0.0) -> None:
         self.collection = collection
         self._finds: Coalescer[Any] = Coalescer(self._find_many, linger_s=linger_s)
         self._writes: Coalescer[Any] = Coalescer(self._write_many, linger_s=linger_s)

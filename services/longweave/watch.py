@@ -37,7 +37,7 @@ async def watch_run(settings: Settings, run_id: str, wait: bool, timeout: float,
                 return 3
             await asyncio.sleep(1.0)
     finally:
-        await store.close()
+        store.close()
 
 
 async def run_report(store: Store, run_id: str) -> list[str]:

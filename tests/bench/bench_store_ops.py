@@ -176,7 +176,7 @@ async def measure(args: argparse.Namespace) -> None:
         await store_earlier_runs(earlier, args.earlier)
         if args.earlier:
             print(f"stored {args.earlier} earlier records in {time.monotonic() - started:.0f}s")
-        await earlier.close()
+        earlier.close()
         mesh = start_mesh_process(addresses, Path(tmp), llm.base_url, tag)
         try:
             ports = {name: mesh.settings.ports.of(name) for name in SERVICE_NAMES}
@@ -203,7 +203,7 @@ async def measure(args: argparse.Namespace) -> None:
                          if (n := await mesh.store.db[name].count_documents({"run_id": run_id}))}
             documents["runs"] = 1
         finally:
-            await mesh.close()
+            mesh.stop()
             llm.stop_thread()
     report(ops, documents, accepted)
     print(f"\n(the last run's; {args.earlier} earlier records stored before the first run)")

@@ -3,7 +3,7 @@
 Every test gets its own topic prefix and database, so tests never see each other's runs.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from support.mesh import Mesh, start_mesh_process
 
 
 @pytest.fixture
-async def start_mesh(servers, tmp_path: Path) -> AsyncIterator[Any]:
+def start_mesh(servers, tmp_path: Path) -> Iterator[Any]:
     meshes: list[Mesh] = []
 
     def start(llm_base_url: str | None = None, *, tag: str | None = None,
@@ -26,4 +26,4 @@ async def start_mesh(servers, tmp_path: Path) -> AsyncIterator[Any]:
 
     yield start
     for mesh in meshes:
-        await mesh.close()
+        mesh.stop()

@@ -19,7 +19,7 @@ async def store(servers) -> AsyncIterator[Store]:
     await s.ensure_indexes()
     yield s
     await s.client.drop_database(s.db.name)
-    await s.close()
+    s.close()
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ async def guarded(servers):
     yield ctx, producer, seen
     await producer.stop()
     await broker.stop()
-    await store.close()
+    store.close()
 
 
 async def dead_letters(ctx, expected: int, timeout_s: float = 60.0) -> list[dict]:

@@ -98,7 +98,7 @@ async def bench(servers):
     for broker in brokers:
         await broker.stop()
     await producer.stop()
-    await store.close()
+    store.close()
 
 
 async def until(predicate, timeout_s: float, what: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -47,10 +47,10 @@ def llm() -> Iterator[ScriptedLLMServer]:
 
 
 @pytest.fixture(scope="module")
-async def mesh(servers, llm, tmp_path_factory) -> AsyncIterator[Mesh]:
+def mesh(servers, llm, tmp_path_factory) -> Iterator[Mesh]:
     mesh = start_mesh_process(servers.env(), tmp_path_factory.mktemp("mesh"), llm.base_url)
     yield mesh
-    await mesh.close()
+    mesh.stop()
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ async def watched(store, servers):
     commands = CommandNames()
     watched = Store(servers.mongodb_uri, store.db.name, listeners=[commands])
     yield watched, commands
-    await watched.close()
+    watched.close()
 
 
 async def test_concurrent_finds_by_id_are_few_commands_and_each_caller_gets_its_own(watched):

@@ -135,7 +135,7 @@ async def test_a_records_store_work_touches_only_its_own_documents(store, server
     try:
         await one_run(watched)
     finally:
-        await watched.close()
+        watched.close()
     run = await store.get_run(RUN)
     assert (run["status"], run["accepted"], run["regenerated"]) == ("complete", 2, 1)
 

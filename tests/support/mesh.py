@@ -78,12 +78,8 @@ class Mesh:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.store.close()
         return self.process.returncode
-
-    async def close(self) -> None:
-        """Stop the process and close the test's store client."""
-        self.stop()
-        await self.store.close()
 
 
 async def wait_for(predicate, timeout_s: float, what: str) -> None:

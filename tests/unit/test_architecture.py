@@ -16,7 +16,7 @@ SERVICE_PACKAGES = ("sampler", "generator", "stitcher", "validator", "judge", "s
 APPLICATION = ("__main__", "cli", "demo", "client", "export", "watch", "contract_files",
                "stack", "testing")
 # Wiring a pure-logic module may not touch, directly or through longweave modules.
-WIRING_LIBRARIES = ("faststream", "aiokafka", "pymongo", "httpx")
+WIRING_LIBRARIES = ("faststream", "aiokafka", "motor", "pymongo", "httpx")
 WIRING_MODULES = ("runtime", "mesh", "store", "store_batches", "kafka_admin", "kafka_compat",
                   "kafka_membership", "kafka_parallel", "llm.client", "llm.cache", "llm.ledger")
 

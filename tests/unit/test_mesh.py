@@ -18,7 +18,7 @@ async def test_roles_calling_one_endpoint_share_its_slots():
         assert generator.gate is judge.gate
         assert generator.gate.controller.current == generator.endpoint.max_concurrency
     finally:
-        await store.close()
+        store.close()
 
 
 async def test_a_judge_on_its_own_endpoint_has_its_own_slots():
@@ -27,4 +27,4 @@ async def test_a_judge_on_its_own_endpoint_has_its_own_slots():
     try:
         assert ctx["generator"].llm("generator").gate is not ctx["judge"].llm("judge").gate
     finally:
-        await store.close()
+        store.close()

@@ -14,6 +14,6 @@ from longweave.store import Store
 async def test_retryable_writes_are_off_unless_the_uri_turns_them_on(uri, retried):
     store = Store(uri, "longweave")
     try:
-        assert store.client.options.retry_writes is retried
+        assert store.client.delegate.options.retry_writes is retried
     finally:
-        await store.close()
+        store.close()

@@ -11,8 +11,8 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from gridfs import AsyncGridFSBucket
 from gridfs.errors import NoFile
+from motor.motor_asyncio import AsyncIOMotorGridFSBucket
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
@@ -35,13 +35,14 @@ class DocumentLibrary:
         self._db = store.db
         self.documents = store.db.documents
         self.chunks = store.db["document_texts.chunks"]
-        self._texts: AsyncGridFSBucket | None = None
+        self._texts: AsyncIOMotorGridFSBucket | None = None
 
     @property
-    def texts(self) -> AsyncGridFSBucket:
-        """The GridFS bucket, made on first use (inside the running event loop)."""
+    def texts(self) -> AsyncIOMotorGridFSBucket:
+        """The GridFS bucket, made on first use: motor binds it to the running event loop
+        (a library built outside one, as when the AsyncAPI document is generated, works)."""
         if self._texts is None:
-            self._texts = AsyncGridFSBucket(self._db, bucket_name="document_texts")
+            self._texts = AsyncIOMotorGridFSBucket(self._db, bucket_name="document_texts")
         return self._texts
 
     async def ensure_indexes(self) -> None:
@@ -97,10 +98,7 @@ class DocumentLibrary:
         return {k: v for k, v in entry.items() if k not in SUMMARY_FIELDS}, True
 
     async def _stored_text(self, doc_id: str) -> bool:
-        # The files collection itself: pymongo 4.20's GridFS cursor raises on an empty
-        # to_list.
-        files = self._db["document_texts.files"]
-        return await files.find_one({"_id": doc_id}, {"_id": 1}) is not None
+        return await self.texts.find({"_id": doc_id}).to_list(1) != []
 
     async def list(self, filters: Mapping[str, Any] | None = None,
                    with_structure: bool = False) -> list[dict[str, Any]]:
