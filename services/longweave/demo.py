@@ -183,7 +183,7 @@ def _wait_healthy(settings: Settings, mesh: subprocess.Popen[bytes], timeout_s: 
             raise TimeoutError(f"services not healthy after {timeout_s:.0f}s: {sorted(pending)}")
         for name in sorted(pending):
             try:
-                r = httpx.get(f"http://127.0.0.1:{settings.ports.of(name)}/healthz", timeout=2)
+                r = httpx.get(f"http://127.0.0.1:{settings.ports.of(name)}/readyz", timeout=2)
                 if r.status_code == 200:
                     pending.discard(name)
             except httpx.HTTPError:
@@ -267,4 +267,4 @@ def _summary(settings: Settings, status: dict, exported: int, out: Path, wall_s:
           f"{usage.get('completion_tokens', 0)} completion in {usage.get('calls', 0)} LLM calls")
     print(f"wall time      {wall_s:.0f}s (install excluded)")
     print(f"exported       {exported} records → {out}")
-    print(f"metrics        http://127.0.0.1:<port>/metrics ({ports}); /healthz alike")
+    print(f"metrics        http://127.0.0.1:<port>/metrics ({ports}); /healthz and /readyz alike")

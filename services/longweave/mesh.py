@@ -83,7 +83,7 @@ async def serve(settings: Settings, names: list[str], stop: asyncio.Event | None
     contexts = build_contexts(settings, names, store)
     broker = build_broker(settings, contexts)
 
-    async def healthy() -> bool:
+    async def ready() -> bool:
         return bool(await broker.ping(timeout=3.0)) and await store.ping()
 
     endpoints = []
@@ -91,7 +91,7 @@ async def serve(settings: Settings, names: list[str], stop: asyncio.Event | None
         startup = getattr(SERVICES[ctx.name], "startup", None)
         if startup is not None:
             await startup(ctx)
-        endpoint = OpsEndpoint(ctx.metrics, healthy, settings.metrics_host,
+        endpoint = OpsEndpoint(ctx.metrics, ready, settings.metrics_host,
                                settings.ports.of(ctx.name))
         await endpoint.start()
         endpoints.append(endpoint)
@@ -106,6 +106,8 @@ async def serve(settings: Settings, names: list[str], stop: asyncio.Event | None
         log.info("stopping: draining in-flight messages")
         for ctx in contexts:
             ctx.metrics.up.set(0)
+        for endpoint in endpoints:
+            endpoint.draining = True  # out of the Service's endpoints while it drains
         # All subscribers drain at once (the broker would stop them one after another), so
         # a shutdown takes at most one LONGWEAVE_DRAIN_TIMEOUT_S.
         await asyncio.gather(*(subscriber.stop() for subscriber in broker.subscribers))

@@ -1,4 +1,4 @@
-"""Prometheus metrics and the /metrics + /healthz endpoint of every service.
+"""Prometheus metrics and the /metrics, /healthz and /readyz endpoint of every service.
 
 Each service owns a registry, so `serve all` can still expose one port per service.
 The endpoint is a tiny asyncio HTTP server: no extra web framework in the services.
@@ -193,13 +193,19 @@ HealthCheck = Callable[[], Awaitable[bool]]
 
 
 class OpsEndpoint:
-    """Serves GET /metrics and /healthz (200 when the health check passes, else 503)."""
+    """Serves GET /metrics, /healthz and /readyz.
 
-    def __init__(self, metrics: ServiceMetrics, health: HealthCheck, host: str, port: int):
+    /healthz is liveness: 200 while the process's event loop answers, whatever the state of
+    the broker and store (restarting every pod when the broker is down would not help).
+    /readyz is readiness: 200 when `ready` passes (the broker and the store are reachable),
+    503 otherwise and from the moment the service starts draining."""
+
+    def __init__(self, metrics: ServiceMetrics, ready: HealthCheck, host: str, port: int):
         self.metrics = metrics
-        self.health = health
+        self.ready = ready
         self.host = host
         self.port = port
+        self.draining = False
         self._server: asyncio.AbstractServer | None = None
 
     async def start(self) -> None:
@@ -233,14 +239,18 @@ class OpsEndpoint:
     async def _route(self, path: str) -> tuple[str, bytes, str]:
         if path == "/metrics":
             return "200 OK", self.metrics.exposition(), CONTENT_TYPE_LATEST
-        if path in ("/healthz", "/readyz"):
-            try:
-                with counting_store_operations(self.metrics):
-                    healthy = await asyncio.wait_for(self.health(), 5)
-            except Exception:  # noqa: BLE001 - any failure means unhealthy
-                log.exception("health check failed")
-                healthy = False
-            if healthy:
-                return "200 OK", b'{"status":"ok"}', "application/json"
-            return "503 Service Unavailable", b'{"status":"unavailable"}', "application/json"
+        if path == "/healthz":
+            return "200 OK", b'{"status":"ok"}', "application/json"
+        if path == "/readyz":
+            ready = False
+            if not self.draining:
+                try:
+                    with counting_store_operations(self.metrics):
+                        ready = await asyncio.wait_for(self.ready(), 5)
+                except Exception:  # noqa: BLE001 - any failure means not ready
+                    log.warning("readiness check failed", exc_info=True)
+            if ready:
+                return "200 OK", b'{"status":"ready"}', "application/json"
+            status = b'{"status":"draining"}' if self.draining else b'{"status":"unavailable"}'
+            return "503 Service Unavailable", status, "application/json"
         return "404 Not Found", b"not found", "text/plain"

@@ -2,7 +2,7 @@
 
 A service module exposes ``build_router(ctx) -> KafkaRouter`` (and optionally an async
 ``startup(ctx)``); the runner puts one or all of them on a broker, serves each one's
-/metrics and /healthz, and stops gracefully on SIGTERM/SIGINT.
+/metrics, /healthz and /readyz, and stops gracefully on SIGTERM/SIGINT.
 """
 
 from __future__ import annotations

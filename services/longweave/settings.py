@@ -18,7 +18,7 @@ SERVICE_NAMES = ("sampler", "generator", "stitcher", "validator", "judge", "sink
 
 
 class ServicePorts(BaseModel):
-    """Port of each service's /metrics + /healthz HTTP endpoint."""
+    """Port of each service's /metrics, /healthz and /readyz HTTP endpoint."""
 
     sampler: int = 9101
     generator: int = 9102

@@ -310,7 +310,7 @@ def wait_healthy(processes: list[ServiceProcess], timeout_s: float = 120.0) -> N
             raise BenchError(f"mesh not healthy after {timeout_s}s: {sorted(pending)}")
         for name, port in sorted(pending):
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
                     pending.discard((name, port))
         time.sleep(0.3)
 

@@ -145,7 +145,7 @@ async def dead_letter_of(mesh: Mesh, payload: bytes | None, timeout_s: float = 6
 def sampler_is_healthy(mesh: Mesh) -> bool:
     port = mesh.settings.ports.of("sampler")
     return mesh.process.poll() is None and httpx.get(
-        f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+        f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, database=None,

@@ -156,7 +156,7 @@ def _wait_healthy(mesh: Mesh, timeout_s: float = 120.0) -> None:
         for name in sorted(pending):
             try:
                 port = mesh.settings.ports.of(name)
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
                     pending.discard(name)
             except httpx.HTTPError:
                 pass

@@ -1,4 +1,5 @@
-"""The ops endpoint over real TCP: /metrics, /healthz and unknown paths."""
+"""The ops endpoint over real TCP: /metrics, /healthz (liveness), /readyz (readiness) and
+unknown paths."""
 
 import httpx
 from faststream.kafka import KafkaBroker, KafkaRouter, TestKafkaBroker
@@ -25,7 +26,7 @@ async def serve(healthy: bool):
     return endpoint
 
 
-async def test_metrics_and_health_are_served():
+async def test_metrics_liveness_and_readiness_are_served():
     endpoint = await serve(healthy=True)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{endpoint.port}") as http:
@@ -33,17 +34,31 @@ async def test_metrics_and_health_are_served():
             assert metrics.status_code == 200
             assert 'longweave_llm_requests_total{outcome="ok",role="generator"} 3.0' in metrics.text
             assert (await http.get("/healthz")).status_code == 200
+            assert (await http.get("/readyz")).status_code == 200
             assert (await http.get("/nope")).status_code == 404
     finally:
         await endpoint.stop()
 
 
-async def test_unhealthy_is_503():
+async def test_unreachable_dependencies_make_it_unready_but_alive():
     endpoint = await serve(healthy=False)
     try:
-        async with httpx.AsyncClient() as http:
-            response = await http.get(f"http://127.0.0.1:{endpoint.port}/healthz")
-        assert response.status_code == 503
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{endpoint.port}") as http:
+            ready = await http.get("/readyz")
+            assert ready.status_code == 503 and ready.json() == {"status": "unavailable"}
+            assert (await http.get("/healthz")).status_code == 200
+    finally:
+        await endpoint.stop()
+
+
+async def test_a_draining_service_is_unready():
+    endpoint = await serve(healthy=True)
+    endpoint.draining = True
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{endpoint.port}") as http:
+            ready = await http.get("/readyz")
+            assert ready.status_code == 503 and ready.json() == {"status": "draining"}
+            assert (await http.get("/healthz")).status_code == 200
     finally:
         await endpoint.stop()
 
@@ -102,7 +117,7 @@ async def test_a_health_check_counts_its_store_commands_for_its_service():
     await endpoint.start()
     try:
         async with httpx.AsyncClient() as http:
-            await http.get(f"http://127.0.0.1:{endpoint.port}/healthz")
+            await http.get(f"http://127.0.0.1:{endpoint.port}/readyz")
     finally:
         await endpoint.stop()
     assert store_operations(metrics, "ping", "") == 1
