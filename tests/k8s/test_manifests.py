@@ -5,11 +5,13 @@ hardening, and no drift between the manifests and what the code derives from its
 
 from __future__ import annotations
 
+import json
 import subprocess
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
@@ -23,8 +25,36 @@ from support.tools import kubectl
 K8S = Path(__file__).resolve().parents[2] / "k8s"
 OVERLAYS = ("dev", "prod")
 KUBERNETES_VERSION = "1.33.0"  # the oldest minor the manifests promise to work on
-# Custom resources: their operators' CRD schemas check them, not the core API's.
-CUSTOM_KINDS = {"Kafka", "KafkaNodePool", "KafkaTopic", "ScaledObject"}
+# Custom resources: the vendored CRD schemas of the operators' pinned versions check them.
+CRD_SCHEMAS = {
+    ("kafka.strimzi.io/v1", "Kafka"): "strimzi-1.2.0/kafka-kafka.strimzi.io-v1.json",
+    ("kafka.strimzi.io/v1", "KafkaNodePool"):
+        "strimzi-1.2.0/kafkanodepool-kafka.strimzi.io-v1.json",
+    ("kafka.strimzi.io/v1", "KafkaTopic"): "strimzi-1.2.0/kafkatopic-kafka.strimzi.io-v1.json",
+    ("keda.sh/v1alpha1", "ScaledObject"): "keda-2.20.2/scaledobject-keda.sh-v1alpha1.json",
+}
+CUSTOM_KINDS = {kind for _, kind in CRD_SCHEMAS}
+
+
+def strict(schema: Any) -> Any:
+    """The schema, with unlisted fields rejected where it lists properties and does not
+    preserve unknown ones (the API server would prune them without a word)."""
+    if isinstance(schema, list):
+        return [strict(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: strict(value) for key, value in schema.items()}
+    if ("properties" in out and "additionalProperties" not in out
+            and not out.get("x-kubernetes-preserve-unknown-fields")):
+        out["additionalProperties"] = False
+    return out
+
+
+@cache
+def crd_validator(api_version: str, kind: str) -> jsonschema.Validator:
+    path = K8S / "crd-schemas" / CRD_SCHEMAS[(api_version, kind)]
+    schema = strict(json.loads(path.read_text()))
+    return jsonschema.Draft7Validator(schema)
 
 
 @cache
@@ -65,6 +95,36 @@ def test_every_core_object_validates_against_the_pinned_api_schemas(overlay):
         if doc["kind"] in CUSTOM_KINDS:
             continue
         kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_custom_resource_validates_against_its_operators_crd_schema(overlay):
+    custom = [d for d in rendered(f"overlays/{overlay}") if d["kind"] in CUSTOM_KINDS]
+    assert custom
+    for doc in custom:
+        key = (doc["apiVersion"], doc["kind"])
+        assert key in CRD_SCHEMAS, f"{key}: not a version the pinned operators serve"
+        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+                  for e in crd_validator(*key).iter_errors(doc)]
+        assert not errors, f"{doc['kind']} {doc['metadata']['name']}: {errors}"
+
+
+def test_the_crd_check_rejects_what_the_operator_would_not_take():
+    topic = next(d for d in rendered("overlays/dev") if d["kind"] == "KafkaTopic")
+    validator = crd_validator(topic["apiVersion"], "KafkaTopic")
+    assert not list(validator.iter_errors(topic))
+    assert list(validator.iter_errors({**topic, "spec": {**topic["spec"], "partitons": 3}}))
+    assert list(validator.iter_errors({**topic, "spec": {**topic["spec"], "partitions": "6"}}))
+
+
+def test_the_example_request_job_is_valid_and_hardened():
+    [job] = yaml.safe_load_all((K8S / "examples" / "first-request.yaml").read_text())
+    kubernetes_validate.validate(job, KUBERNETES_VERSION, strict=True)
+    pod = job["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    [container] = pod["containers"]
+    assert container["command"][:2] == ["longweave", "publish"]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
