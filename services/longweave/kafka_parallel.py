@@ -206,6 +206,7 @@ class ParallelOptions:
     drain_timeout_s: float
     commit_interval_s: float = 1.0
     poll_timeout_s: float = 0.5
+    lag_interval_s: float = 15.0  # how often the consumer lag is measured (on_lag)
 
 
 class KeyOrderedSubscriber(DefaultSubscriber):
@@ -217,6 +218,7 @@ class KeyOrderedSubscriber(DefaultSubscriber):
     work: KeyedWork | None
     on_in_flight: Callable[[int], None] | None
     on_assignment: Callable[[int], None] | None  # partitions owned, after each rebalance
+    on_lag: Callable[[dict[TopicPartition, int]], None] | None  # lag of each owned partition
 
     async def start(self) -> None:
         self.work = KeyedWork(self._handle)
@@ -232,7 +234,7 @@ class KeyOrderedSubscriber(DefaultSubscriber):
         work = self.work
         assert work is not None
         options = self.parallel
-        last_commit = time.monotonic()
+        last_commit = last_lag = time.monotonic()
         while self.running:
             if work.in_flight >= options.max_in_flight:
                 _pause(consumer)
@@ -260,6 +262,30 @@ class KeyOrderedSubscriber(DefaultSubscriber):
             if time.monotonic() - last_commit >= options.commit_interval_s:
                 await self.commit(consumer)
                 last_commit = time.monotonic()
+            if self.on_lag is not None and time.monotonic() - last_lag >= options.lag_interval_s:
+                await self.report_lag(consumer)
+                last_lag = time.monotonic()
+
+    async def report_lag(self, consumer: Any) -> None:
+        """Each owned partition's lag: its high-water mark (end offset, from the broker)
+        minus the offset that is safe to commit (unfinished work counts as lag), or minus
+        the consumer's position where nothing was taken yet."""
+        work = self.work
+        owned = consumer.assignment()
+        if work is None or self.on_lag is None:
+            return
+        lags = {}
+        try:
+            ends = await consumer.end_offsets(list(owned)) if owned else {}
+            for tp in owned:
+                done = work.offsets.safe_offset(tp)
+                if done is None:
+                    done = await consumer.position(tp)
+                lags[tp] = max(0, ends[tp] - done)
+        except KafkaError as exc:  # a rebalance or a broker hiccup: measure next time
+            log.debug("lag of %s not measured: %s", self.topic_names, exc)
+            return
+        self.on_lag(lags)
 
     async def commit(self, consumer: Any, partitions: set[TopicPartition] | None = None
                      ) -> None:
@@ -324,7 +350,8 @@ class _DrainOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
 
 def run_in_parallel(subscriber: Any, options: ParallelOptions,
                     on_in_flight: Callable[[int], None] | None = None,
-                    on_assignment: Callable[[int], None] | None = None
+                    on_assignment: Callable[[int], None] | None = None,
+                    on_lag: Callable[[dict[TopicPartition, int]], None] | None = None
                     ) -> KeyOrderedSubscriber:
     """Turn a FastStream subscriber built by ``router.subscriber(...)`` into a
     `KeyOrderedSubscriber`. FastStream's factory picks the subscriber class itself and has no
@@ -337,6 +364,7 @@ def run_in_parallel(subscriber: Any, options: ParallelOptions,
     subscriber.work = None
     subscriber.on_in_flight = on_in_flight
     subscriber.on_assignment = on_assignment
+    subscriber.on_lag = on_lag
     return subscriber
 
 

@@ -62,6 +62,12 @@ class ServiceMetrics:
             "Partitions this process consumes, by topic (after each rebalance)",
             ["topic"], registry=r,
         )
+        self.consumer_lag = Gauge(
+            "longweave_consumer_lag",
+            "Messages of a partition not yet handled by this process's consumer group: the "
+            "high-water mark minus the offset safe to commit (measured every "
+            "LONGWEAVE_KAFKA_LAG_INTERVAL_S)", ["topic", "partition"], registry=r,
+        )
         self.redeliveries = Counter(
             "longweave_redeliveries_total", "Handler failures sent back for redelivery",
             ["topic"], registry=r,
@@ -136,6 +142,22 @@ class ServiceMetrics:
             child = self.store_operations.labels(operation, collection)
             self._store_operation_children[(operation, collection)] = child
         child.inc()
+
+    def lag_reporter(self, topic: str) -> Callable[[dict[Any, int]], None]:
+        """Sets the lag gauge of `topic`'s owned partitions; drops those no longer owned (no
+        stale series after a rebalance)."""
+        reported: set[str] = set()
+
+        def report(lags: dict[Any, int]) -> None:
+            now = {str(tp.partition): lag for tp, lag in lags.items()}
+            for gone in reported - now.keys():
+                self.consumer_lag.remove(topic, gone)
+            for partition, lag in now.items():
+                self.consumer_lag.labels(topic, partition).set(lag)
+            reported.clear()
+            reported.update(now)
+
+        return report
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -182,8 +182,10 @@ class ServiceContext:
         return run_in_parallel(subscriber, ParallelOptions(
             max_in_flight=s.max_in_flight(self.name), drain_timeout_s=s.drain_timeout_s,
             commit_interval_s=s.kafka_commit_interval_ms / 1000,
+            lag_interval_s=s.kafka_lag_interval_s,
         ), on_in_flight=self.metrics.in_flight.labels(topic).set,
-            on_assignment=self.metrics.partitions.labels(topic).set)
+            on_assignment=self.metrics.partitions.labels(topic).set,
+            on_lag=self.metrics.lag_reporter(topic))
 
     async def aclose(self) -> None:
         for client in self._llm.values():

@@ -53,7 +53,8 @@ async def bench(servers):
     tag = uuid.uuid4().hex[:8]
     settings = Settings(kafka_bootstrap=servers.kafka_bootstrap, mongodb_uri=servers.mongodb_uri,
                         mongodb_db=f"par_{tag}", topic_prefix=f"p{tag}", topic_partitions=3,
-                        drain_timeout_s=1.0, kafka_commit_interval_ms=200)
+                        drain_timeout_s=1.0, kafka_commit_interval_ms=200,
+                        kafka_lag_interval_s=0.2)
     topics = Topics.with_prefix(settings.topic_prefix)
     await ensure_topics(settings, topics)
     store = Store(settings.mongodb_uri, settings.mongodb_db)
@@ -182,3 +183,23 @@ async def test_rebalance_with_work_in_flight_loses_nothing(bench):
     assert all(n == 1 for n in finished.values()), finished  # abandoned work never finished
     await asyncio.sleep(1.0)
     assert sum((await committed(settings, topics)).values()) == 30
+
+
+def lag_of(ctx, topic: str) -> dict[str, float]:
+    return {sample.labels["partition"]: sample.value
+            for metric in ctx.metrics.registry.collect() if metric.name == "longweave_consumer_lag"
+            for sample in metric.samples if sample.labels["topic"] == topic}
+
+
+async def test_consumer_lag_counts_what_is_not_finished_and_falls_to_zero(bench):
+    settings, topics, probe, start_consumer, publish = bench
+    probe.gate.clear()  # handlers block until released
+    ctx = await start_consumer("a", max_in_flight=4)
+    await publish(20, keys=20)
+    await until(lambda: len(probe.started) == 4, 30, "four started")
+    # 4 in progress and 16 not fetched (back-pressure): all 20 are lag, on every partition.
+    await until(lambda: sum(lag_of(ctx, topics.scenarios).values()) == 20, 30, "a lag of 20")
+    assert set(lag_of(ctx, topics.scenarios)) == {"0", "1", "2"}
+    probe.gate.set()
+    await until(lambda: len(probe.finished) == 20, 30, "all messages")
+    await until(lambda: sum(lag_of(ctx, topics.scenarios).values()) == 0, 30, "no lag")

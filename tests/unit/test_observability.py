@@ -121,3 +121,19 @@ async def test_a_health_check_counts_its_store_commands_for_its_service():
     finally:
         await endpoint.stop()
     assert store_operations(metrics, "ping", "") == 1
+
+
+def test_the_lag_gauge_follows_the_owned_partitions():
+    from aiokafka import TopicPartition
+
+    metrics = ServiceMetrics("judge")
+    report = metrics.lag_reporter("t.validated")
+
+    def lags() -> dict[str, float]:
+        return {s.labels["partition"]: s.value for m in metrics.registry.collect()
+                if m.name == "longweave_consumer_lag" for s in m.samples}
+
+    report({TopicPartition("t.validated", 0): 5, TopicPartition("t.validated", 1): 7})
+    assert lags() == {"0": 5, "1": 7}
+    report({TopicPartition("t.validated", 1): 2})  # partition 0 went to another process
+    assert lags() == {"1": 2}
