@@ -80,6 +80,21 @@ class ServiceMetrics:
             "Sample outcomes at this stage (passed, regenerate, accepted, dead_lettered, ...)",
             ["outcome"], registry=r,
         )
+        self.check_failures = Counter(
+            "longweave_check_failures_total", "Drafts failing a rule check, by paradigm and check",
+            ["paradigm", "check"], registry=r,
+        )
+        self.judge_rejections = Counter(
+            "longweave_judge_rejections_total",
+            "Judge rejections by paradigm and failed rubric axis (a draft can fail several)",
+            ["paradigm", "axis"], registry=r,
+        )
+        self.sample_seconds = Histogram(
+            "longweave_sample_seconds",
+            "From a sample's creation to its acceptance, by paradigm",
+            ["paradigm"], registry=r,
+            buckets=(5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400),
+        )
         self.llm_requests = Counter(
             "longweave_llm_requests_total", "LLM HTTP requests, by role and outcome (ok, error)",
             ["role", "outcome"], registry=r,

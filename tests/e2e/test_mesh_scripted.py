@@ -76,6 +76,11 @@ async def test_failed_judgments_regenerate_then_accept_or_dead_letter(start_mesh
     sink_metrics = mesh.metrics("sink")
     assert metric_value(sink_metrics, "longweave_samples_total", outcome="accepted") == 1
     assert metric_value(sink_metrics, "longweave_samples_total", outcome="dead_lettered") == 1
+    assert metric_value(sink_metrics, "longweave_sample_seconds_count",
+                        paradigm="conversation") == 1  # the accepted one
+    # Three rejections (Lyon's first attempt, both of Nairobi's), by the axis that failed.
+    assert metric_value(mesh.metrics("judge"), "longweave_judge_rejections_total",
+                        paradigm="conversation", axis="coherence") == 3
 
     exports_load_in_datasets(mesh, once, tmp_path)
     assert mesh.stop() == 0

@@ -12,7 +12,7 @@ import pytest
 from longweave.rewards import exact_answer, think_format
 from longweave.testing.scripted_llm_server import ScriptedLLMServer
 from support.documents import CORPUS
-from support.mesh import export_dataset
+from support.mesh import export_dataset, metric_value
 
 pytestmark = pytest.mark.e2e
 
@@ -88,6 +88,9 @@ async def test_programmatic_and_free_form_reasoning_through_the_mesh(start_mesh,
     assert free["answer_key"] is None and free["question"] == "How do the two scenes connect?"
     assert len({tuple(p) for p in free["passages"]}) == 2 and free["history"] == []
     assert llm.stats()["rule_hits"] == {"chain": 2, "fixed": 2, "free_form": 1, "judge": 3}
+    # Each chain record's first trace failed the key check once: counted by check.
+    assert metric_value(mesh.metrics("validator"), "longweave_check_failures_total",
+                        paradigm="reasoning", check="answer_matches_key") == 2
 
     rows = export_dataset(mesh, chain_run, tmp_path, "grpo")
     assert sorted(rows.column_names) == ["answer", "depths", "id", "kind", "prompt"]

@@ -65,6 +65,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             ), key=report.sample_id)
             return
         ctx.metrics.samples.labels("judge_rejected").inc()
+        for axis in judgment.failed_axes:
+            ctx.metrics.judge_rejections.labels(sample.spec.paradigm, axis).inc()
         reasons = feedback(judgment.scores, judgment.failed_axes,
                            load_rubric(paradigm_of(sample).rubric_path),
                            sample.spec.judge_min_score)

@@ -38,6 +38,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                                          {"accepted_attempt": accepted.attempt,
                                           "accepted_at": accepted_at}, run_id=run_id):
             ctx.metrics.samples.labels("accepted").inc()
+            ctx.metrics.sample_seconds.labels(sample.spec.paradigm).observe(
+                (accepted_at - sample.created_at).total_seconds())
         else:  # finished before: the delivery that did it may have died before its count
             await ctx.store.complete_run_if_done(run_id)
 

@@ -79,6 +79,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             await ctx.emit(validated_out, report, key=stitched.sample_id)
             return
         ctx.metrics.samples.labels("validation_failed").inc()
+        for failure in report.failures:
+            ctx.metrics.check_failures.labels(paradigm.name, failure.name).inc()
         reasons = [f"{f.name}: {f.reason}" for f in report.failures]
         await ctx.store.reject_draft(stitched.draft_id, "validator", reasons, {
             "validation": report.model_dump(mode="json", include={"passed", "checks"}),
