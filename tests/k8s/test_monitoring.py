@@ -1,15 +1,20 @@
-"""The alert rules: promtool checks them and runs their unit tests (every alert firing and
-not firing), the Prometheus Operator's copy holds the same groups, every alert has its
-runbook, and every metric a rule reads is one the services export."""
+"""The alert rules and dashboards: promtool checks the rules and runs their unit tests
+(every alert firing and not firing), the Prometheus Operator's copy holds the same groups,
+every alert has its runbook; the dashboard files are what longweave.dashboards builds; and
+every query of either parses (promql-parser) and reads only metrics the services export."""
 
 from __future__ import annotations
 
-import re
+import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
+import promql_parser
+import pytest
 import yaml
 
+from longweave import dashboards
 from longweave.observability import ServiceMetrics
 from support.tools import promtool
 
@@ -60,12 +65,63 @@ def test_every_alert_has_a_runbook_section():
         assert anchor == rule["alert"].lower() and anchor in headings, rule["alert"]
 
 
+def exported_metrics() -> set[str]:
+    """The series names the services' registries expose (counters carry _total, histograms
+    _bucket, _count and _sum), and Prometheus's own per-target ``up``."""
+    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"),
+                "gauge": ("",)}
+    return {"up"} | {metric.name + suffix
+                     for metric in ServiceMetrics("generator").registry.collect()
+                     for suffix in suffixes[metric.type]}
+
+
+def metric_names(node: Any) -> set[str]:
+    """The metric names a parsed PromQL expression selects."""
+    if type(node).__name__ == "VectorSelector":
+        return {node.name}
+    found: set[str] = set()
+    for attr in ("lhs", "rhs", "expr", "param", "vector_selector"):
+        child = getattr(node, attr, None)
+        if child is not None and not isinstance(child, (str, int, float)):
+            found |= metric_names(child)
+    for arg in getattr(node, "args", None) or []:
+        found |= metric_names(arg)
+    return found
+
+
+def dashboard_queries() -> list[tuple[str, str]]:
+    return [(f"{name}: {panel['title']}", target["expr"])
+            for name, build in dashboards.DASHBOARDS.items()
+            for panel in build()["panels"] for target in panel["targets"]]
+
+
 def test_the_rules_read_only_metrics_the_services_export():
-    exported = {metric.name for metric in ServiceMetrics("generator").registry.collect()}
-    exported |= {f"{name}_total" for name in exported}  # counters carry _total
-    exported.add("up")  # Prometheus's own, per scrape target
+    exported = exported_metrics()
     for rule in alerts():
-        names = set(re.findall(r"\b([a-z_]+)(?=\{|\[| *[<>=!]|\))", rule["expr"]))
-        used = {n for n in names if n.startswith("longweave_") or n == "up"}
-        assert used, rule["alert"]
-        assert used <= exported, (rule["alert"], used - exported)
+        used = metric_names(promql_parser.parse(rule["expr"]))
+        assert used and used <= exported, (rule["alert"], used - exported)
+
+
+@pytest.mark.parametrize(("where", "expr"), dashboard_queries())
+def test_every_dashboard_query_parses_and_reads_exported_metrics(where, expr):
+    used = metric_names(promql_parser.parse(expr))  # raises on a syntax error
+    assert used and used <= exported_metrics(), (where, used - exported_metrics())
+
+
+def test_the_dashboard_files_are_what_the_generator_builds():
+    for name, build in dashboards.DASHBOARDS.items():
+        path = dashboards.OUT / name
+        assert path.read_text() == dashboards.render(build), (
+            f"{path} is stale: run `python -m longweave.dashboards`")
+        panels = json.loads(path.read_text())["panels"]
+        assert len({p["id"] for p in panels}) == len(panels)
+
+
+def test_the_dashboards_cover_what_an_operator_watches():
+    queries = " ".join(expr for _, expr in dashboard_queries())
+    for metric in ("longweave_consumer_lag", "longweave_samples_total",
+                   "longweave_sample_seconds_bucket", "longweave_handler_seconds_bucket",
+                   "longweave_llm_errors_total", "longweave_llm_concurrency_limit",
+                   "longweave_llm_tokens_total", "longweave_llm_cost_usd_total",
+                   "longweave_llm_cache_hits_total", "longweave_up"):
+        assert metric in queries, metric
