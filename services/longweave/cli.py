@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     stack = sub.add_parser("stack", help="local broker, store and model server")
     stack.add_argument("action", choices=["up", "down", "status"])
     stack.add_argument("--no-llm", action="store_true", help="do not start the local model")
+    stack.add_argument("--monitoring", action="store_true",
+                       help="also start a Prometheus that scrapes the services and loads the "
+                            "alert rules (web UI at LONGWEAVE_LOCAL_PROMETHEUS_ADDRESS)")
     stack.set_defaults(func=_stack)
 
     pub = sub.add_parser("publish", help="publish a scenario request; prints the run id last")
@@ -197,14 +200,16 @@ def _stack(args: argparse.Namespace, settings: Settings) -> int:
 
     stack = LocalStack(settings)
     if args.action == "up":
-        stack.up(with_llm=not args.no_llm)
+        stack.up(with_llm=not args.no_llm, with_monitoring=args.monitoring)
     elif args.action == "down":
         stack.down()
     ready = True
     for name, st in stack.status().items():
         state = "ready" if st.ready else ("running" if st.running else "stopped")
-        print(f"{name:8} {st.address:28} {state:8} pid={st.pid or '-'}")
-        ready &= bool(st.ready) or args.action == "down" or (args.no_llm and name == "llm")
+        print(f"{name:10} {st.address:28} {state:8} pid={st.pid or '-'}")
+        left_out = (args.no_llm and name == "llm") or (
+            not args.monitoring and name == "prometheus")
+        ready &= bool(st.ready) or args.action == "down" or left_out
     return 0 if ready or args.action == "status" else 1
 
 

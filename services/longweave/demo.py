@@ -21,6 +21,7 @@ import httpx
 
 from longweave.client import build_request, export_run, publish_request, run_status
 from longweave.settings import SERVICE_NAMES, Settings
+from longweave.stack.prometheus import find_binary as find_prometheus
 from longweave.store import Store
 from longweave.watch import watch_run
 
@@ -98,9 +99,17 @@ def run_demo(settings: Settings, count: int, out_dir: Path, timeout_s: float,
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _interrupt)
     stack = LocalStack(settings)
-    already_up = all(s.running for s in stack.status().values())
-    print("» starting the local stack (broker, store, model)…", flush=True)
-    stack.up(with_llm=True)
+    # A Prometheus to watch the run in, when its binary is there (make demo fetches it).
+    monitoring = find_prometheus() is not None
+    # A stack the user had up stays up (with the Prometheus added, if any).
+    already_up = all(s.running for n, s in stack.status().items() if n != "prometheus")
+    print("» starting the local stack (broker, store, model"
+          f"{', Prometheus' if monitoring else ''})…", flush=True)
+    stack.up(with_llm=True, with_monitoring=monitoring)
+    if monitoring:
+        print(f"» watch the run: http://{settings.local_prometheus_address}/graph "
+              "(e.g. rate(longweave_messages_total[1m]), longweave_consumer_lag; "
+              "alerts: /alerts)", flush=True)
     mesh = None
     try:
         mesh = _start_mesh(settings)
@@ -268,3 +277,6 @@ def _summary(settings: Settings, status: dict, exported: int, out: Path, wall_s:
     print(f"wall time      {wall_s:.0f}s (install excluded)")
     print(f"exported       {exported} records → {out}")
     print(f"metrics        http://127.0.0.1:<port>/metrics ({ports}); /healthz and /readyz alike")
+    if find_prometheus() is not None:
+        print(f"prometheus     http://{settings.local_prometheus_address} (stopped with the "
+              "stack; `longweave stack up --monitoring` to keep watching)")

@@ -152,6 +152,8 @@ class Settings(BaseSettings):
 
     # Local stack (`longweave stack up`): where pid files, logs and data live.
     home: Path = Path(".longweave")
+    # `longweave stack up --monitoring`: the local Prometheus (its web UI and API).
+    local_prometheus_address: str = "127.0.0.1:9090"
     local_llm_threads: int = 2
     local_llm_parallel: int = 2
     local_llm_ctx: int = 16384
@@ -214,9 +216,10 @@ class Settings(BaseSettings):
         return int((self.handler_deadline_s + 120.0) * 1000)
 
     def host_port(self, which: str) -> tuple[str, int]:
-        """(host, port) of the local stack's kafka, mongodb or llm address."""
-        if which == "kafka":
-            host, _, port = self.kafka_bootstrap.split(",")[0].rpartition(":")
+        """(host, port) of the local stack's kafka, mongodb, llm or prometheus address."""
+        if which in ("kafka", "prometheus"):
+            address = self.kafka_bootstrap if which == "kafka" else self.local_prometheus_address
+            host, _, port = address.split(",")[0].rpartition(":")
             return host or "127.0.0.1", int(port)
         url = urlparse(self.mongodb_uri if which == "mongodb" else self.llm_base_url)
         default = 27017 if which == "mongodb" else 8080

@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from longweave.settings import Settings
+from longweave.settings import SERVICE_NAMES, Settings
 from longweave.stack import COMPONENTS, LocalStack, StackError, free_loopback_ports
 
 pytestmark = pytest.mark.integration
@@ -27,11 +28,12 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[LocalStack]:
-    kafka_port, mongodb_port, llm_port = free_loopback_ports(3)
+    kafka_port, mongodb_port, llm_port, prometheus_port = free_loopback_ports(4)
     settings = Settings(
         kafka_bootstrap=f"127.0.0.1:{kafka_port}",
         mongodb_uri=f"mongodb://127.0.0.1:{mongodb_port}/?directConnection=true",
         llm_base_url=f"http://127.0.0.1:{llm_port}/v1",
+        local_prometheus_address=f"127.0.0.1:{prometheus_port}",
         home=tmp_path / "home",
         local_llm_threads=1,
         local_llm_parallel=1,
@@ -56,7 +58,7 @@ def write_pid_file(stack: LocalStack, name: str, pid: int) -> None:
 
 
 def test_up_is_idempotent_and_down_stops_everything(stack: LocalStack) -> None:
-    stack.up()
+    stack.up(with_monitoring=True)
 
     status = stack.status()
     assert all(s.running and s.ready and s.pid for s in status.values()), status
@@ -64,7 +66,19 @@ def test_up_is_idempotent_and_down_stops_everything(stack: LocalStack) -> None:
     models = httpx.get(f"{stack.settings.llm_base_url}/models", timeout=5).json()
     assert stack.settings.llm_model in [model["id"] for model in models["data"]]
 
-    stack.up()
+    # Prometheus scrapes the six services' ports and has the mesh's alert rules loaded.
+    prometheus = f"http://{stack.settings.local_prometheus_address}/api/v1"
+    deadline = time.monotonic() + 30  # its scrape manager picks the targets up after start
+    while not (targets := httpx.get(f"{prometheus}/targets", timeout=5).json()["data"][
+            "activeTargets"]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert sorted(t["labels"]["container"] for t in targets) == sorted(SERVICE_NAMES)
+    assert {t["scrapeUrl"] for t in targets} == {
+        f"http://127.0.0.1:{stack.settings.ports.of(name)}/metrics" for name in SERVICE_NAMES}
+    groups = httpx.get(f"{prometheus}/rules", timeout=5).json()["data"]["groups"]
+    assert "LongweaveConsumerLagGrowing" in {r["name"] for g in groups for r in g["rules"]}
+
+    stack.up(with_monitoring=True)
     assert {name: s.pid for name, s in stack.status().items()} == pids
 
     stack.down()

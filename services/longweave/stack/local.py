@@ -37,8 +37,10 @@ from pymongo.errors import PyMongoError
 
 from longweave.settings import Settings
 from longweave.stack.llm_server import LocalModelNotFound, find_local_model
+from longweave.stack.prometheus import config as prometheus_config
+from longweave.stack.prometheus import find_binary as find_prometheus
 
-COMPONENTS = ("kafka", "mongodb", "llm")
+COMPONENTS = ("kafka", "mongodb", "llm", "prometheus")
 
 # The signal each server treats as a clean shutdown. noida-db writes its Kafka state (topics,
 # messages, committed offsets) only when it shuts down cleanly: a SIGKILL loses all of it.
@@ -46,6 +48,7 @@ STOP_SIGNALS: dict[str, signal.Signals] = {
     "kafka": signal.SIGINT,  # noida-db documents Ctrl-C; SIGTERM persists too
     "mongodb": signal.SIGTERM,
     "llm": signal.SIGTERM,
+    "prometheus": signal.SIGTERM,
 }
 
 # The setting that moves each component elsewhere, named in port-conflict errors.
@@ -53,6 +56,7 @@ ADDRESS_SETTINGS = {
     "kafka": "LONGWEAVE_KAFKA_BOOTSTRAP",
     "mongodb": "LONGWEAVE_MONGODB_URI",
     "llm": "LONGWEAVE_LLM_BASE_URL",
+    "prometheus": "LONGWEAVE_LOCAL_PROMETHEUS_ADDRESS",
 }
 
 LOG_TAIL_LINES = 40
@@ -87,6 +91,7 @@ class LocalStack:
         timeout_s: float = 120.0,
         *,
         only: Iterable[str] | None = None,
+        with_monitoring: bool = False,
     ) -> None:
         """Start the components that are not running, then wait until all are ready.
 
@@ -94,7 +99,7 @@ class LocalStack:
         On failure, whatever this call started is stopped again and the error carries the tail
         of the failing component's log.
         """
-        names = _select(with_llm, only)
+        names = _select(with_llm, only, with_monitoring)
         with self._lock():
             to_start = [name for name in names if self._live_pid(name) is None]
             for name in to_start:
@@ -148,6 +153,8 @@ class LocalStack:
                 sys.executable, "-m", "secantus", "--config", str(self._secantus_config()),
                 "--host", host, "--port", str(port), "--storage-path", str(self.data_dir(name)),
             ]  # fmt: skip
+        if name == "prometheus":
+            return self._prometheus_command(host, port)
         try:
             model = find_local_model()
         except LocalModelNotFound as exc:
@@ -159,6 +166,20 @@ class LocalStack:
             "--host", host, "--port", str(port), "--threads", str(s.local_llm_threads),
             "--parallel", str(s.local_llm_parallel), "--ctx", str(s.local_llm_ctx),
             "--alias", s.llm_model,
+        ]  # fmt: skip
+
+    def _prometheus_command(self, host: str, port: int) -> list[str]:
+        binary = find_prometheus()
+        if binary is None:
+            raise StackError("prometheus is not installed: python -m longweave.stack.prometheus "
+                             "(Debian's package), or a release from prometheus.io on PATH")
+        path = self.home / "prometheus.yml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(prometheus_config(self.settings))
+        return [
+            str(binary), f"--config.file={path}", f"--web.listen-address={_netloc(host, port)}",
+            f"--storage.tsdb.path={self.data_dir('prometheus')}",
+            "--storage.tsdb.retention.time=7d",
         ]  # fmt: skip
 
     def _secantus_config(self) -> Path:
@@ -225,6 +246,8 @@ class LocalStack:
         """Arguments that tell our process apart from an unrelated one that reused its pid."""
         if name == "llm":
             return ["longweave.stack.llm_server", str(self.address(name)[1])]
+        if name == "prometheus":
+            return [f"--storage.tsdb.path={self.data_dir(name)}"]
         return [str(self.data_dir(name))]
 
     # -- readiness ----------------------------------------------------------------------------
@@ -331,6 +354,14 @@ def mongodb_ready(host: str, port: int, timeout_s: float) -> bool:
     return True
 
 
+def prometheus_ready(host: str, port: int, timeout_s: float) -> bool:
+    try:
+        response = httpx.get(f"http://{_netloc(host, port)}/-/ready", timeout=timeout_s)
+    except httpx.HTTPError:
+        return False
+    return response.status_code == 200
+
+
 def llm_ready(host: str, port: int, timeout_s: float) -> bool:
     try:
         response = httpx.get(f"http://{_netloc(host, port)}/health", timeout=timeout_s)
@@ -343,6 +374,7 @@ READINESS_CHECKS: dict[str, Callable[[str, int, float], bool]] = {
     "kafka": kafka_ready,
     "mongodb": mongodb_ready,
     "llm": llm_ready,
+    "prometheus": prometheus_ready,
 }
 
 
@@ -367,12 +399,14 @@ def free_loopback_ports(count: int, host: str = "127.0.0.1") -> list[int]:
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _select(with_llm: bool, only: Iterable[str] | None) -> list[str]:
+def _select(with_llm: bool, only: Iterable[str] | None, with_monitoring: bool = False
+            ) -> list[str]:
     names = list(COMPONENTS if only is None else only)
     unknown = set(names) - set(COMPONENTS)
     if unknown:
         raise ValueError(f"unknown components {sorted(unknown)}; choose from {COMPONENTS}")
-    return [name for name in COMPONENTS if name in names and (with_llm or name != "llm")]
+    return [name for name in COMPONENTS if name in names and (with_llm or name != "llm")
+            and (name != "prometheus" or with_monitoring or only is not None)]
 
 
 def _noida_binary() -> Path:
