@@ -81,7 +81,8 @@ class ServiceContext:
             gate = self.endpoint_gates.get(key)
             if gate is None:
                 gate = self.endpoint_gates[key] = ConcurrencyGate(
-                    AimdController(endpoint.max_concurrency))
+                    AimdController(endpoint.max_concurrency),
+                    fifo_every=self.settings.llm_fifo_share_every)
             self._llm[role] = LLMClient(
                 endpoint, self.metrics, store=self.store,
                 prices=PriceTable(self.settings.llm_prices),

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     # LLM gateway (see services/longweave/llm/README.md).
     llm_call_deadline_s: float = 600.0
     llm_max_concurrency: int = 16
+    # Every Nth free gateway slot goes to the longest waiter whatever its priority (see
+    # llm/concurrency.py); a very large N is strict priority for samples under way.
+    llm_fifo_share_every: int = Field(8, ge=1)
     llm_requests_per_minute: float | None = None
     llm_tokens_per_minute: float | None = None
     llm_http_client: HttpClient = "auto"
