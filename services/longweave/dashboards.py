@@ -114,12 +114,12 @@ def llm_gateway() -> dict[str, Any]:
         ("Call latency (p50, p95), by role",
          _quantiles("longweave_llm_request_seconds", "role"), "s",
          "All attempts and backoff; cache hits excluded"),
-        ("Tokens per hour, by role and direction",
-         [("sum by (role, direction) (increase(longweave_llm_tokens_total[1h]))",
-           "{{role}} {{direction}}")], "short", "Prompt and completion tokens"),
-        ("Cost per hour (USD), by role",
-         [("sum by (role) (increase(longweave_llm_cost_usd_total[1h]))", "{{role}}")],
-         "currencyUSD", "Estimated from LONGWEAVE_LLM_PRICES"),
+        ("Tokens per hour, by role, model and direction",
+         [("sum by (role, model, direction) (increase(longweave_llm_tokens_total[1h]))",
+           "{{role}} {{model}} {{direction}}")], "short", "Prompt and completion tokens"),
+        ("Cost per hour (USD), by role and model",
+         [("sum by (role, model) (increase(longweave_llm_cost_usd_total[1h]))",
+           "{{role}} {{model}}")], "currencyUSD", "Estimated from LONGWEAVE_LLM_PRICES"),
         ("Response cache hit rate",
          [("sum(rate(longweave_llm_cache_hits_total[5m])) / (sum(rate("
            "longweave_llm_cache_hits_total[5m])) + sum(rate("

@@ -109,11 +109,13 @@ class ServiceMetrics:
             buckets=LATENCY_BUCKETS, registry=r,
         )
         self.llm_tokens = Counter(
-            "longweave_llm_tokens_total", "LLM tokens, by role and direction (prompt/completion)",
-            ["role", "direction"], registry=r,
+            "longweave_llm_tokens_total",
+            "LLM tokens, by role, configured model and direction (prompt/completion)",
+            ["role", "model", "direction"], registry=r,
         )
         self.llm_cost = Counter(
-            "longweave_llm_cost_usd_total", "Estimated LLM cost in USD", ["role"], registry=r,
+            "longweave_llm_cost_usd_total", "Estimated LLM cost in USD, by role and configured "
+            "model", ["role", "model"], registry=r,
         )
         self.llm_in_flight = Gauge(
             "longweave_llm_in_flight", "LLM requests in flight", ["role"], registry=r,

@@ -112,7 +112,7 @@ class LLMClient:
     ) -> None:
         self.endpoint = endpoint
         self.role = endpoint.role
-        self._m = RoleMetrics(metrics, endpoint.role)
+        self._m = RoleMetrics(metrics, endpoint.role, endpoint.model)
         self._rng = rng or random.Random()
         self._backoff = backoff or BackoffPolicy()
         self._clock = clock

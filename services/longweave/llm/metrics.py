@@ -8,7 +8,10 @@ from longweave.observability import ServiceMetrics
 
 
 class RoleMetrics:
-    def __init__(self, metrics: ServiceMetrics | None, role: str) -> None:
+    """`model` is the endpoint's configured model (bounded, unlike the versioned names some
+    providers answer with)."""
+
+    def __init__(self, metrics: ServiceMetrics | None, role: str, model: str = "") -> None:
         self._m = metrics
         self._role = role
         if metrics is None:
@@ -16,9 +19,9 @@ class RoleMetrics:
         self._ok = metrics.llm_requests.labels(role, "ok")
         self._failed = metrics.llm_requests.labels(role, "error")
         self._latency = metrics.llm_latency.labels(role)
-        self._prompt = metrics.llm_tokens.labels(role, "prompt")
-        self._completion = metrics.llm_tokens.labels(role, "completion")
-        self._cost = metrics.llm_cost.labels(role)
+        self._prompt = metrics.llm_tokens.labels(role, model, "prompt")
+        self._completion = metrics.llm_tokens.labels(role, model, "completion")
+        self._cost = metrics.llm_cost.labels(role, model)
         self._in_flight = metrics.llm_in_flight.labels(role)
         self._limit = metrics.llm_concurrency_limit.labels(role)
         self._hits = metrics.llm_cache_hits.labels(role)
