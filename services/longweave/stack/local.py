@@ -354,27 +354,24 @@ def mongodb_ready(host: str, port: int, timeout_s: float) -> bool:
     return True
 
 
-def prometheus_ready(host: str, port: int, timeout_s: float) -> bool:
-    try:
-        response = httpx.get(f"http://{_netloc(host, port)}/-/ready", timeout=timeout_s)
-    except httpx.HTTPError:
-        return False
-    return response.status_code == 200
+def http_ready(path: str) -> Callable[[str, int, float], bool]:
+    """A readiness check: GET `path` answers 200."""
+    def ready(host: str, port: int, timeout_s: float) -> bool:
+        try:
+            response = httpx.get(f"http://{_netloc(host, port)}{path}", timeout=timeout_s)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
 
+    return ready
 
-def llm_ready(host: str, port: int, timeout_s: float) -> bool:
-    try:
-        response = httpx.get(f"http://{_netloc(host, port)}/health", timeout=timeout_s)
-    except httpx.HTTPError:
-        return False
-    return response.status_code == 200
 
 
 READINESS_CHECKS: dict[str, Callable[[str, int, float], bool]] = {
     "kafka": kafka_ready,
     "mongodb": mongodb_ready,
-    "llm": llm_ready,
-    "prometheus": prometheus_ready,
+    "llm": http_ready("/health"),
+    "prometheus": http_ready("/-/ready"),
 }
 
 

@@ -100,8 +100,10 @@ async def test_gate_hands_slots_on_in_arrival_order_and_survives_cancellation():
     assert order == ["a", "b", "d"] and gate.in_flight == 0
 
 
-async def test_waiters_are_served_by_priority_then_in_arrival_order():
-    gate = ConcurrencyGate(AimdController(max_limit=1))
+async def grant_order(gate, queued, cancel=()):
+    """The order in which a gate of one slot grants it: to a holder first, then to `queued`
+    ((name, priority), waiting in that order) once the holder lets go; the names in
+    `cancel` give up while they wait."""
     order = []
     release = asyncio.Event()
 
@@ -113,13 +115,22 @@ async def test_waiters_are_served_by_priority_then_in_arrival_order():
 
     holder = asyncio.create_task(worker("holder", 0, release))
     await asyncio.sleep(0)
-    queued = [asyncio.create_task(worker(name, priority)) for name, priority in
-              [("new-1", 0), ("third-unit", -2), ("second-unit", -1), ("new-2", 0)]]
+    tasks = {name: asyncio.create_task(worker(name, priority)) for name, priority in queued}
     await asyncio.sleep(0)
-    queued[1].cancel()  # gives up while queued: its turn passes to the next
+    for name in cancel:
+        tasks[name].cancel()
     release.set()
-    await asyncio.gather(holder, *queued, return_exceptions=True)
-    assert order == ["holder", "second-unit", "new-1", "new-2"] and gate.in_flight == 0
+    await asyncio.gather(holder, *tasks.values(), return_exceptions=True)
+    assert gate.in_flight == 0
+    return order
+
+
+async def test_waiters_are_served_by_priority_then_in_arrival_order():
+    gate = ConcurrencyGate(AimdController(max_limit=1))
+    order = await grant_order(gate, [("new-1", 0), ("third-unit", -2), ("second-unit", -1),
+                                     ("new-2", 0)], cancel=["third-unit"])
+    # "third-unit" gave up while queued: its turn passes to the next.
+    assert order == ["holder", "second-unit", "new-1", "new-2"]
 
 
 async def test_every_client_of_a_shared_gate_sees_its_in_flight_count():
@@ -134,27 +145,11 @@ async def test_every_client_of_a_shared_gate_sees_its_in_flight_count():
 
 async def test_every_nth_slot_goes_to_the_longest_waiter_whatever_its_priority():
     gate = ConcurrencyGate(AimdController(max_limit=1), fifo_every=3)
-    order = []
-    release = asyncio.Event()
-
-    async def worker(name, priority, wait=None):
-        async with gate.slot(priority):
-            order.append(name)
-            if wait:
-                await wait.wait()
-
-    holder = asyncio.create_task(worker("holder", 0, release))
-    await asyncio.sleep(0)
     # Two new samples wait first, then four continuations that outrank them.
-    queued = [asyncio.create_task(worker(name, priority)) for name, priority in
-              [("new-1", 0), ("new-2", 0), ("cont-1", -1), ("cont-2", -1), ("cont-3", -1),
-               ("cont-4", -1)]]
-    await asyncio.sleep(0)
-    release.set()
-    await asyncio.gather(holder, *queued)
+    order = await grant_order(gate, [("new-1", 0), ("new-2", 0), ("cont-1", -1),
+                                     ("cont-2", -1), ("cont-3", -1), ("cont-4", -1)])
     # Grants 1 and 2 by priority, the 3rd to the longest waiter, and so on.
     assert order == ["holder", "cont-1", "new-1", "cont-2", "cont-3", "new-2", "cont-4"]
-    assert gate.in_flight == 0
 
 
 def test_the_first_come_share_is_at_least_one_slot_in_every_n():
