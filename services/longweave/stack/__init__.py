@@ -1,4 +1,5 @@
-"""Local servers (Kafka, MongoDB, LLM, and Prometheus on request) for a laptop or CI without Docker."""
+"""Local servers (Kafka, MongoDB, LLM; Prometheus on request) for a laptop or CI without
+Docker."""
 
 from __future__ import annotations
 

@@ -366,7 +366,6 @@ def http_ready(path: str) -> Callable[[str, int, float], bool]:
     return ready
 
 
-
 READINESS_CHECKS: dict[str, Callable[[str, int, float], bool]] = {
     "kafka": kafka_ready,
     "mongodb": mongodb_ready,
