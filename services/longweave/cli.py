@@ -182,7 +182,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, default=Path("out/demo"))
     demo.add_argument("--timeout", type=float, default=480.0)
     demo.add_argument("--claims", action="store_true",
-                      help="only a small claims run (two pairs over three chapters of a book)")
+                      help="only a small claims run (two pairs over two chapters of a book)")
     demo.set_defaults(func=_demo)
     return p
 

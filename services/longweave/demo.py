@@ -149,8 +149,7 @@ def run_demo(settings: Settings, count: int, out_dir: Path, timeout_s: float,
 
 def _claims_demo(settings: Settings, out_dir: Path, timeout_s: float, started_at: float
                  ) -> int:
-    """Claim pairs over the first chapters of Jekyll and Hyde, exported in the CLIPPER
-    layout."""
+    """Claim pairs over chapters 3-4 of Jekyll and Hyde, exported in the CLIPPER layout."""
     print(f"» adding the books of {CORPUS} to the corpus", flush=True)
     lines, ids = asyncio.run(_add_books(settings))
     print(lines, flush=True)
@@ -278,5 +277,5 @@ def _summary(settings: Settings, status: dict, exported: int, out: Path, wall_s:
     print(f"exported       {exported} records → {out}")
     print(f"metrics        http://127.0.0.1:<port>/metrics ({ports}); /healthz and /readyz alike")
     if find_prometheus() is not None:
-        print(f"prometheus     http://{settings.local_prometheus_address} (stopped with the "
-              "stack; `longweave stack up --monitoring` to keep watching)")
+        print(f"prometheus     http://{settings.local_prometheus_address} (scrapes the "
+              "services, alert rules loaded; `longweave stack up --monitoring` starts it)")

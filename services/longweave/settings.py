@@ -137,7 +137,7 @@ class Settings(BaseSettings):
     drain_timeout_s: float = Field(30.0, ge=0)
     # How often each subscriber commits the offsets below which all work has finished.
     kafka_commit_interval_ms: int = Field(1000, ge=10)
-    # How often each subscriber measures its consumer lag (longweave_consumer_lag): two
+    # How often each subscriber measures its consumer lag (longweave_consumer_lag): a few
     # requests to the broker per subscriber each time.
     kafka_lag_interval_s: float = Field(15.0, gt=0)
     # Store reads by id and writes wait this long to share one command with the operations
