@@ -27,6 +27,7 @@ from longweave.export import (
     split_of,
 )
 from longweave.kafka_admin import ensure_topics
+from longweave.kafka_security import kafka_client_options
 from longweave.paradigms import PARADIGMS, ExportOptions
 from longweave.settings import Settings
 from longweave.store import (
@@ -74,7 +75,8 @@ async def publish_request(settings: Settings, request: ScenarioRequest) -> str:
     topics = Topics.with_prefix(settings.topic_prefix)
     await ensure_topics(settings, topics)
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap,
-                                enable_idempotence=True, acks="all")
+                                enable_idempotence=True, acks="all",
+                                **kafka_client_options(settings))
     await producer.start()
     try:
         await producer.send_and_wait(

@@ -63,13 +63,23 @@ def mesh_overview() -> dict[str, Any]:
         ("Consumer lag, by topic",
          [("sum by (topic) (longweave_consumer_lag)", "{{topic}}")], "short",
          "Messages not yet handled: high-water mark minus the offset safe to commit"),
-        ("Samples finished per minute",
-         [('sum by (outcome) (rate(longweave_samples_total{outcome=~"accepted|dead_lettered|'
-           'stopped"}[5m])) * 60', "{{outcome}}")], "short",
+        ("Samples finished per minute, by paradigm and outcome",
+         [('sum by (paradigm, outcome) (rate(longweave_samples_total{outcome=~"accepted|'
+           'dead_lettered|stopped"}[5m])) * 60', "{{paradigm}} {{outcome}}")], "short",
          "Accepted, dead-lettered and stopped samples"),
-        ("Regenerations per minute, by stage that asked",
-         [('sum by (outcome) (rate(longweave_samples_total{outcome=~"regenerate_.*"}[5m]))'
-           " * 60", "{{outcome}}")], "short", "Drafts sent back by the validator or judge"),
+        ("Regenerations per minute, by paradigm and stage that asked",
+         [('sum by (paradigm, outcome) (rate(longweave_samples_total{outcome=~"regenerate_.*"}'
+           "[5m])) * 60", "{{paradigm}} {{outcome}}")], "short",
+         "Drafts sent back by the validator or judge"),
+        ("Accept, regenerate and dead-letter rates, by paradigm",
+         [(f"sum by (paradigm) (rate(longweave_samples_total{{outcome={outcome}}}[30m]))"
+           " / sum by (paradigm) (rate(longweave_samples_total"
+           '{outcome=~"accepted|dead_lettered"}[30m]))', f"{legend} {{{{paradigm}}}}")
+          for outcome, legend in (('"accepted"', "accepted"),
+                                  ('~"regenerate_.*"', "regenerations"),
+                                  ('"dead_lettered"', "dead-lettered"))], "percentunit",
+         "Per finished sample (accepted or dead-lettered) over 30 minutes: the share accepted "
+         "and dead-lettered, and regenerations asked per finished sample (may exceed 100%)"),
         ("Handler time per message (p50, p95), by topic",
          _quantiles("longweave_handler_seconds", "topic"), "s", "One stage's latency"),
         ("Creation to acceptance (p50, p95), by paradigm",
@@ -81,9 +91,13 @@ def mesh_overview() -> dict[str, Any]:
         ("Judge rejections per minute, by axis",
          [("sum by (axis) (rate(longweave_judge_rejections_total[5m])) * 60", "{{axis}}")],
          "short", "Which rubric axes fail"),
-        ("Consuming processes, by service",
-         [("count by (container) (longweave_up == 1)", "{{container}}")], "short",
-         "Replicas consuming (longweave_up is 0 while one drains)"),
+        # The scrape labels each process with its container, named after its service
+        # (the PodMonitor in the cluster, the local Prometheus alike).
+        ("Replicas, by service",
+         [("count by (container) (longweave_up)", "{{container}}"),
+          ("count by (container) (longweave_up == 1)", "{{container}} consuming")], "short",
+         "Processes Prometheus scrapes per service, and those consuming (longweave_up is 0 "
+         "while one drains)"),
         ("Messages in flight and dead letters",
          [("sum by (topic) (longweave_messages_in_flight)", "in flight {{topic}}"),
           ("sum by (kind) (rate(longweave_dead_letters_total[5m])) * 60",
@@ -128,6 +142,10 @@ def llm_gateway() -> dict[str, Any]:
         ("Seconds waiting for rate budgets, per minute",
          [("sum by (role) (rate(longweave_llm_throttle_seconds_total[5m])) * 60", "{{role}}")],
          "s", "Time calls waited for the requests/tokens-per-minute budgets"),
+        ("Run budget used: the run nearest its limit, by service",
+         [("max by (container) (longweave_budget_used_ratio)", "{{container}}")],
+         "percentunit", "Highest share of its budget (max_tokens, max_cost_usd) a running "
+         "run has used; the run stops at 100%. Which run: longweave status"),
     ]))
 
 

@@ -6,6 +6,7 @@ import logging
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from longweave.kafka_security import kafka_client_options
 from longweave.settings import Settings
 from longweave.topics import Topics
 
@@ -16,7 +17,8 @@ TOPIC_ALREADY_EXISTS = 36
 
 async def ensure_topics(settings: Settings, topics: Topics) -> list[str]:
     """Create every missing topic; returns the names created now."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
+                                **kafka_client_options(settings))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -16,6 +16,7 @@ from longweave.judge import service as judge
 from longweave.kafka_admin import ensure_topics
 from longweave.kafka_compat import pace_empty_fetches
 from longweave.kafka_membership import use_static_membership
+from longweave.kafka_security import kafka_security
 from longweave.llm.concurrency import ConcurrencyGate
 from longweave.observability import OpsEndpoint, ServiceMetrics
 from longweave.prompts import PromptLibrary
@@ -59,6 +60,7 @@ def build_broker(settings: Settings, contexts: list[ServiceContext]) -> KafkaBro
         graceful_timeout=settings.handler_deadline_s,
         client_id="longweave",
         log_level=logging.DEBUG,  # per-message lines only when debugging
+        security=kafka_security(settings),  # None (PLAINTEXT) unless the settings ask
     )
     if settings.kafka_instance_id:
         use_static_membership(broker, settings.kafka_instance_id)

@@ -29,6 +29,8 @@ from prometheus_client import (
 )
 from pymongo import monitoring
 
+from longweave.budget_watch import IDLE_AFTER_S, BudgetUse
+
 log = logging.getLogger(__name__)
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200)
@@ -75,10 +77,11 @@ class ServiceMetrics:
         self.dead_letters = Counter(
             "longweave_dead_letters_total", "Dead letters published, by kind", ["kind"], registry=r,
         )
+        # paradigm: a registered paradigm's name (bounded), never a run or sample id.
         self.samples = Counter(
             "longweave_samples_total",
-            "Sample outcomes at this stage (passed, regenerate, accepted, dead_lettered, ...)",
-            ["outcome"], registry=r,
+            "Sample outcomes at this stage (passed, regenerate, accepted, dead_lettered, ...), "
+            "by paradigm", ["outcome", "paradigm"], registry=r,
         )
         self.check_failures = Counter(
             "longweave_check_failures_total", "Drafts failing a rule check, by paradigm and check",
@@ -150,6 +153,16 @@ class ServiceMetrics:
             ["operation", "collection"], registry=r,
         )
         self._store_operation_children: dict[tuple[str, str], Any] = {}
+        # One number per process, not per run (run ids are never labels): the LLM gateway's
+        # ledger feeds `budget_use`, and each scrape reads its highest share.
+        self.budget_use = BudgetUse()
+        self.budget_used = Gauge(
+            "longweave_budget_used_ratio",
+            "Highest share of its LLM budget (tokens or cost, whichever is nearer; 1 is the "
+            "limit) used by a run this process spends for: running, with a budget, charged "
+            f"in the last {IDLE_AFTER_S:.0f} s. 0 when there is none", registry=r,
+        )
+        self.budget_used.set_function(self.budget_use.highest)
         self.up = Gauge("longweave_up", "1 while the service is consuming", registry=r)
 
     def count_store_operation(self, operation: str, collection: str) -> None:

@@ -108,6 +108,13 @@ class ServiceContext:
             return None
         return sample
 
+    async def sample_paradigm(self, sample_id: str) -> str:
+        """The paradigm of a stored sample, to label an outcome counted where the handler
+        has not read the sample (a dead letter, a stop): one read by id per finished sample,
+        never per message. "unknown" only if the sample has vanished meanwhile."""
+        sample = await self.store.get_sample(sample_id)
+        return sample.spec.paradigm if sample is not None else "unknown"
+
     async def llm_work(self, run_id: str, sample_id: str,
                        work: Callable[[], Awaitable[T]]) -> LLMWork[T]:
         """Run a stage's LLM work inside ``llm_work_deadline_s`` (so a slow endpoint ends in
@@ -135,7 +142,8 @@ class ServiceContext:
             return False
         if await self.store.finish_sample(sample_id, "stopped", {"stopped_reason": reason},
                                           run_id=run_id):
-            self.metrics.samples.labels("stopped").inc()  # finish_sample completes the run
+            paradigm = await self.sample_paradigm(sample_id)  # finish_sample completes the run
+            self.metrics.samples.labels("stopped", paradigm).inc()
         else:  # finished before: the delivery that did it may have died before its count
             await self.store.complete_run_if_done(run_id)
         return True

@@ -33,6 +33,8 @@ class ServicePorts(BaseModel):
 
 StructuredOutput = Literal["json_schema", "json_object", "none"]
 HttpClient = Literal["auto", "native", "httpx"]
+KafkaSecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+KafkaSaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 
 
 class ModelPrice(BaseModel):
@@ -70,6 +72,17 @@ class Settings(BaseSettings):
     )
 
     kafka_bootstrap: str = "127.0.0.1:9092"
+    # How every Kafka client of the code connects (kafka_security.py). PLAINTEXT, the
+    # default, is what the local stack's broker speaks; a Strimzi KafkaUser
+    # (k8s/components/strimzi) is SASL_PLAINTEXT or SASL_SSL with SCRAM-SHA-512, its name
+    # the username and its Secret's `password` the password.
+    kafka_security_protocol: KafkaSecurityProtocol = "PLAINTEXT"
+    kafka_sasl_mechanism: KafkaSaslMechanism = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    # PEM bundle of the CAs that sign the brokers' certificates (SSL, SASL_SSL); unset: the
+    # system's CAs.
+    kafka_ssl_cafile: Path | None = None
     mongodb_uri: str = "mongodb://127.0.0.1:27017/?directConnection=true"
     mongodb_db: str = "longweave"
 

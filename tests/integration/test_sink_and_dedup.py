@@ -68,8 +68,11 @@ async def test_redelivered_accepts_and_dead_letters_are_stored_once(store):
     run = await store.get_run("run-s")
     assert (run["status"], run["accepted"], run["dead_lettered"]) == ("complete", 1, 1)
     exposition = ctx.metrics.exposition().decode()
-    assert 'longweave_samples_total{outcome="accepted"} 1.0' in exposition
-    assert 'longweave_samples_total{outcome="dead_lettered"} 1.0' in exposition
+    # Labelled by the sample's paradigm; the dead letter's is read from the stored sample.
+    assert 'longweave_samples_total{outcome="accepted",paradigm="conversation"} 1.0' \
+        in exposition
+    assert 'longweave_samples_total{outcome="dead_lettered",paradigm="conversation"} 1.0' \
+        in exposition
     # The handlers' MongoDB commands are counted in the sink's registry.
     assert 'longweave_store_operations_total{collection="records",operation="insert"} 2.0' \
         in exposition

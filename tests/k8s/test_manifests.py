@@ -31,6 +31,7 @@ CRD_SCHEMAS = {
     ("kafka.strimzi.io/v1", "KafkaNodePool"):
         "strimzi-1.2.0/kafkanodepool-kafka.strimzi.io-v1.json",
     ("kafka.strimzi.io/v1", "KafkaTopic"): "strimzi-1.2.0/kafkatopic-kafka.strimzi.io-v1.json",
+    ("kafka.strimzi.io/v1", "KafkaUser"): "strimzi-1.2.0/kafkauser-kafka.strimzi.io-v1.json",
     ("keda.sh/v1alpha1", "ScaledObject"): "keda-2.20.2/scaledobject-keda.sh-v1alpha1.json",
     ("monitoring.coreos.com/v1", "PodMonitor"):
         "prometheus-operator-0.93.0/podmonitor-monitoring.coreos.com-v1.json",
@@ -119,6 +120,15 @@ def test_the_crd_check_rejects_what_the_operator_would_not_take():
     assert not list(validator.iter_errors(topic))
     assert list(validator.iter_errors({**topic, "spec": {**topic["spec"], "partitons": 3}}))
     assert list(validator.iter_errors({**topic, "spec": {**topic["spec"], "partitions": "6"}}))
+    [user] = of_kind(rendered("overlays/dev"), "KafkaUser")
+    validator = crd_validator(user["apiVersion"], "KafkaUser")
+    assert not list(validator.iter_errors(user))
+    acl = user["spec"]["authorization"]["acls"][0]
+    for wrong in ({**acl, "operations": ["Consume"]},
+                  {**acl, "resource": {**acl["resource"], "type": "topics"}},
+                  {**acl, "resource": {**acl["resource"], "patternType": "wildcard"}}):
+        spec = {**user["spec"], "authorization": {"type": "simple", "acls": [wrong]}}
+        assert list(validator.iter_errors({**user, "spec": spec})), wrong
 
 
 def test_the_example_request_job_is_valid_and_hardened():
@@ -184,7 +194,7 @@ def test_the_settings_are_settings_the_code_reads_and_hold_no_secret(overlay):
     assert set(data) <= names, sorted(set(data) - names)
     Settings(**{k.removeprefix("LONGWEAVE_").lower(): v for k, v in data.items()})
     secret_settings = {"LONGWEAVE_MONGODB_URI", "LONGWEAVE_LLM_API_KEY",
-                       "LONGWEAVE_JUDGE_API_KEY"}
+                       "LONGWEAVE_JUDGE_API_KEY", "LONGWEAVE_KAFKA_SASL_PASSWORD"}
     assert secret_settings.isdisjoint(data)
     for deployment in of_kind(rendered(f"overlays/{overlay}"), "Deployment"):
         [container] = deployment["spec"]["template"]["spec"]["containers"]
@@ -219,6 +229,60 @@ def test_keda_scales_each_service_on_the_consumer_groups_the_code_derives():
                    for t in spec["triggers"])
         assert 1 <= spec["minReplicaCount"] <= spec["maxReplicaCount"] <= partitions
     assert scaled["longweave-sampler"]["spec"]["maxReplicaCount"] <= 2
+
+
+def acl_names(user: dict[str, Any], resource_type: str) -> dict[str, set[str]]:
+    """The operations the user's ACLs allow on each resource of a type, by name."""
+    allowed: dict[str, set[str]] = {}
+    for acl in user["spec"]["authorization"]["acls"]:
+        resource = acl["resource"]
+        if resource["type"] == resource_type:
+            assert acl.get("type", "allow") == "allow" and acl.get("host", "*") == "*"
+            assert resource.get("patternType", "literal") == "literal", resource
+            allowed.setdefault(resource["name"], set()).update(acl["operations"])
+    return allowed
+
+
+def test_the_kafka_user_may_use_the_mesh_s_topics_and_consumer_groups_and_nothing_else():
+    docs = rendered("overlays/dev")
+    settings = settings_of(docs)
+    prefix = settings["LONGWEAVE_TOPIC_PREFIX"]
+    [user] = of_kind(docs, "KafkaUser")
+    assert user["spec"]["authentication"]["type"] == "scram-sha-512"
+    assert {a["resource"]["type"] for a in user["spec"]["authorization"]["acls"]} == {
+        "topic", "group"}  # no cluster-wide rights
+    topics = acl_names(user, "topic")
+    assert set(topics) == set(Topics.with_prefix(prefix).all())
+    # Create: the services and `longweave publish` create missing topics at start-up.
+    assert all(ops == {"Read", "Write", "Describe", "Create"} for ops in topics.values())
+    groups = acl_names(user, "group")
+    assert set(groups) == {group for pairs in consumers(prefix).values() for _, group in pairs}
+    assert all(ops == {"Read", "Describe"} for ops in groups.values())
+
+
+def test_the_services_log_in_to_the_dev_kafka_as_that_user():
+    docs = rendered("overlays/dev")
+    [user] = of_kind(docs, "KafkaUser")
+    [kafka] = of_kind(docs, "Kafka")
+    assert user["metadata"]["labels"]["strimzi.io/cluster"] == kafka["metadata"]["name"]
+    assert kafka["spec"]["kafka"]["authorization"]["type"] == "simple"
+    assert "userOperator" in kafka["spec"]["entityOperator"]
+    [listener] = [item for item in kafka["spec"]["kafka"]["listeners"]
+                  if str(item["port"]) in settings_of(docs)["LONGWEAVE_KAFKA_BOOTSTRAP"]]
+    assert listener["authentication"]["type"] == "scram-sha-512"
+    settings = Settings(**{k.removeprefix("LONGWEAVE_").lower(): v
+                           for k, v in settings_of(docs).items()})
+    assert settings.kafka_security_protocol == ("SASL_SSL" if listener["tls"] else
+                                                "SASL_PLAINTEXT")
+    assert settings.kafka_sasl_mechanism == "SCRAM-SHA-512"
+    assert settings.kafka_sasl_username == user["metadata"]["name"]
+    # The password: the key the User Operator writes into the Secret named after the user.
+    for deployment in of_kind(docs, "Deployment"):
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        [password] = [e for e in container["env"] if e["name"] == "LONGWEAVE_KAFKA_SASL_PASSWORD"]
+        assert password["valueFrom"]["secretKeyRef"] == {
+            "name": user["metadata"]["name"], "key": "password", "optional": True}
+    assert not of_kind(rendered("overlays/prod"), "KafkaUser")  # prod brings its own Kafka
 
 
 def test_only_the_dev_overlay_carries_a_secret_and_it_holds_no_credential():

@@ -119,9 +119,13 @@ def test_the_dashboard_files_are_what_the_generator_builds():
 
 def test_the_dashboards_cover_what_an_operator_watches():
     queries = " ".join(expr for _, expr in dashboard_queries())
+    # Outcome rates per paradigm, and replicas per service (the scrape's container label).
+    assert "sum by (paradigm, outcome) (rate(longweave_samples_total" in queries
+    assert "count by (container) (longweave_up)" in queries
     for metric in ("longweave_consumer_lag", "longweave_samples_total",
                    "longweave_sample_seconds_bucket", "longweave_handler_seconds_bucket",
                    "longweave_llm_errors_total", "longweave_llm_concurrency_limit",
                    "longweave_llm_tokens_total", "longweave_llm_cost_usd_total",
-                   "longweave_llm_cache_hits_total", "longweave_up"):
+                   "longweave_llm_cache_hits_total", "longweave_up",
+                   "longweave_budget_used_ratio"):
         assert metric in queries, metric

@@ -137,3 +137,15 @@ def test_the_lag_gauge_follows_the_owned_partitions():
     assert lags() == {"0": 5, "1": 7}
     report({TopicPartition("t.validated", 1): 2})  # partition 0 went to another process
     assert lags() == {"1": 2}
+
+
+def test_labels_stay_bounded_and_sample_outcomes_carry_their_paradigm():
+    from prometheus_client.metrics import MetricWrapperBase
+
+    metrics = ServiceMetrics("sink")
+    families = {m._name: m._labelnames for m in vars(metrics).values()
+                if isinstance(m, MetricWrapperBase)}
+    assert families["longweave_samples"] == ("outcome", "paradigm")
+    assert families["longweave_budget_used_ratio"] == ()  # one number per process
+    unbounded = {"run", "run_id", "sample", "sample_id", "draft_id", "request_id"}
+    assert all(unbounded.isdisjoint(names) for names in families.values()), families

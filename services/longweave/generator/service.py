@@ -70,7 +70,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             if work.failure is not None:
                 reason = f"segment {task.segment_index}: {work.failure}"
                 log.warning("sample %s attempt %d: %s", task.sample_id, task.attempt, reason)
-                ctx.metrics.samples.labels("generation_failed").inc()
+                ctx.metrics.samples.labels("generation_failed", sample.spec.paradigm).inc()
                 await ctx.emit(regen_out, RegenerationRequest(
                     run_id=task.run_id, sample_id=task.sample_id, attempt=task.attempt,
                     stage="generator", reasons=[reason],
@@ -101,7 +101,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             return
         if request.attempt >= sample.spec.max_attempts:
             if sample.attempt == request.attempt:
-                ctx.metrics.samples.labels("attempts_exhausted").inc()
+                ctx.metrics.samples.labels("attempts_exhausted", sample.spec.paradigm).inc()
                 await ctx.dead_letter(DeadLetter(
                     dead_letter_id=f"sample:{request.sample_id}", kind="attempts_exhausted",
                     source_topic=topics.regeneration, run_id=request.run_id,
@@ -120,7 +120,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         if moved is None:
             ctx.metrics.messages.labels(topics.regeneration, "stale").inc()
             return
-        ctx.metrics.samples.labels(f"regenerate_{request.stage}").inc()
+        ctx.metrics.samples.labels(f"regenerate_{request.stage}", paradigm.name).inc()
         for first in first_segments(moved, paradigm.plan):
             context, is_transcript = context_before(moved, first)
             await ctx.emit(tasks_out, SegmentTask(

@@ -44,7 +44,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             if work.stopped:
                 return
             if work.failure is not None:
-                ctx.metrics.samples.labels("judge_failed").inc()
+                ctx.metrics.samples.labels("judge_failed", sample.spec.paradigm).inc()
                 await ctx.emit(regen_out, RegenerationRequest(
                     run_id=report.run_id, sample_id=report.sample_id, attempt=report.attempt,
                     stage="judge", reasons=[f"judge could not score the record: {work.failure}"],
@@ -58,13 +58,13 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         if judgment.passed:
             if not judged_before:
                 await ctx.store.update_draft(report.draft_id, verdict)
-            ctx.metrics.samples.labels("judge_passed").inc()
+            ctx.metrics.samples.labels("judge_passed", sample.spec.paradigm).inc()
             await ctx.emit(accepted_out, AcceptedSample(
                 run_id=report.run_id, sample_id=report.sample_id, attempt=report.attempt,
                 draft_id=report.draft_id, judgment=judgment,
             ), key=report.sample_id)
             return
-        ctx.metrics.samples.labels("judge_rejected").inc()
+        ctx.metrics.samples.labels("judge_rejected", sample.spec.paradigm).inc()
         for axis in judgment.failed_axes:
             ctx.metrics.judge_rejections.labels(sample.spec.paradigm, axis).inc()
         reasons = feedback(judgment.scores, judgment.failed_axes,

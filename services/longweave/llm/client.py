@@ -136,7 +136,10 @@ class LLMClient:
         # Every paid call is recorded; the records are read back as a cache when enabled.
         self._calls = ResponseCache(store) if store is not None else None
         self._cache_enabled = cache_enabled
-        self._ledger = RunLedger(store) if store is not None else None
+        # The ledger also tells the service's budget gauge how near its budget a run is.
+        self._ledger = RunLedger(
+            store, budget_use=metrics.budget_use if metrics is not None else None,
+        ) if store is not None else None
         # Cacheable calls under way, by cache key: an identical call made meanwhile (e.g.
         # the units of several records that outline the same chapter) waits for that one
         # instead of paying for it again.

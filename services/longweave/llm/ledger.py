@@ -14,6 +14,9 @@ store load. Budgets are checked against the stored totals plus this process's un
 ones, so with several processes a run can overshoot by what the others spend within one
 interval. A process killed outright loses its last interval of totals (each call is still
 recorded in ``llm_calls``).
+
+Each charge also tells the process's `BudgetUse` (budget_watch.py) how much of its budget
+the run has used, for the budget gauge; a run seen stopped, finished or gone is dropped.
 """
 
 from __future__ import annotations
@@ -28,10 +31,11 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 
+from longweave.budget_watch import BudgetUse, budget_used_share
 from longweave.contracts import RunBudget, Usage
 from longweave.llm.errors import RunStopped
 from longweave.llm.scope import budget_exceeded
-from longweave.store import Store
+from longweave.store import FINISHED_RUN_STATUSES, Store
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +49,20 @@ class _RunView:
     read_at: float
     exists: bool
     stop_requested: str | None = None
+    finished: bool = False
     totals: dict[str, float] = field(default_factory=dict)  # run-wide: calls, tokens, cost
+
+    @property
+    def ended(self) -> bool:
+        """No more spending: the run is gone, finished or asked to stop."""
+        return not self.exists or self.finished or self.stop_requested is not None
 
 
 class RunLedger:
     def __init__(self, store: Store, flush_interval_s: float = 0.5, refresh_s: float = 1.0,
-                 clock: Any = time.monotonic) -> None:
+                 clock: Any = time.monotonic, budget_use: BudgetUse | None = None) -> None:
         self.store = store
+        self._budget_use = budget_use
         self._flush_interval_s = flush_interval_s
         self._refresh_s = refresh_s
         self._clock = clock
@@ -67,6 +78,7 @@ class RunLedger:
         if not view.exists:
             return
         if view.stop_requested:
+            self._report_use(run_id, view, None)
             raise RunStopped(run_id, view.stop_requested)
         if await self._stop_if_over(run_id, budget):
             raise RunStopped(run_id, "budget")
@@ -77,7 +89,7 @@ class RunLedger:
         self._add(run_id, role, {"calls": 1, "prompt_tokens": usage.prompt_tokens,
                                  "completion_tokens": usage.completion_tokens,
                                  "cost_usd": cost_usd})
-        await self._stop_if_over(run_id, budget)
+        await self._stop_if_over(run_id, budget, charged=True)
 
     async def count_cache_hit(self, run_id: str, role: str) -> None:
         self._add(run_id, role, {"cache_hits": 1})
@@ -128,11 +140,13 @@ class RunLedger:
             run = await self.store.get_run(run_id)
             view = _RunView(read_at=self._clock(), exists=run is not None,
                             stop_requested=(run or {}).get("stop_requested"),
+                            finished=(run or {}).get("status") in FINISHED_RUN_STATUSES,
                             totals=_run_wide_of((run or {}).get(FIELD) or {}))
             self._views[run_id] = view
         return view
 
-    async def _stop_if_over(self, run_id: str, budget: RunBudget) -> bool:
+    async def _stop_if_over(self, run_id: str, budget: RunBudget, charged: bool = False
+                            ) -> bool:
         if budget.max_tokens is None and budget.max_cost_usd is None:
             return False
         view = await self._view(run_id)
@@ -140,12 +154,25 @@ class RunLedger:
         _merge(totals, _run_wide(self._pending.get(run_id, {})))
         reason = budget_exceeded(totals, budget)
         if reason is None:
+            if charged:
+                self._report_use(run_id, view, budget_used_share(totals, budget))
             return False
         view.stop_requested = "budget"
+        self._report_use(run_id, view, None)
         if await self.store.request_stop(run_id, "budget"):
             log.warning("run %s is out of budget (%s): no new work will be issued", run_id,
                         reason)
         return True
+
+    def _report_use(self, run_id: str, view: _RunView, share: float | None) -> None:
+        """Tell the budget gauge how much of its budget a charged run has used, or that it
+        has ended (then, and for a run without a budget, `share` is None)."""
+        if self._budget_use is None:
+            return
+        if view.ended or share is None:
+            self._budget_use.ended(run_id)
+        else:
+            self._budget_use.charged(run_id, share)
 
 
 def _merge(totals: dict[str, Any], increments: Any) -> None:

@@ -120,7 +120,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                 await ctx.store.save_contexts(
                     await contexts_for(request, samples, documents, texts))
             await ctx.store.create_samples(samples)
-        published = await fan_out(request.run_id, picks)
+        published = await fan_out(request.run_id, request.paradigm, picks)
         await ctx.store.update_run(request.run_id, {"fanned_out": True, "status": "running"})
         # Samples may all have ended already (stopped, or a small run): only now can they
         # complete the run.
@@ -145,7 +145,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             texts[doc_id] = await library.text(doc_id)
         return attach_contexts(fresh, materials, paradigm, texts)
 
-    async def fan_out(run_id: str, picks: list[Pick]) -> int:
+    async def fan_out(run_id: str, paradigm: str, picks: list[Pick]) -> int:
         """Publish one Scenario per sample, keyed by sample id (spread over partitions).
         A run asked to stop meanwhile gets no more: its unpublished samples end stopped."""
         for index, pick in enumerate(picks):
@@ -153,7 +153,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
                 reason = await ctx.store.stop_requested(run_id)
                 if reason is not None:
                     stopped = await ctx.store.stop_unpublished_samples(run_id, index, reason)
-                    ctx.metrics.samples.labels("stopped").inc(stopped)
+                    ctx.metrics.samples.labels("stopped", paradigm).inc(stopped)
                     return index
             s_id = sample_id(run_id, index)
             await ctx.emit(scenarios_out, Scenario(

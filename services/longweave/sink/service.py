@@ -37,7 +37,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         if await ctx.store.finish_sample(accepted.sample_id, "accepted",
                                          {"accepted_attempt": accepted.attempt,
                                           "accepted_at": accepted_at}, run_id=run_id):
-            ctx.metrics.samples.labels("accepted").inc()
+            ctx.metrics.samples.labels("accepted", sample.spec.paradigm).inc()
             ctx.metrics.sample_seconds.labels(sample.spec.paradigm).observe(
                 (accepted_at - sample.created_at).total_seconds())
         else:  # finished before: the delivery that did it may have died before its count
@@ -54,7 +54,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         if await ctx.store.finish_sample(letter.sample_id, "dead_lettered",
                                          {"dead_letter_id": letter.dead_letter_id},
                                          run_id=letter.run_id):
-            ctx.metrics.samples.labels("dead_lettered").inc()
+            paradigm = await ctx.sample_paradigm(letter.sample_id)  # not in the letter
+            ctx.metrics.samples.labels("dead_lettered", paradigm).inc()
         elif letter.run_id:  # finished before: as for accepted samples
             await ctx.store.complete_run_if_done(letter.run_id)
 

@@ -74,11 +74,11 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         if report.passed:
             # The judge stores the report on the draft, with its judgment, in one write.
             await dedup.add(stitched.run_id, stitched.sample_id, sig)
-            ctx.metrics.samples.labels("validation_passed").inc()
+            ctx.metrics.samples.labels("validation_passed", paradigm.name).inc()
             await ctx.store.set_stage(stitched.sample_id, stitched.attempt, "judging")
             await ctx.emit(validated_out, report, key=stitched.sample_id)
             return
-        ctx.metrics.samples.labels("validation_failed").inc()
+        ctx.metrics.samples.labels("validation_failed", paradigm.name).inc()
         for failure in report.failures:
             ctx.metrics.check_failures.labels(paradigm.name, failure.name).inc()
         reasons = [f"{f.name}: {f.reason}" for f in report.failures]

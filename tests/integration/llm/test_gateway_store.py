@@ -179,6 +179,30 @@ async def test_a_token_budget_stops_the_run_and_refuses_new_calls(scripted, make
                         error_class="run_stopped") == 1
 
 
+async def test_the_budget_gauge_follows_a_run_until_its_budget_stops_it(scripted, make_client,
+                                                                        store):
+    script(scripted, OK)
+    await new_run(store)
+    await new_run(store, "run-2")
+    metrics = ServiceMetrics("generator")
+    client = make_client(scripted, metrics=metrics, store=store)
+
+    def gauge() -> float:
+        return metrics.registry.get_sample_value("longweave_budget_used_ratio")
+
+    await client.chat(HELLO, max_tokens=20, seed=0,
+                      scope=CallScope(run_id="run-2"))  # no budget: not watched
+    assert gauge() == 0
+    scope = CallScope(run_id="run-1", budget=RunBudget(max_tokens=12))
+    await client.chat(HELLO, max_tokens=20, seed=1, scope=scope)  # 5 tokens of 12
+    assert gauge() == pytest.approx(5 / 12)
+    await client.chat(HELLO, max_tokens=20, seed=2, scope=scope)
+    assert gauge() == pytest.approx(10 / 12)
+    await client.chat(HELLO, max_tokens=20, seed=3, scope=scope)  # over: the run stops
+    assert (await store.get_run("run-1"))["stop_requested"] == "budget"
+    assert gauge() == 0
+
+
 async def test_a_cost_budget_stops_the_run_before_it_is_crossed_again(scripted, make_client,
                                                                       store):
     script(scripted, OK)
