@@ -219,6 +219,7 @@ class KeyOrderedSubscriber(DefaultSubscriber):
     on_in_flight: Callable[[int], None] | None
     on_assignment: Callable[[int], None] | None  # partitions owned, after each rebalance
     on_lag: Callable[[dict[TopicPartition, int]], None] | None  # lag of each owned partition
+    on_commit: Callable[[dict[TopicPartition, int]], None] | None  # offsets just committed
 
     async def start(self) -> None:
         self.work = KeyedWork(self._handle)
@@ -302,6 +303,8 @@ class KeyOrderedSubscriber(DefaultSubscriber):
             log.warning("commit of %s failed: %s", offsets, exc)
             return
         work.offsets.committed(offsets)
+        if self.on_commit is not None:
+            self.on_commit(offsets)
 
     async def release(self, partitions: set[TopicPartition]) -> None:
         """Revoked partitions: drain their work, commit what finished, forget them."""
@@ -351,7 +354,8 @@ class _DrainOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
 def run_in_parallel(subscriber: Any, options: ParallelOptions,
                     on_in_flight: Callable[[int], None] | None = None,
                     on_assignment: Callable[[int], None] | None = None,
-                    on_lag: Callable[[dict[TopicPartition, int]], None] | None = None
+                    on_lag: Callable[[dict[TopicPartition, int]], None] | None = None,
+                    on_commit: Callable[[dict[TopicPartition, int]], None] | None = None,
                     ) -> KeyOrderedSubscriber:
     """Turn a FastStream subscriber built by ``router.subscriber(...)`` into a
     `KeyOrderedSubscriber`. FastStream's factory picks the subscriber class itself and has no
@@ -365,6 +369,7 @@ def run_in_parallel(subscriber: Any, options: ParallelOptions,
     subscriber.on_in_flight = on_in_flight
     subscriber.on_assignment = on_assignment
     subscriber.on_lag = on_lag
+    subscriber.on_commit = on_commit
     return subscriber
 
 

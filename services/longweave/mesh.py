@@ -16,6 +16,7 @@ from longweave.judge import service as judge
 from longweave.kafka_admin import ensure_topics
 from longweave.kafka_compat import pace_empty_fetches
 from longweave.kafka_membership import use_static_membership
+from longweave.kafka_purge import ConsumedRecordsPurger
 from longweave.kafka_security import kafka_security
 from longweave.llm.concurrency import ConcurrencyGate
 from longweave.observability import OpsEndpoint, ServiceMetrics
@@ -41,13 +42,14 @@ SERVICES: dict[str, ModuleType] = {
 }
 
 
-def build_contexts(settings: Settings, names: list[str], store: Store) -> list[ServiceContext]:
+def build_contexts(settings: Settings, names: list[str], store: Store,
+                   purger: ConsumedRecordsPurger | None = None) -> list[ServiceContext]:
     topics = Topics.with_prefix(settings.topic_prefix)
     prompts = PromptLibrary()
     endpoint_gates: dict[tuple[str, int], ConcurrencyGate] = {}
     return [
         ServiceContext(name, settings, topics, store, prompts, ServiceMetrics(name),
-                       endpoint_gates=endpoint_gates)
+                       endpoint_gates=endpoint_gates, purger=purger)
         for name in names
     ]
 
@@ -82,7 +84,9 @@ async def serve(settings: Settings, names: list[str], stop: asyncio.Event | None
     store = Store(settings.mongodb_uri, settings.mongodb_db,
                   batch_linger_s=settings.store_batch_linger_ms / 1000)
     await store.ensure_indexes()
-    contexts = build_contexts(settings, names, store)
+    purger = ConsumedRecordsPurger(settings, set(topics.hops()),
+                                   settings.kafka_purge_interval_s)
+    contexts = build_contexts(settings, names, store, purger)
     broker = build_broker(settings, contexts)
 
     async def ready() -> bool:
@@ -98,6 +102,7 @@ async def serve(settings: Settings, names: list[str], stop: asyncio.Event | None
         await endpoint.start()
         endpoints.append(endpoint)
     await broker.start()
+    purger.start()
     for ctx in contexts:
         ctx.metrics.up.set(1)
     log.info("serving %s (metrics on ports %s)", ", ".join(names),
@@ -113,6 +118,7 @@ async def serve(settings: Settings, names: list[str], stop: asyncio.Event | None
         # All subscribers drain at once (the broker would stop them one after another), so
         # a shutdown takes at most one LONGWEAVE_DRAIN_TIMEOUT_S.
         await asyncio.gather(*(subscriber.stop() for subscriber in broker.subscribers))
+        await purger.stop()  # after the subscribers' last commits
         await broker.stop()
         for endpoint in endpoints:
             await endpoint.stop()

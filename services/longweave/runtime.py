@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from longweave.contracts import DeadLetter
 from longweave.contracts.records import Sample
 from longweave.kafka_parallel import ParallelOptions, run_in_parallel
+from longweave.kafka_purge import ConsumedRecordsPurger
 from longweave.llm import LLMClient, LLMError, ReplyParseError, RunStopped
 from longweave.llm.concurrency import AimdController, ConcurrencyGate
 from longweave.llm.pricing import PriceTable
@@ -67,6 +68,8 @@ class ServiceContext:
     # process (mesh.build_contexts passes one dict): roles calling the same endpoint share
     # its slots, and its waiters are served by priority across roles.
     endpoint_gates: dict[tuple[str, int], ConcurrencyGate] = field(default_factory=dict)
+    # The process's purger of consumed hop records (mesh.build_contexts shares one).
+    purger: ConsumedRecordsPurger | None = None
     # Delivery failures per (topic, partition, offset): bounded redelivery of poison messages.
     _failures: dict[tuple[str, int, int], int] = field(default_factory=dict)
     _stop_flags: dict[str, tuple[float, str | None]] = field(default_factory=dict)
@@ -194,7 +197,8 @@ class ServiceContext:
             lag_interval_s=s.kafka_lag_interval_s,
         ), on_in_flight=self.metrics.in_flight.labels(topic).set,
             on_assignment=self.metrics.partitions.labels(topic).set,
-            on_lag=self.metrics.lag_reporter(topic))
+            on_lag=self.metrics.lag_reporter(topic),
+            on_commit=self.purger.queue.committed if self.purger else None)
 
     async def aclose(self) -> None:
         for client in self._llm.values():

@@ -153,6 +153,10 @@ class Settings(BaseSettings):
     # How often each subscriber measures its consumer lag (longweave_consumer_lag): a few
     # requests to the broker per subscriber each time.
     kafka_lag_interval_s: float = Field(15.0, gt=0)
+    # How often each process deletes the records of the hop topics below its subscribers'
+    # committed offsets (kafka_purge.py). 0 keeps them: set 0 when anything outside the
+    # mesh consumes those topics.
+    kafka_purge_interval_s: float = Field(30.0, ge=0)
     # Store reads by id and writes wait this long to share one command with the operations
     # other handlers issue meanwhile (store_batches.py): fewer, larger commands cost the
     # store and the services less CPU, for a few ms more per operation. 0 sends at once.

@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 TERMINAL_STAGES = ("accepted", "dead_lettered", "stopped")
 # Where an unfinished sample is. Queries name these rather than "not terminal": SecantusDB
 # answers a $nin with a collection scan, an $in through the (run_id, stage) index.
-ACTIVE_STAGES = ("queued", "generating", "validating", "judging", "storing")
+ACTIVE_STAGES = ("queued", "generating", "checking")
 # Kept on the run document ($inc as samples end or begin a second attempt), so neither
 # completion nor status needs a pass over the run's samples.
 RUN_COUNTERS = (*TERMINAL_STAGES, "regenerated")
@@ -260,24 +260,14 @@ class Store:
         doc = await self.batches("samples").find_by_id(sample_id)
         return None if doc is None else Sample.model_validate(doc)
 
-    async def start_sample(self, sample_id: str) -> Sample | None:
-        """Move a sample to "generating" if it is at the start of its first attempt (queued,
-        or started by an earlier delivery) and return it; None otherwise (a stale scenario,
-        or a sample not in the store)."""
-        await self.batches("samples").write(UpdateOne(
-            {"_id": sample_id, "attempt": 1, "stage": "queued"},
-            {"$set": {"stage": "generating", "updated_at": now()}},
-        ))
+    async def sample_to_start(self, sample_id: str) -> Sample | None:
+        """The sample if it is at the start of its first attempt (queued, or generating after
+        an earlier delivery); None otherwise (a stale scenario, or a sample not in the
+        store). Nothing is written: its first unit moves it to "generating"."""
         sample = await self.get_sample(sample_id)
-        started = sample is not None and sample.attempt == 1 and sample.stage == "generating"
+        started = sample is not None and sample.attempt == 1 and \
+            sample.stage in ("queued", "generating")
         return sample if started else None
-
-    async def set_stage(self, sample_id: str, attempt: int, stage: str) -> None:
-        """Move the sample to `stage` unless it has moved on to a later attempt or finished."""
-        await self.batches("samples").write(UpdateOne(
-            {"_id": sample_id, "attempt": attempt, "stage": {"$in": list(ACTIVE_STAGES)}},
-            {"$set": {"stage": stage, "updated_at": now()}},
-        ))
 
     # Samples are written with update_one and read back with find_one, never with
     # find_one_and_update: SecantusDB (the local store) scans the whole collection for

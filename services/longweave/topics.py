@@ -23,3 +23,8 @@ class Topics:
 
     def all(self) -> list[str]:
         return [getattr(self, f.name) for f in fields(self)]
+
+    def hops(self) -> list[str]:
+        """The topics between two services: what users write (the requests) and read (the
+        dead letters) left out. Each is read by one consumer group (kafka_purge.py)."""
+        return [t for t in self.all() if t not in (self.scenario_requests, self.dead_letter)]

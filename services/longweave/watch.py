@@ -11,7 +11,7 @@ from typing import Any
 from longweave.client import run_status
 from longweave.paradigms import PARADIGMS
 from longweave.settings import Settings
-from longweave.store import Store
+from longweave.store import ACTIVE_STAGES, Store
 
 
 async def watch_run(settings: Settings, run_id: str, wait: bool, timeout: float,
@@ -59,8 +59,7 @@ def render_status(status: dict[str, Any], width: int = 24) -> str:
     ended = sum(status["stages"][k] for k in ("accepted", "dead_lettered", "stopped"))
     filled = int(width * ended / requested)
     stages = status["stages"]
-    in_flight = " ".join(f"{k} {stages[k]}" for k in
-                         ("queued", "generating", "validating", "judging", "storing") if stages[k])
+    in_flight = " ".join(f"{k} {stages[k]}" for k in ACTIVE_STAGES if stages[k])
     ends = f"accepted {stages['accepted']} · dead-lettered {stages['dead_lettered']}"
     if stages["stopped"]:
         ends += f" · stopped {stages['stopped']}"

@@ -1,9 +1,14 @@
 """End to end over the real broker and store, with the scripted test server as the model:
 the regeneration loop, dead letters, and calls that outlast the consumer session."""
 
+import asyncio
+import time
+
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from longweave.testing.scripted_llm_server import ScriptedLLMServer
+from longweave.topics import Topics
 from support.mesh import metric_value
 from support.scripted import SUMMARY_RULE, rules_for_city
 
@@ -31,7 +36,7 @@ async def test_failed_judgments_regenerate_then_accept_or_dead_letter(start_mesh
         *rules_for_city("Nairobi", judge_scores=[2]),      # fails every time
         SUMMARY_RULE,
     ])
-    mesh = start_mesh(llm_base_url=llm.base_url)
+    mesh = start_mesh(llm_base_url=llm.base_url, LONGWEAVE_KAFKA_PURGE_INTERVAL_S="1")
     once = await mesh.publish(**REQUEST, max_attempts=3, filters={"scenario_id": LYON})
     always = await mesh.publish(**REQUEST, max_attempts=2, filters={"scenario_id": NAIROBI})
 
@@ -83,7 +88,40 @@ async def test_failed_judgments_regenerate_then_accept_or_dead_letter(start_mesh
                         paradigm="conversation", axis="coherence") == 3
 
     exports_load_in_datasets(mesh, once, tmp_path)
+    await consumed_hops_are_purged_and_dead_letters_kept(mesh)
     assert mesh.stop() == 0
+
+
+async def consumed_hops_are_purged_and_dead_letters_kept(mesh):
+    """Once everything is consumed and committed, the hop topics hold nothing (kafka_purge);
+    the dead letters stay for people to read."""
+    topics = Topics.with_prefix(mesh.settings.topic_prefix)
+    consumer = AIOKafkaConsumer(bootstrap_servers=mesh.settings.kafka_bootstrap)
+    await consumer.start()
+    try:
+        async def held(topic: str) -> tuple[int, int]:
+            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)
+                     or await _partitions(consumer, topic)]
+            first, end = (await consumer.beginning_offsets(parts),
+                          await consumer.end_offsets(parts))
+            return sum(end[p] - first[p] for p in parts), sum(end.values())
+
+        deadline = time.monotonic() + 30  # commits every second, purges every second
+        while time.monotonic() < deadline and \
+                any([(await held(hop))[0] for hop in topics.hops()]):
+            await asyncio.sleep(0.5)
+        for hop in topics.hops():
+            left, produced = await held(hop)
+            assert left == 0, f"{hop}: {left} of {produced} records not purged"
+        assert (await held(topics.segments))[1] >= 8  # there were records to purge
+        assert await held(topics.dead_letter) == (1, 1)
+    finally:
+        await consumer.stop()
+
+
+async def _partitions(consumer, topic: str) -> set[int]:
+    await consumer._client.force_metadata_update()  # noqa: SLF001 - no public refresh
+    return consumer.partitions_for_topic(topic) or set()
 
 
 def exports_load_in_datasets(mesh, run_id, tmp_path):

@@ -30,7 +30,7 @@ async def seed_sample(store: Store, sample_id: str) -> None:
                             "created_at": datetime.now(UTC)})
     await store.create_samples([make_sample(
         sample_id, params={"segments": 1, "turns_per_segment": 1},
-        scenario={"domain": "finance"}, noise=["a", "b"], stage="storing")])
+        scenario={"domain": "finance"}, noise=["a", "b"], stage="checking")])
     await store.save_draft(make_draft({"messages": [{"role": "user", "content": "hi"}]},
                                       f"{sample_id}:a1", run_id="run-s", models=["gen"],
                                       prompt_versions={"segment": "s@v1"},

@@ -63,7 +63,7 @@ async def one_run(store: Store) -> None:
     attempt, one accepted at its second; status polled on the way; exported."""
     dedup = MongoLSHIndex(store)
     for n, sample_id in enumerate((f"{RUN}-000000", f"{RUN}-000001")):
-        await store.start_sample(sample_id)
+        await store.sample_to_start(sample_id)
         await store.stop_requested(RUN)
         if n == 1:
             await store.begin_attempt(sample_id, 1, [], ["too short"], AttemptFailure(
@@ -75,7 +75,7 @@ async def one_run(store: Store) -> None:
             await store.save_segment({"_id": seg_id, "run_id": RUN, "turns": []})
             await store.get_sample(sample_id)
             await store.record_segment(sample_id, attempt, index, SegmentRef(id=seg_id),
-                                       stage="validating" if index == 1 else None)
+                                       stage="checking" if index == 1 else "generating")
         d_id = f"{sample_id}:a{attempt}"
         await store.get_segments([f"{d_id}:s0", f"{d_id}:s1"])
         await store.save_draft(make_draft({"messages": []}, d_id, run_id=RUN,
@@ -84,10 +84,8 @@ async def one_run(store: Store) -> None:
         sig = signature(f"the dialogue of sample {n} " * 30)
         await dedup.find_duplicate(RUN, sample_id, sig)
         await dedup.add(RUN, sample_id, sig)
-        await store.set_stage(sample_id, attempt, "judging")
         await store.update_draft(d_id, {"judgment": make_draft(
             {}, d_id, judgment={"passed": True}).judgment.model_dump(mode="json")})
-        await store.set_stage(sample_id, attempt, "storing")
         await run_status(store, RUN)
         await store.llm_usage_of(RUN, sample_id)
         await store.save_record({"_id": sample_id, "run_id": RUN, "sample_id": sample_id})

@@ -68,25 +68,30 @@ async def test_a_new_attempt_begins_once_even_when_the_request_is_redelivered(st
     assert (await store.get_run("run-1"))["regenerated"] == 1
 
 
-async def test_a_sample_starts_once_and_a_stale_scenario_is_told_apart(store):
-    await store.create_samples([sample(), sample("run-1-000001", stage="judging"),
-                                sample("run-1-000002", attempt=2, stage="generating")])
-    assert (await store.start_sample("run-1-000000")).stage == "generating"
-    assert (await store.start_sample("run-1-000000")).stage == "generating"  # redelivered
-    assert (await store.get_sample("run-1-000000")).stage == "generating"
-    assert await store.start_sample("run-1-000001") is None
-    assert await store.start_sample("run-1-000002") is None
-    assert (await store.get_sample("run-1-000001")).stage == "judging"
+async def test_a_sample_starts_from_its_first_attempt_and_a_stale_scenario_is_told_apart(
+        store):
+    await store.create_samples([sample(), sample("run-1-000001", stage="checking"),
+                                sample("run-1-000002", attempt=2, stage="generating"),
+                                sample("run-1-000003", stage="generating")])
+    assert (await store.sample_to_start("run-1-000000")).stage == "queued"
+    # Redelivered after its first unit was recorded: it starts again (the unit is reused).
+    assert (await store.sample_to_start("run-1-000003")).stage == "generating"
+    assert await store.sample_to_start("run-1-000001") is None
+    assert await store.sample_to_start("run-1-000002") is None
+    assert await store.sample_to_start("run-1-000009") is None
+    # Nothing is written.
+    assert (await store.get_sample("run-1-000000")).stage == "queued"
+    assert (await store.get_sample("run-1-000001")).stage == "checking"
 
 
 async def test_a_segment_is_recorded_on_its_attempt_only(store):
     await store.create_samples([sample()])
     ref = SegmentRef(id="run-1-000000:a1:s0", summary="sum")
-    await store.record_segment("run-1-000000", 1, 0, ref, stage="validating")
-    await store.record_segment("run-1-000000", 2, 1, SegmentRef(id="late"), stage="judging")
+    await store.record_segment("run-1-000000", 1, 0, ref, stage="checking")
+    await store.record_segment("run-1-000000", 2, 1, SegmentRef(id="late"), stage="generating")
     recorded = await store.get_sample("run-1-000000")
     assert recorded.segments == {"a1": {"s0": ref}}
-    assert recorded.stage == "validating"
+    assert recorded.stage == "checking"
 
 
 async def test_a_sample_finishes_once(store):
@@ -152,13 +157,13 @@ async def test_run_status_counts_finished_samples_on_the_run_and_the_rest_by_sta
     await store.create_run({"_id": "run-1", "request_id": "r", "requested": 4,
                             "fanned_out": True, "status": "running"})
     await store.create_samples([sample(f"run-1-00000{i}", stage=stage)
-                                for i, stage in enumerate(("queued", "judging", "judging",
+                                for i, stage in enumerate(("queued", "checking", "checking",
                                                            "generating"))])
     await store.finish_sample("run-1-000001", "accepted", {})
     await store.begin_attempt("run-1-000003", 1, [], ["too short"], failure(1))
     status = await run_status(store, "run-1")
     assert {k: v for k, v in status["stages"].items() if v} == {
-        "queued": 1, "judging": 1, "generating": 1, "accepted": 1}
+        "queued": 1, "checking": 1, "generating": 1, "accepted": 1}
     assert (status["done"], status["regenerated"], status["finished"]) == (1, 1, False)
 
 

@@ -18,8 +18,8 @@ APPLICATION = ("__main__", "cli", "demo", "client", "export", "watch", "contract
 # Wiring a pure-logic module may not touch, directly or through longweave modules.
 WIRING_LIBRARIES = ("faststream", "aiokafka", "motor", "pymongo", "httpx")
 WIRING_MODULES = ("runtime", "mesh", "store", "store_batches", "kafka_admin", "kafka_compat",
-                  "kafka_membership", "kafka_parallel", "kafka_security", "llm.client",
-                  "llm.cache", "llm.ledger")
+                  "kafka_membership", "kafka_parallel", "kafka_purge", "kafka_security",
+                  "llm.client", "llm.cache", "llm.ledger")
 
 
 def module_name(path: Path) -> str:

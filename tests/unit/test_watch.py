@@ -2,16 +2,16 @@ from longweave.watch import render_status
 
 
 def status(**stages):
-    base = dict.fromkeys(("queued", "generating", "validating", "judging", "storing",
+    base = dict.fromkeys(("queued", "generating", "checking",
                           "accepted", "dead_lettered", "stopped"), 0)
     return {"run_id": "run-1", "status": "running", "requested": 4, "regenerated": 1,
             "stages": {**base, **stages}}
 
 
 def test_status_line_shows_progress_and_only_busy_stages():
-    line = render_status(status(generating=1, judging=1, accepted=1, dead_lettered=1))
+    line = render_status(status(generating=1, checking=1, accepted=1, dead_lettered=1))
     assert line.startswith("[" + "#" * 12 + "." * 12 + "] 2/4 running")
-    assert "generating 1 judging 1" in line and "validating" not in line
+    assert "generating 1 checking 1" in line and "queued" not in line
     assert "accepted 1 · dead-lettered 1" in line and "regenerated 1" in line
 
 

@@ -27,9 +27,11 @@ from longweave.contracts.messages import (
     Usage,
 )
 
-# Where a sample is: waiting to be published, its units being written, its draft checked,
-# judged or stored, or finished (the last three).
-SampleStage = Literal["queued", "generating", "validating", "judging", "storing",
+# Where a sample is: waiting for its first unit, its units being written, its draft being
+# checked (the rule checks, then the judge), or finished (the last three). Moves between
+# the validator, the judge and the sink are not written: each stage write is a sample
+# update, the store's costliest operation.
+SampleStage = Literal["queued", "generating", "checking",
                       "accepted", "dead_lettered", "stopped"]
 
 

@@ -40,7 +40,7 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
     @ctx.subscriber(router, topics.scenarios,
                     description="Start a sample: ask for its first segment (or all of them)")
     async def on_scenario(scenario: Scenario) -> None:
-        sample = await ctx.store.start_sample(scenario.sample_id)
+        sample = await ctx.store.sample_to_start(scenario.sample_id)
         if sample is None:
             if await ctx.store.get_sample(scenario.sample_id) is None:
                 raise LookupError(f"sample {scenario.sample_id} is not in the store")
@@ -68,9 +68,11 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
         paradigm = paradigm_of(sample)
         following = next_segments(sample, segment.segment_index, paradigm.plan)
         complete = not following and not missing_segments(sample)
+        # The first unit in moves a queued sample to "generating", the last one to
+        # "checking", in the write that records the unit.
+        stage = "checking" if complete else "generating" if sample.stage == "queued" else None
         await ctx.store.record_segment(segment.sample_id, segment.attempt,
-                                       segment.segment_index, ref,
-                                       stage="validating" if complete else None)
+                                       segment.segment_index, ref, stage=stage)
         if following:
             if await ctx.stopped_before_new_work(segment.run_id, segment.sample_id):
                 return

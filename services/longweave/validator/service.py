@@ -75,7 +75,6 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             # The judge stores the report on the draft, with its judgment, in one write.
             await dedup.add(stitched.run_id, stitched.sample_id, sig)
             ctx.metrics.samples.labels("validation_passed", paradigm.name).inc()
-            await ctx.store.set_stage(stitched.sample_id, stitched.attempt, "judging")
             await ctx.emit(validated_out, report, key=stitched.sample_id)
             return
         ctx.metrics.samples.labels("validation_failed", paradigm.name).inc()
