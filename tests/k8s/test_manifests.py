@@ -6,6 +6,8 @@ hardening, and no drift between the manifests and what the code derives from its
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -33,6 +35,8 @@ CRD_SCHEMAS = {
     ("kafka.strimzi.io/v1", "KafkaTopic"): "strimzi-1.2.0/kafkatopic-kafka.strimzi.io-v1.json",
     ("kafka.strimzi.io/v1", "KafkaUser"): "strimzi-1.2.0/kafkauser-kafka.strimzi.io-v1.json",
     ("keda.sh/v1alpha1", "ScaledObject"): "keda-2.20.2/scaledobject-keda.sh-v1alpha1.json",
+    ("keda.sh/v1alpha1", "TriggerAuthentication"):
+        "keda-2.20.2/triggerauthentication-keda.sh-v1alpha1.json",
     ("monitoring.coreos.com/v1", "PodMonitor"):
         "prometheus-operator-0.93.0/podmonitor-monitoring.coreos.com-v1.json",
     ("monitoring.coreos.com/v1", "PrometheusRule"):
@@ -62,12 +66,28 @@ def crd_validator(api_version: str, kind: str) -> jsonschema.Validator:
     return jsonschema.Draft7Validator(schema)
 
 
-@cache
-def rendered(path: str) -> tuple[dict[str, Any], ...]:
-    result = subprocess.run([kubectl(), "kustomize", str(K8S / path)], capture_output=True,
-                            text=True, timeout=120)
+def render(directory: Path) -> tuple[dict[str, Any], ...]:
+    result = subprocess.run([kubectl(), "kustomize", str(directory)], capture_output=True,
+                            text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
+
+
+@cache
+def rendered(path: str) -> tuple[dict[str, Any], ...]:
+    return render(K8S / path)
+
+
+def readme_example(directory: Path) -> tuple[dict[str, Any], ...]:
+    """k8s/README.md's example overlay over overlays/prod (SASL_SSL, a private CA), written
+    into `directory` and rendered."""
+    blocks = re.findall(r"```yaml\n(.*?)```", (K8S / "README.md").read_text(), re.DOTALL)
+    [kustomization] = [yaml.safe_load(b) for b in blocks if "kind: Kustomization" in b]
+    assert kustomization["resources"] == ["../prod"]  # as if in k8s/overlays/<yours>
+    kustomization["resources"] = [os.path.relpath(K8S / "overlays" / "prod", directory)]
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "kustomization.yaml").write_text(yaml.safe_dump(kustomization))
+    return render(directory)
 
 
 def of_kind(docs: tuple[dict[str, Any], ...], kind: str) -> list[dict[str, Any]]:
@@ -78,6 +98,17 @@ def settings_of(docs: tuple[dict[str, Any], ...]) -> dict[str, str]:
     [config] = [c for c in of_kind(docs, "ConfigMap")
                 if c["metadata"]["name"].startswith("longweave-settings")]
     return config["data"]
+
+
+def parsed_settings(docs: tuple[dict[str, Any], ...]) -> Settings:
+    return Settings(**{k.removeprefix("LONGWEAVE_").lower(): v
+                       for k, v in settings_of(docs).items()})
+
+
+def setting_name(field: str) -> str:
+    """The environment variable of a Settings field."""
+    assert field in Settings.model_fields, field
+    return f"{Settings.model_config['env_prefix']}{field}".upper()
 
 
 @cache
@@ -129,6 +160,13 @@ def test_the_crd_check_rejects_what_the_operator_would_not_take():
                   {**acl, "resource": {**acl["resource"], "patternType": "wildcard"}}):
         spec = {**user["spec"], "authorization": {"type": "simple", "acls": [wrong]}}
         assert list(validator.iter_errors({**user, "spec": spec})), wrong
+    [auth] = of_kind(rendered("overlays/prod"), "TriggerAuthentication")
+    validator = crd_validator(auth["apiVersion"], "TriggerAuthentication")
+    assert not list(validator.iter_errors(auth))
+    for wrong in ({**auth["spec"], "secretTargetRefs": []},  # a misspelt field
+                  {**auth["spec"], "secretTargetRef": [{"parameter": "ca", "name": "x"}]},
+                  {**auth["spec"], "env": [{"parameter": "password", "secretKeyRef": "x"}]}):
+        assert list(validator.iter_errors({**auth, "spec": wrong})), wrong
 
 
 def test_the_example_request_job_is_valid_and_hardened():
@@ -231,6 +269,130 @@ def test_keda_scales_each_service_on_the_consumer_groups_the_code_derives():
     assert scaled["longweave-sampler"]["spec"]["maxReplicaCount"] <= 2
 
 
+# KEDA's apache-kafka scaler names the SASL mechanisms its own way.
+KEDA_SASL = {"PLAIN": "plaintext", "SCRAM-SHA-256": "scram_sha256",
+             "SCRAM-SHA-512": "scram_sha512"}
+
+
+def keda_kafka_mode(settings: Settings) -> dict[str, str]:
+    """The scaler's `sasl` and `tls` for the protocol the services' clients use."""
+    protocol = settings.kafka_security_protocol
+    return {"sasl": KEDA_SASL[settings.kafka_sasl_mechanism] if protocol.startswith("SASL_")
+            else "none",
+            "tls": "enable" if protocol in ("SSL", "SASL_SSL") else "disable"}
+
+
+def secrets_the_readme_creates(namespace: str) -> dict[str, set[str]]:
+    """Name → keys of the Secrets k8s/README.md tells the user to create in a namespace."""
+    text = (K8S / "README.md").read_text().replace("\\\n", " ")
+    created: dict[str, set[str]] = {}
+    for name, options in re.findall(
+            rf"kubectl -n {re.escape(namespace)} create secret generic (\S+)(.*)", text):
+        keys = re.findall(r"--from-(?:literal|file)=([^=\s]+)=", options)
+        assert keys, f"{name}: no key named"
+        created.setdefault(name, set()).update(keys)
+    return created
+
+
+def secrets_read(docs: tuple[dict[str, Any], ...]) -> dict[str, set[str]]:
+    """Name → keys of the Secrets a rendered overlay reads: its containers' secretKeyRefs
+    and Secret volumes (the keys their file settings name), its TriggerAuthentications'
+    secretTargetRefs."""
+    read: dict[str, set[str]] = {}
+    settings = parsed_settings(docs)
+    for workload in of_kind(docs, "Deployment") + of_kind(docs, "StatefulSet"):
+        pod = workload["spec"]["template"]["spec"]
+        for container in pod["containers"]:
+            for env in container.get("env", []):
+                if ref := env.get("valueFrom", {}).get("secretKeyRef"):
+                    read.setdefault(ref["name"], set()).add(ref["key"])
+            mounts = {m["name"]: m["mountPath"] for m in container.get("volumeMounts", [])}
+            for volume in pod.get("volumes", []):
+                if "secret" in volume and volume["name"] in mounts:
+                    cafile = Path(settings.kafka_ssl_cafile or "/")
+                    assert cafile.parent == Path(mounts[volume["name"]]), volume
+                    read.setdefault(volume["secret"]["secretName"], set()).add(cafile.name)
+    for auth in of_kind(docs, "TriggerAuthentication"):
+        for ref in auth["spec"].get("secretTargetRef", []):
+            read.setdefault(ref["name"], set()).add(ref["key"])
+    return read
+
+
+def check_keda_logs_in_as_the_services_do(docs: tuple[dict[str, Any], ...]) -> None:
+    settings = parsed_settings(docs)
+    configmaps = {c["metadata"]["name"]: c["data"] for c in of_kind(docs, "ConfigMap")}
+    deployments = {d["metadata"]["name"]: d for d in of_kind(docs, "Deployment")}
+    auths = {a["metadata"]["name"]: a["spec"] for a in of_kind(docs, "TriggerAuthentication")}
+    named: set[str] = set()
+    for scaled in of_kind(docs, "ScaledObject"):
+        target = scaled["spec"]["scaleTargetRef"]["name"]
+        # KEDA reads the env of the target's first container: its only one.
+        [_] = deployments[target]["spec"]["template"]["spec"]["containers"]
+        for trigger in scaled["spec"]["triggers"]:
+            # In the trigger's metadata, sasl and tls would override the TriggerAuthentication.
+            assert not {"sasl", "tls"} & trigger["metadata"].keys(), target
+            ref = trigger["authenticationRef"]
+            assert ref.get("kind", "TriggerAuthentication") == "TriggerAuthentication", target
+            assert ref["name"] in auths, f"{target}: no TriggerAuthentication {ref['name']}"
+            named.add(ref["name"])
+    assert named and named == set(auths)  # each trigger names one, and none is left over
+    for name, auth in auths.items():
+        # The login: the scaled container's own settings (no containerName: its only one).
+        assert {e["parameter"]: e["name"] for e in auth["env"]} == {
+            "username": setting_name("kafka_sasl_username"),
+            "password": setting_name("kafka_sasl_password")}, name
+        assert not any("containerName" in e for e in auth["env"]), name
+        for deployment in deployments.values():
+            [container] = deployment["spec"]["template"]["spec"]["containers"]
+            [password] = [e for e in container["env"]
+                          if e["name"] == setting_name("kafka_sasl_password")]
+            assert password["valueFrom"]["secretKeyRef"]["name"] == "longweave-mesh"
+            env_from = {key for source in container["envFrom"]
+                        for key in configmaps[source["configMapRef"]["name"]]}
+            if settings.kafka_security_protocol.startswith("SASL_"):
+                assert setting_name("kafka_sasl_username") in env_from
+        # The protocol, in KEDA's words, from a ConfigMap of the overlay: the settings' one.
+        mode = {r["parameter"]: configmaps[r["name"]][r["key"]]
+                for r in auth["configMapTargetRef"]}
+        assert mode == keda_kafka_mode(settings), name
+        # Secrets only for what no setting holds: the CA's PEM text.
+        assert {r["parameter"] for r in auth.get("secretTargetRef", [])} <= {"ca"}, name
+        assert auth.keys() <= {"env", "configMapTargetRef", "secretTargetRef"}, name
+    # Every Secret key the overlay reads is one k8s/README.md tells the user to create.
+    [namespace] = {d["metadata"]["namespace"] for d in deployments.values()}
+    created = secrets_the_readme_creates(namespace)
+    for secret, keys in secrets_read(docs).items():
+        assert keys <= created.get(secret, set()), (secret, keys, created.get(secret))
+
+
+def test_keda_logs_in_to_kafka_as_the_services_do():
+    docs = rendered("overlays/prod")
+    assert keda_kafka_mode(parsed_settings(docs)) == {"sasl": "none", "tls": "disable"}
+    check_keda_logs_in_as_the_services_do(docs)
+
+
+def test_the_readme_s_sasl_ssl_example_is_valid_and_consistent(tmp_path):
+    docs = readme_example(tmp_path / "example")
+    for doc in docs:
+        key = (doc["apiVersion"], doc["kind"])
+        if key in CRD_SCHEMAS:
+            assert not list(crd_validator(*key).iter_errors(doc)), doc["metadata"]["name"]
+        else:
+            kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+    assert set(settings_of(docs)) <= {setting_name(f) for f in Settings.model_fields}
+    settings = parsed_settings(docs)
+    assert settings.kafka_security_protocol == "SASL_SSL" and settings.kafka_ssl_cafile
+    assert keda_kafka_mode(settings) == {"sasl": "scram_sha512", "tls": "enable"}
+    check_keda_logs_in_as_the_services_do(docs)
+    # KEDA reads the same CA as the pods: the Secret and key of their mounted file.
+    [auth] = of_kind(docs, "TriggerAuthentication")
+    [ca] = auth["spec"]["secretTargetRef"]
+    assert ca["parameter"] == "ca" and ca["key"] == Path(settings.kafka_ssl_cafile).name
+    for deployment in of_kind(docs, "Deployment"):
+        volumes = deployment["spec"]["template"]["spec"]["volumes"]
+        assert {"secretName": ca["name"]} in [v.get("secret") for v in volumes]
+
+
 def acl_names(user: dict[str, Any], resource_type: str) -> dict[str, set[str]]:
     """The operations the user's ACLs allow on each resource of a type, by name."""
     allowed: dict[str, set[str]] = {}
@@ -252,9 +414,13 @@ def test_the_kafka_user_may_use_the_mesh_s_topics_and_consumer_groups_and_nothin
     assert {a["resource"]["type"] for a in user["spec"]["authorization"]["acls"]} == {
         "topic", "group"}  # no cluster-wide rights
     topics = acl_names(user, "topic")
-    assert set(topics) == set(Topics.with_prefix(prefix).all())
+    mesh_topics = Topics.with_prefix(prefix)
+    assert set(topics) == set(mesh_topics.all())
     # Create: the services and `longweave publish` create missing topics at start-up.
-    assert all(ops == {"Read", "Write", "Describe", "Create"} for ops in topics.values())
+    # Delete (DeleteRecords), on the hops only: the services purge what they consumed.
+    for topic, ops in topics.items():
+        purged = {"Delete"} if topic in mesh_topics.hops() else set()
+        assert ops == {"Read", "Write", "Describe", "Create", *purged}, topic
     groups = acl_names(user, "group")
     assert set(groups) == {group for pairs in consumers(prefix).values() for _, group in pairs}
     assert all(ops == {"Read", "Describe"} for ops in groups.values())
@@ -307,15 +473,19 @@ def deliberate_skips() -> dict[str, str]:
 def test_checkov_passes_on_the_rendered_manifests_with_only_the_listed_skips(tmp_path):
     skips = deliberate_skips()
     assert skips and all(len(why) > 40 for why in skips.values())  # each one justified
+    scanned = tmp_path / "scanned"
+    scanned.mkdir()
     for overlay in OVERLAYS:
         docs = rendered(f"overlays/{overlay}")
-        (tmp_path / f"{overlay}.yaml").write_text(yaml.safe_dump_all(docs))
-    (tmp_path / "first-request.yaml").write_text(
+        (scanned / f"{overlay}.yaml").write_text(yaml.safe_dump_all(docs))
+    (scanned / "readme-example.yaml").write_text(
+        yaml.safe_dump_all(readme_example(tmp_path / "readme-example")))
+    (scanned / "first-request.yaml").write_text(
         (K8S / "examples" / "first-request.yaml").read_text())
     result = subprocess.run(
-        [checkov(), "--directory", str(tmp_path), "--framework", "kubernetes", "--compact",
+        [checkov(), "--directory", str(scanned), "--framework", "kubernetes", "--compact",
          "--quiet", "--skip-check", ",".join(skips), "--output", "json"],
-        capture_output=True, text=True, timeout=300)
+        capture_output=True, text=True, timeout=300, check=False)
     report = json.loads(result.stdout)
     reports = report if isinstance(report, list) else [report]
     failed = [f"{c['check_id']} {c['resource']}" for r in reports
