@@ -336,21 +336,22 @@ def check_keda_logs_in_as_the_services_do(docs: tuple[dict[str, Any], ...]) -> N
             assert ref["name"] in auths, f"{target}: no TriggerAuthentication {ref['name']}"
             named.add(ref["name"])
     assert named and named == set(auths)  # each trigger names one, and none is left over
+    # What the login reads from each scaled container: its password's Secret, its username.
+    for deployment in deployments.values():
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        [password] = [e for e in container["env"]
+                      if e["name"] == setting_name("kafka_sasl_password")]
+        assert password["valueFrom"]["secretKeyRef"]["name"] == "longweave-mesh"
+        env_from = {key for source in container["envFrom"]
+                    for key in configmaps[source["configMapRef"]["name"]]}
+        if settings.kafka_security_protocol.startswith("SASL_"):
+            assert setting_name("kafka_sasl_username") in env_from
     for name, auth in auths.items():
         # The login: the scaled container's own settings (no containerName: its only one).
         assert {e["parameter"]: e["name"] for e in auth["env"]} == {
             "username": setting_name("kafka_sasl_username"),
             "password": setting_name("kafka_sasl_password")}, name
         assert not any("containerName" in e for e in auth["env"]), name
-        for deployment in deployments.values():
-            [container] = deployment["spec"]["template"]["spec"]["containers"]
-            [password] = [e for e in container["env"]
-                          if e["name"] == setting_name("kafka_sasl_password")]
-            assert password["valueFrom"]["secretKeyRef"]["name"] == "longweave-mesh"
-            env_from = {key for source in container["envFrom"]
-                        for key in configmaps[source["configMapRef"]["name"]]}
-            if settings.kafka_security_protocol.startswith("SASL_"):
-                assert setting_name("kafka_sasl_username") in env_from
         # The protocol, in KEDA's words, from a ConfigMap of the overlay: the settings' one.
         mode = {r["parameter"]: configmaps[r["name"]][r["key"]]
                 for r in auth["configMapTargetRef"]}
