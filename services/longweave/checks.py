@@ -9,6 +9,7 @@ checks every paradigm shares live in ``validator/checks.py``, a paradigm's own b
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
@@ -16,6 +17,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from pydantic import BaseModel
 
 from longweave.contracts import CheckResult, SampleSpec
+from longweave.contracts.messages import QualityThresholds
 from longweave.registry import Registry
 
 P = TypeVar("P", bound=BaseModel)
@@ -58,6 +60,10 @@ class CheckInput(Generic[P]):
     layers: list[dict[str, Any]] = field(default_factory=list)
     # The record's content as its paradigm assembled it (`Paradigm.content_keys`).
     content: dict[str, Any] = field(default_factory=dict)
+    # The sample's scenario (`Sample.scenario`: domain, document_type, ...).
+    scenario: dict[str, Any] = field(default_factory=dict)
+    # The text-quality thresholds of the settings; the request's override them (`quality`).
+    quality_settings: QualityThresholds = field(default_factory=QualityThresholds)
 
     @property
     def dialogue(self) -> list[Part]:
@@ -68,6 +74,48 @@ class CheckInput(Generic[P]):
         unit = self.dialogue[dialogue_index].unit
         return [] if unit is None else [unit]
 
+    @property
+    def quality(self) -> QualityThresholds:
+        """The text-quality thresholds in force: the request's where it gave them, else the
+        settings' (themselves the defaults where not set)."""
+        requested = self.spec.quality
+        return self.quality_settings if requested is None else requested.over(
+            self.quality_settings)
+
+    @property
+    def code_roles(self) -> frozenset[str]:
+        """The roles whose turns the request asks to hold code or JSON (so they are not
+        prose there): the assistant's when its replies must follow a JSON Schema
+        (``assistant_json_schema``), an instruction or a constraint layer asks for a JSON
+        or code format; every role's when the scenario is about code (its domain or
+        document type, `CODE_TOPICS`)."""
+        roles: set[str] = set()
+        if getattr(self.params, "assistant_json_schema", None) is not None:
+            roles.add("assistant")
+        instructions = self.content.get("instructions") or []
+        if any(isinstance(i, dict) and i.get("name") in CODE_INSTRUCTIONS
+               for i in instructions):
+            roles.add("assistant")
+        for layer in self.layers:
+            spec = layer.get("spec") or {}
+            asks = (spec.get("check") == "format" and spec.get("value") in CODE_FORMATS) or \
+                bool(_ASKS_FOR_CODE.search(str(layer.get("instruction", ""))))
+            if asks:
+                role = spec.get("role", "assistant")
+                roles |= {"user", "assistant"} if role == "any" else {role}
+        topic = " ".join(str(self.scenario.get(k) or "") for k in ("domain", "document_type"))
+        if set(re.findall(r"[a-z]+", topic.lower())) & CODE_TOPICS:
+            roles |= {"user", "assistant"}
+        return frozenset(roles)
+
+
+# What makes a request ask for code or JSON (`CheckInput.code_roles`).
+CODE_INSTRUCTIONS = frozenset({"detectable_format:json_format"})
+CODE_FORMATS = frozenset({"json", "yaml", "xml", "csv", "code", "code_block"})
+CODE_TOPICS = frozenset({"software", "coding", "programming", "developer", "developers",
+                         "devops", "api", "scripting"})
+_ASKS_FOR_CODE = re.compile(r"\b(?:JSON|YAML|XML|code (?:block|snippet|sample|example)s?|"
+                            r"source code)\b", re.IGNORECASE)
 
 Check = Callable[[CheckInput[Any]], CheckResult]
 

@@ -1,5 +1,5 @@
-"""`longweave` command line: serve, stack, publish, cancel, status, export, scenarios,
-documents, books, contracts, demo."""
+"""`longweave` command line: serve, stack, publish, cancel, status, export, report,
+experiment, judge, scenarios, documents, books, eval, contracts, demo."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from longweave.experiments import EXPERIMENTS
 from longweave.settings import SERVICE_NAMES, Settings
 
 
@@ -46,34 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     stack.set_defaults(func=_stack)
 
     pub = sub.add_parser("publish", help="publish a scenario request; prints the run id last")
-    pub.add_argument("--file", type=Path, help="a request as JSON or YAML")
-    pub.add_argument("--paradigm", help="a registered paradigm (default: conversation)")
-    pub.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                     help="a parameter of the paradigm (VALUE is read as YAML: 3, true, "
-                          "[a, b]); repeatable")
-    pub.add_argument("--count", type=int)
-    pub.add_argument("--objective", choices=["sft", "dpo"])
-    pub.add_argument("--segments", type=int, help="conversation: N segments per record")
-    pub.add_argument("--turns", type=int, help="conversation: K turns per segment")
-    pub.add_argument("--target-tokens", type=int, help="conversation: target record length")
-    pub.add_argument("--tolerance", type=float,
-                     help="conversation: length window, target × (1 ± tolerance)")
-    pub.add_argument("--max-attempts", type=int)
-    pub.add_argument("--judge-min-score", type=int)
-    pub.add_argument("--filter", action="append", default=[], metavar="FIELD=VALUE",
-                     help="keep scenarios whose FIELD equals VALUE (repeat a field: any of)")
-    pub.add_argument("--weight", action="append", default=[], metavar="FIELD=VALUE=W",
-                     help="sample scenarios whose FIELD is VALUE W times as often (0 excludes)")
-    pub.add_argument("--complexity", type=int, help="constraint layers per sample")
-    pub.add_argument("--operator", action="append", default=[], metavar="NAME",
-                     help="complexify only with these operators (repeatable)")
-    pub.add_argument("--noise", type=int, help="noise transformations per sample (2-4)")
-    pub.add_argument("--seed", type=int)
-    pub.add_argument("--run-id")
-    pub.add_argument("--no-cache", action="store_true",
-                     help="always call the model (ignore the LLM response cache)")
-    pub.add_argument("--budget-tokens", type=int, help="stop the run after this many tokens")
-    pub.add_argument("--budget-usd", type=float, help="stop the run after this estimated cost")
+    _request_args(pub)
     pub.set_defaults(func=_publish)
 
     cancel = sub.add_parser("cancel", help="stop a run: no new work, in-flight work drains")
@@ -124,9 +98,19 @@ def _parser() -> argparse.ArgumentParser:
                            help="each chapter's title, first words and length")
     book_show.set_defaults(func=_books_show)
 
-    report = sub.add_parser("report", help="quality figures of runs, side by side")
+    report = sub.add_parser(
+        "report", help="a run's quality report (HTML and JSON), or several runs side by side")
     report.add_argument("run_ids", nargs="+", metavar="RUN_ID")
-    report.add_argument("--json", action="store_true")
+    report.add_argument("--out", type=Path, metavar="DIR",
+                        help="where report.html and report.json go (default: "
+                             "out/reports/<run id>)")
+    report.add_argument("--title", help="the page's title")
+    report.add_argument("--label", action="append", default=[], metavar="RUN_ID=LABEL",
+                        help="a run's column name (repeatable; default: its id)")
+    report.add_argument("--png", type=Path, metavar="PATH",
+                        help="also write the main figures as one PNG")
+    report.add_argument("--json", action="store_true",
+                        help="also print report.json to standard output")
     report.set_defaults(func=_report)
 
     evaluate = sub.add_parser("eval", help="evaluate a model on generated data")
@@ -177,6 +161,34 @@ def _parser() -> argparse.ArgumentParser:
     contracts.add_argument("--dir", type=Path, default=Path("contracts"))
     contracts.set_defaults(func=_contracts)
 
+    experiment = sub.add_parser(
+        "experiment", help="the method's experiments: one run per arm over the same "
+        "scenarios, then their reports side by side")
+    experiments = experiment.add_subparsers(required=True, metavar="NAME")
+    for name, spec in EXPERIMENTS.items():
+        arm = experiments.add_parser(name, help=spec.question)
+        _request_args(arm, leave_out=(spec.field, "run_id"))
+        arm.add_argument("--out", type=Path, help="default: out/experiments/<experiment id>")
+        arm.add_argument("--timeout", type=float, default=24 * 3600.0,
+                         help="seconds to wait for the runs to finish")
+        arm.add_argument("--local", action="store_true",
+                         help="start the local stack and the six services for the runs (as "
+                              "the demo does, with the toy model's decoding), stop them after")
+        arm.set_defaults(func=_experiment, experiment=name)
+
+    judge = sub.add_parser("judge", help="the LLM judge")
+    judge_actions = judge.add_subparsers(required=True, metavar="ACTION")
+    calibrate = judge_actions.add_parser(
+        "calibrate", help="the judge against human labels: precision, recall, F1 and "
+        "agreement per axis")
+    calibrate.add_argument("--labels", type=Path, required=True,
+                           help="CSV (record_id,axis,label) or JSONL with those keys; label: "
+                                "pass/fail or a score 1-5")
+    calibrate.add_argument("--pass-score", type=int, choices=range(1, 6),
+                           help="the score a 1-5 label needs to pass (default: the rubric's)")
+    calibrate.add_argument("--json", action="store_true")
+    calibrate.set_defaults(func=_judge_calibrate)
+
     demo = sub.add_parser("demo", help="stack up, mesh, a small run, export, summary, stop")
     demo.add_argument("--count", type=int, default=3)
     demo.add_argument("--out", type=Path, default=Path("out/demo"))
@@ -185,6 +197,45 @@ def _parser() -> argparse.ArgumentParser:
                       help="only a small claims run (two pairs over two chapters of a book)")
     demo.set_defaults(func=_demo)
     return p
+
+
+def _request_args(parser: argparse.ArgumentParser, leave_out: tuple[str, ...] = ()) -> None:
+    """The request's flags (publish, and the experiments' base request)."""
+    parser.add_argument("--file", type=Path, help="a request as JSON or YAML")
+    parser.add_argument("--paradigm", help="a registered paradigm (default: conversation)")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="a parameter of the paradigm (VALUE is read as YAML: 3, true, "
+                             "[a, b]); repeatable")
+    parser.add_argument("--count", type=int)
+    parser.add_argument("--objective", choices=["sft", "dpo"])
+    parser.add_argument("--segments", type=int, help="conversation: N segments per record")
+    parser.add_argument("--turns", type=int, help="conversation: K turns per segment")
+    parser.add_argument("--target-tokens", type=int, help="conversation: target record length")
+    parser.add_argument("--tolerance", type=float,
+                        help="conversation: length window, target × (1 ± tolerance)")
+    parser.add_argument("--max-attempts", type=int)
+    parser.add_argument("--judge-min-score", type=int)
+    parser.add_argument("--filter", action="append", default=[], metavar="FIELD=VALUE",
+                        help="keep scenarios whose FIELD equals VALUE (repeat a field: any of)")
+    parser.add_argument("--weight", action="append", default=[], metavar="FIELD=VALUE=W",
+                        help="sample scenarios whose FIELD is VALUE W times as often (0 excludes)")
+    parser.add_argument("--complexity", type=int, help="constraint layers per sample")
+    parser.add_argument("--operator", action="append", default=[], metavar="NAME",
+                        help="complexify only with these operators (repeatable)")
+    if "noise_transformations" not in leave_out:
+        parser.add_argument("--noise", type=int,
+                            help="noise transformations per sample (the method's 2-4; 0-1 "
+                                 "for comparisons)")
+    if "scenario_fields" not in leave_out:
+        parser.add_argument("--scenario-fields", type=int,
+                            help="show the prompt only the first N scenario fields")
+    parser.add_argument("--seed", type=int)
+    if "run_id" not in leave_out:
+        parser.add_argument("--run-id")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="always call the model (ignore the LLM response cache)")
+    parser.add_argument("--budget-tokens", type=int, help="stop the run after this many tokens")
+    parser.add_argument("--budget-usd", type=float, help="stop the run after this estimated cost")
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -222,7 +273,7 @@ def _request_fields(args: argparse.Namespace) -> dict[str, Any]:
     flags = {
         "paradigm": args.paradigm, "count": args.count, "objective": args.objective,
         "max_attempts": args.max_attempts, "judge_min_score": args.judge_min_score,
-        "seed": args.seed, "run_id": args.run_id,
+        "seed": args.seed, "run_id": getattr(args, "run_id", None),
     }
     params = {"segments": args.segments, "turns_per_segment": args.turns,
               "target_tokens": args.target_tokens, "length_tolerance": args.tolerance}
@@ -236,7 +287,9 @@ def _request_fields(args: argparse.Namespace) -> dict[str, Any]:
         params[name] = yaml.safe_load(value) if value else ""
     if params:
         fields["params"] = {**fields.get("params", {}), **params}
-    flags.update({"complexity": args.complexity, "noise_transformations": args.noise,
+    flags.update({"complexity": args.complexity,
+                  "noise_transformations": getattr(args, "noise", None),
+                  "scenario_fields": getattr(args, "scenario_fields", None),
                   "complexify_operators": args.operator or None})
     fields.update({k: v for k, v in flags.items() if v is not None})
     if args.no_cache:
@@ -286,16 +339,50 @@ def _publish(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
-    from longweave.client import quality_reports
-    from longweave.quality import side_by_side
+    from longweave.report import stderr_progress, write_report
 
+    labels = {}
+    for item in args.label:
+        run_id, sep, label = item.partition("=")
+        if not sep or not run_id or not label:
+            raise SystemExit(f"--label wants RUN_ID=LABEL, got {item!r}")
+        labels[run_id] = label
     try:
-        reports = _with_store(settings, lambda store: quality_reports(store, args.run_ids))
+        path = _with_store(settings, lambda store: write_report(
+            list(dict.fromkeys(args.run_ids)), args.out, store, settings, args.title,
+            labels or None, png=args.png, progress=stderr_progress))
     except ValueError as exc:
         print(f"report failed: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(reports) if args.json else side_by_side(reports))
+    if args.json:
+        print((path.parent / "report.json").read_text(encoding="utf-8"))
+    print(path, file=sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def _experiment(args: argparse.Namespace, settings: Settings) -> int:
+    from longweave.experiment_run import run_experiment
+
+    spec = EXPERIMENTS[args.experiment]
+    fields = _request_fields(args)
+    fields.setdefault("count", spec.default_count)
+    return run_experiment(settings, spec, fields, out_dir=args.out, timeout_s=args.timeout,
+                          local=args.local)
+
+
+def _judge_calibrate(args: argparse.Namespace, settings: Settings) -> int:
+    from longweave.judge.calibrate_store import calibrate_labels
+    from longweave.judge.calibration import LabelError, calibration_table, read_labels
+
+    try:
+        labels = read_labels(args.labels)
+        result = _with_store(settings, lambda store: calibrate_labels(
+            store, labels, args.pass_score))
+    except (OSError, LabelError, ValueError) as exc:
+        print(f"calibration failed: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result) if args.json else calibration_table(result))
+    return 0 if result["axes"] else 1
 
 
 def _eval_claims(args: argparse.Namespace, settings: Settings) -> int:
@@ -620,9 +707,18 @@ def _scenarios_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _status(args: argparse.Namespace, settings: Settings) -> int:
+    from longweave.report import default_out_dir
     from longweave.watch import watch_run
 
-    return asyncio.run(watch_run(settings, args.run_id, args.wait, args.timeout, args.json))
+    code = asyncio.run(watch_run(settings, args.run_id, args.wait, args.timeout, args.json))
+    report = default_out_dir([args.run_id]) / "report.html"
+    if report.exists():  # on stderr with --json: standard output stays one JSON per line
+        print(f"report: {report} (`longweave report {args.run_id}` rewrites it)",
+              file=sys.stderr if args.json else sys.stdout)
+    else:
+        print(f"report: `longweave report {args.run_id}` writes {report}",
+              file=sys.stderr if args.json else sys.stdout)
+    return code
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:

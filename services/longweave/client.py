@@ -28,7 +28,7 @@ from longweave.export import (
 )
 from longweave.kafka_admin import ensure_topics
 from longweave.kafka_security import kafka_client_options
-from longweave.paradigms import PARADIGMS, ExportOptions
+from longweave.paradigms import ExportOptions
 from longweave.settings import Settings
 from longweave.store import (
     ACTIVE_STAGES,
@@ -152,25 +152,6 @@ async def export_rows(store: Store, run_id: str, fmt: str,
             row = paradigm.dpo_row(record, draft, options)
             if row is not None:
                 yield record["sample_id"], row
-
-
-async def quality_reports(store: Store, run_ids: list[str]) -> list[dict[str, Any]]:
-    """Each run's quality figures (`longweave.quality`), read from its drafts."""
-    from longweave.quality import run_quality
-
-    reports = []
-    for run_id in run_ids:
-        run = await store.get_run(run_id)
-        if run is None:
-            raise ValueError(f"no run {run_id}")
-        drafts = await store.db.drafts.find(
-            {"run_id": run_id}, {"validation": 1, "judgment": 1}).to_list(None)
-        request = run.get("request") or {}
-        if request.get("paradigm") in PARADIGMS:  # the params in force, defaults filled
-            params = PARADIGMS[request["paradigm"]].parse_params(request.get("params") or {})
-            run = {**run, "request": {**request, "params": params.model_dump(mode="json")}}
-        reports.append(run_quality(run, drafts))
-    return reports
 
 
 async def claims_eval_items(store: Store, run_id: str, max_context_tokens: int | None

@@ -1,45 +1,135 @@
-"""A small stop-word language identifier: enough to tell which of a few common languages a
-long text is written in (long records make stop-word frequencies reliable). It answers
-None when no language is clearly ahead rather than guessing."""
+"""Which language a text is written in, and that language's stop words.
+
+Identification is py3langid's (BSD-3-Clause; the langid.py model, Lui & Baldwin 2012,
+retrained on 140 languages): a naive Bayes over byte n-grams whose normalised probability
+says how sure it is. `detect_language` answers None rather than guess when no language
+reaches `MIN_PROBABILITY`: short or mixed texts, and text that is no language at all.
+Varieties the model tells apart from their macrolanguage (Egyptian and Moroccan Arabic,
+Nynorsk, Wu and Cantonese Chinese, ...) count towards it (`same_language`, `MACROLANGUAGE`).
+
+Stop words are stopwords-iso's (MIT; `stopwordsiso`), cleaned for counting: entries that
+are one word of letters of two characters or more (the lists hold every single letter,
+digits and punctuation), compared case-folded and without diacritics (the Greek list is
+written without accents, most Arabic text without short vowels). Languages written
+without spaces between words (`UNSPACED`), and Korean, whose words carry their particles
+so a list of particles never matches one, have no stop words here: a check that counts
+words skips them.
+"""
 
 from __future__ import annotations
 
-import re
-from collections import Counter
+import threading
+import unicodedata
+from functools import cache, lru_cache
+from typing import Any
 
-STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("the and to of a in is that it for you with on this be are your have "
-                    "i we can will not as at or if".split()),
-    "fr": frozenset("le la les et de des un une est que pour dans vous il pas sur au avec "
-                    "ce qui en du nous je".split()),
-    "de": frozenset("der die das und ist nicht ich sie es ein eine zu den mit sich auf für "
-                    "wir dem von auch wie".split()),
-    "es": frozenset("el la los las y de que en un una es por para con no se su al lo como "
-                    "más pero del".split()),
-    "pt": frozenset("o a os as e de que em um uma é para com não se por do da no na ao "
-                    "mais você".split()),
-    "it": frozenset("il lo la gli le e di che in un una è per con non si sono del della "
-                    "al ma come anche".split()),
-    "nl": frozenset("de het een en van is dat op te in voor niet met zijn je ik we er maar "
-                    "ook als aan".split()),
-    "sv": frozenset("och att det som en på är av för med till den har inte jag om ett vi "
-                    "men du kan".split()),
+import stopwordsiso  # type: ignore[import-untyped,unused-ignore]
+
+MIN_PROBABILITY = 0.9
+# Labels of the model that are not a language: "zxx" is its "no linguistic content".
+NOT_A_LANGUAGE = frozenset({"zxx"})
+# A variety → the macrolanguage it is written as (and whose stop words it uses).
+MACROLANGUAGE: dict[str, str] = {
+    "ary": "ar", "arz": "ar", "nn": "no", "uzs": "uz", "wuu": "zh", "yue": "zh", "sdh": "ku",
 }
-MIN_SHARE = 0.12  # share of words that must be stop words of the winning language
-MIN_LEAD = 1.5  # the winner must beat the runner-up by this factor
+# Languages written without spaces between words: word counts mean nothing in them.
+UNSPACED = frozenset({"zh", "ja", "th", "lo", "km", "my", "dz", "wuu", "yue"})
+# Languages with a list whose entries cannot match a written word (see above).
+NO_STOP_WORDS = frozenset({"ko"})
 
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_identifier: Any = None
+_lock = threading.Lock()
+
+
+def _model() -> Any:
+    """py3langid's identifier with normalised probabilities, loaded once (about a second)."""
+    global _identifier
+    with _lock:
+        if _identifier is None:
+            from py3langid.langid import (  # type: ignore[import-untyped,unused-ignore]
+                MODEL_FILE,
+                LanguageIdentifier,
+            )
+
+            _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        return _identifier
+
+
+def identifier_languages() -> list[str]:
+    """Every language the identifier can answer (ISO 639-1 where there is one, else 639-3)."""
+    return [code for code in _model().labels if code not in NOT_A_LANGUAGE]
+
+
+def macrolanguage(code: str) -> str:
+    return MACROLANGUAGE.get(code, code)
+
+
+def same_language(expected: str, detected: str | None) -> bool:
+    return detected is not None and macrolanguage(expected) == macrolanguage(detected)
+
+
+def language_probabilities(text: str) -> list[tuple[str, float]]:
+    """(language, normalised probability), best first; varieties summed into their
+    macrolanguage's entry, which keeps the name of the variety most likely."""
+    ranked = _model().rank(text)
+    total: dict[str, float] = {}
+    name: dict[str, str] = {}
+    for code, probability in ranked:
+        if code in NOT_A_LANGUAGE:
+            continue
+        macro = macrolanguage(code)
+        total[macro] = total.get(macro, 0.0) + float(probability)
+        name.setdefault(macro, code)
+    return sorted(((name[m], p) for m, p in total.items()), key=lambda kv: kv[1],
+                  reverse=True)
 
 
 def detect_language(text: str) -> str | None:
-    words = [w.lower() for w in _WORD.findall(text)]
-    if len(words) < 20:
+    """The language `text` is written in, or None when none reaches `MIN_PROBABILITY`."""
+    if not any(ch.isalpha() for ch in text):
         return None
-    counts = Counter(words)
-    scores = {lang: sum(counts[w] for w in stops) / len(words)
-              for lang, stops in STOPWORDS.items()}
-    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-    (best, top), (_, second) = ranked[0], ranked[1]
-    if top < MIN_SHARE or top < second * MIN_LEAD:
+    ranked = language_probabilities(text)
+    if not ranked:
         return None
-    return best
+    code, probability = ranked[0]
+    return code if probability >= MIN_PROBABILITY else None
+
+
+@lru_cache(maxsize=65536)
+def normalise_word(word: str) -> str:
+    """A word as stop words are compared: case-folded, without diacritics."""
+    decomposed = unicodedata.normalize("NFD", word.casefold().replace("’", "'"))
+    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", bare)
+
+
+@cache
+def stop_words(code: str) -> frozenset[str] | None:
+    """The language's stop words (normalised), or None when it has no usable list."""
+    code = macrolanguage(code)
+    if code in UNSPACED or code in NO_STOP_WORDS or not stopwordsiso.has_lang(code):
+        return None
+    words = set()
+    for entry in stopwordsiso.stopwords(code):
+        word = normalise_word(entry)
+        if len(word) >= 2 and all(ch.isalpha() or ch == "'" for ch in word):
+            words.add(word)
+    return frozenset(words) or None
+
+
+def is_unspaced(code: str | None) -> bool:
+    return code is not None and macrolanguage(code) in UNSPACED
+
+
+# A locale's language subtag that the identifier names otherwise.
+_LOCALE_LANGUAGE = {"nb": "no", "fil": "tl", "iw": "he", "in": "id"}
+
+
+def language_of_locale(locale: str | None) -> str | None:
+    """The identifier's code for a locale's language ("fr-CA" → "fr", "nb-NO" → "no"), or
+    None when it has none."""
+    if not locale:
+        return None
+    code = locale.replace("_", "-").split("-")[0].lower()
+    code = _LOCALE_LANGUAGE.get(code, code)
+    return code if code in identifier_languages() else None

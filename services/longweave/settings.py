@@ -14,6 +14,8 @@ from urllib.parse import urlparse
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from longweave.contracts.messages import QualityThresholds
+
 SERVICE_NAMES = ("sampler", "generator", "stitcher", "validator", "judge", "sink")
 
 
@@ -68,7 +70,8 @@ class LLMEndpoint(BaseModel):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="LONGWEAVE_", env_nested_delimiter="__", extra="ignore"
+        env_prefix="LONGWEAVE_", env_nested_delimiter="__", extra="ignore",
+        env_parse_none_str="null",  # e.g. LONGWEAVE_QUALITY__MIN_STOP_WORDS=null: check off
     )
 
     kafka_bootstrap: str = "127.0.0.1:9092"
@@ -177,6 +180,24 @@ class Settings(BaseSettings):
     local_llm_threads: int = 2
     local_llm_parallel: int = 2
     local_llm_ctx: int = 16384
+
+    # `longweave report`: the embeddings its similarity figures are computed from. "auto":
+    # the OpenAI-compatible /v1/embeddings endpoint at embeddings_url when set, else the
+    # local llama.cpp server (xllamacpp, the packaged SmolLM2 GGUF) started in embedding
+    # mode for the report's duration, else (no local model) hashed TF-IDF vectors.
+    # "lexical": those always; "none": no similarity figures. A 135M chat model's mean-pooled
+    # hidden states are a weak semantic embedder: point embeddings_url at a real embedding
+    # model for real data.
+    embeddings_backend: Literal["auto", "endpoint", "local", "lexical", "none"] = "auto"
+    embeddings_url: str | None = None  # e.g. https://api.openai.com/v1
+    embeddings_model: str | None = None  # required with embeddings_url
+    embeddings_api_key: SecretStr | None = None
+    embeddings_max_records: int = Field(32, ge=2, le=5000)  # per run, sampled with a seed
+    embeddings_max_chars: int = Field(1000, ge=100, le=100_000)  # each record's opening
+
+    # The validator's text-quality thresholds (contracts QualityThresholds), e.g.
+    # LONGWEAVE_QUALITY__MAX_COMPRESSION_RATIO=2.6; a request's override these field by field.
+    quality: QualityThresholds = Field(default_factory=QualityThresholds)
 
     log_level: str = "INFO"
 

@@ -13,7 +13,7 @@ from longweave.paradigms import PARADIGMS
 from support.samples import spec_for
 
 COMMON_FIELDS = {"paradigm", "objective", "max_attempts", "judge_min_score", "cache",
-                 "budget", "forbid_pii", "language"}
+                 "budget", "forbid_pii", "language", "quality"}
 
 
 def conversation_draft(turns: Sequence[Turn | dict[str, str]], spec: dict[str, Any],

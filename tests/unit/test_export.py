@@ -77,3 +77,21 @@ def test_dataset_card_says_what_is_inside_and_how_it_was_made():
                      "conversation/segment.j2@v1+abc", "{'domain': 'finance'}", "finance (1)",
                      "France (1)", "coherence 4.00", "10 prompt + 20 completion"):
         assert expected in card, expected
+
+
+def test_dataset_card_opens_with_the_reports_headline_numbers():
+    other = {**RECORD, "_id": "run-1-000001", "sample_id": "run-1-000001",
+             "messages": turns(("hi", "hello"), ("bill?", "unpaid")),
+             "scores": {"coherence": {"score": 2, "rationale": "meh"}}}
+    run = {"_id": "run-1", "status": "complete", "requested": 4, "accepted": 2,
+           "request": {"paradigm": "conversation", "count": 4},
+           "usage": {"prompt_tokens": 300, "completion_tokens": 100, "calls": 6}}
+    card = dataset_card(run, [RECORD, other], "sft", {"sft": 2}, "0.1.0")
+    headline = card.split("## Headline")[1].split("## Files")[0]
+    # What the model wrote (system messages left out): "hi hello bill paid" and
+    # "hi hello bill unpaid": bigrams hi-hello, hello-bill, bill-paid, bill-unpaid of 6.
+    for expected in ("Yield: 2 accepted / 4 requested (50.0%)", "Distinct-2 (distinct word "
+                     "bigrams / all, over what the model wrote): 0.667",
+                     "Mean judge scores: coherence 3.00", "Tokens per accepted record: 200",
+                     "`longweave report run-1`"):
+        assert expected in headline, expected

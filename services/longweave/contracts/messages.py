@@ -11,15 +11,27 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
 SCHEMA_VERSION: Final = 2  # 2: paradigm fields moved under ScenarioRequest.params
 
 Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$")]
 
 
-# Languages the validator's language check can identify (language.py).
-Language = Literal["en", "fr", "de", "es", "pt", "it", "nl", "sv"]
+# Languages the validator's language identifier answers (language.py: py3langid's
+# labels, ISO 639-1 where there is a code, else ISO 639-3).
+Language = Literal[
+    "af", "am", "ar", "as", "az", "be", "bg", "bn", "br", "bs", "ca", "cs", "cy", "da", "de",
+    "el", "en", "eo", "es", "et", "eu", "fa", "fi", "fr", "fy", "ga", "gd", "gl", "gu", "ha",
+    "he", "hi", "hr", "ht", "hu", "hy", "id", "ig", "is", "it", "ja", "jv", "ka", "kk", "km",
+    "kn", "ko", "ku", "ky", "la", "lg", "ln", "lo", "lt", "lv", "mg", "mk", "ml", "mn", "mr",
+    "ms", "my", "ne", "nl", "no", "om", "or", "pa", "pl", "ps", "pt", "qu", "ro", "ru", "sa",
+    "si", "sk", "sl", "so", "sq", "sr", "sv", "sw", "ta", "te", "th", "tl", "tr", "ug", "uk",
+    "ur", "uz", "vi", "xh", "yo", "zh", "zu", "ace", "bcl", "dz", "ext", "gcf", "gom", "grc",
+    "gug", "hbo", "kik", "nso", "pcm", "rw", "se", "sn", "st", "an", "ary", "crh", "fo", "fuv",
+    "gcr", "guw", "kab", "lb", "lij", "ltg", "uzs", "wa", "sdh", "arz", "ba", "mt", "nn", "oc",
+    "tg", "tk", "tt", "vec", "vo", "wuu", "yue",
+]
 
 
 MAX_PARAMS_BYTES = 128_000  # requests travel in one Kafka message
@@ -70,6 +82,12 @@ ScenarioField = Literal[
     "audience", "document_type", "geography.country", "geography.city", "geography.locale",
     "geography.language",
 ]
+# The scenario fields a generation prompt can show, most telling first: a request's
+# `scenario_fields` = k shows the first k (the others are left out of the prompt).
+PROMPT_FIELDS = (
+    "business_scenario", "tone", "geography", "user_persona", "guidance",
+    "assistant_persona", "domain", "register", "audience", "document_type",
+)
 FieldValue = Annotated[str, Field(min_length=1, max_length=300)]
 FilterValue = FieldValue | Annotated[list[FieldValue], Field(min_length=1, max_length=1000)]
 Weight = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
@@ -92,6 +110,70 @@ class RunBudget(BaseModel):
     max_cost_usd: float | None = Field(
         None, gt=0, description="estimated cost in USD (from the gateway's price table)"
     )
+
+
+class QualityThresholds(BaseModel):
+    """Thresholds of the validator's text-quality checks (validator/text_quality.py says how
+    each is measured and on what); null turns a check off. The defaults are the published
+    ones: DataTrove's Gopher quality filter (Rae et al. 2021), NeMo Curator's heuristic
+    filters and Whisper's compression ratio.
+
+    Thresholds layer field by field: a request's over the settings' (``LONGWEAVE_QUALITY__
+    <FIELD>``), the settings' over the defaults. A model remembers which fields were given
+    and serializes only those, so a request's stays what its author wrote across Kafka and
+    the store (`over` layers it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    min_words: int = Field(
+        20, ge=1, le=10_000,
+        description="words from which one turn is measured on its own by the ratio checks "
+                    "(shorter turns: only the token-level rules, and the record's prose as a "
+                    "whole)",
+    )
+    min_alpha_word_share: float | None = Field(
+        0.8, ge=0, le=1, description="share of words with a letter in them, at least (Gopher)")
+    min_mean_word_length: float | None = Field(
+        3.0, ge=0, le=100, description="mean word length in characters, at least (Gopher)")
+    max_mean_word_length: float | None = Field(
+        10.0, gt=0, le=100, description="mean word length in characters, at most (Gopher)")
+    max_symbol_word_ratio: float | None = Field(
+        0.1, ge=0, le=100,
+        description="hash signs, and ellipses, per word, each at most (Gopher)")
+    max_non_word_share: float | None = Field(
+        0.2, ge=0, le=1,
+        description="share of non-word tokens (identifiers with _ or mixing letters and "
+                    "digits, long digit runs), at most; a short turn fails when most of its "
+                    "words are such tokens",
+    )
+    max_code_lines: int | None = Field(
+        0, ge=0, le=10_000,
+        description="lines of code or JSON in a prose turn, at most, when the request asks "
+                    "for neither",
+    )
+    min_stop_words: int | None = Field(
+        2, ge=0, le=1000,
+        description="stop words of the turn's language, at least (Gopher); a short turn "
+                    "needs one",
+    )
+    max_compression_ratio: float | None = Field(
+        2.4, gt=0, le=1000,
+        description="zlib compression ratio of a turn's characters, per window of 1,000, at "
+                    "most (Whisper)",
+    )
+    max_repeat_similarity: float | None = Field(
+        0.8, ge=0, le=1,
+        description="similarity of a turn to the previous turn of the same role, at most",
+    )
+
+    @model_serializer(mode="plain")
+    def _given_fields_only(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in type(self).model_fields
+                if name in self.model_fields_set}
+
+    def over(self, base: QualityThresholds) -> QualityThresholds:
+        """These thresholds where they were given, `base`'s elsewhere."""
+        return base.model_copy(update={name: getattr(self, name)
+                                       for name in self.model_fields_set})
 
 
 class ScenarioRequest(Message):
@@ -134,7 +216,15 @@ class ScenarioRequest(Message):
         description="restrict complexification to these operators (default: all)",
     )
     noise_transformations: int = Field(
-        2, ge=2, le=4, description="surface transformations the generator must apply per sample"
+        2, ge=0, le=4,
+        description="surface transformations the generator must apply per sample; the method "
+                    "asks for at least 2, and 0 or 1 exist for the noise experiment",
+    )
+    scenario_fields: int | None = Field(
+        None, ge=1, le=len(PROMPT_FIELDS),
+        description="show the generation prompt only this many of the scenario's fields, in "
+                    "the order of PROMPT_FIELDS (1: the business scenario alone); default: all. "
+                    "For the fields experiment",
     )
     cache: bool = Field(
         True, description="reuse cached LLM replies (identical calls are served from MongoDB, "
@@ -146,6 +236,10 @@ class ScenarioRequest(Message):
     )
     language: Language | None = Field(
         None, description="ISO 639-1 code of the language records must be written in"
+    )
+    quality: QualityThresholds | None = Field(
+        None, description="the validator's text-quality thresholds; those given override "
+                          "the settings' (null turns a check off)",
     )
     seed: int = Field(0, ge=-(2**63), le=2**63 - 1)
     created_at: datetime = Field(default_factory=utcnow)

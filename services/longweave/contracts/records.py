@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from longweave.contracts.messages import (
+    PROMPT_FIELDS,
     SCHEMA_VERSION,
     AxisScore,
     Id,
@@ -23,6 +24,7 @@ from longweave.contracts.messages import (
     Language,
     Objective,
     ParadigmName,
+    QualityThresholds,
     RunBudget,
     Usage,
 )
@@ -48,6 +50,10 @@ class SampleSpec(BaseModel):
     budget: RunBudget = Field(default_factory=RunBudget)
     forbid_pii: bool = False
     language: Language | None = None
+    # The request's text-quality thresholds (only those it gave; the validator layers them
+    # over the settings').
+    quality: QualityThresholds | None = None
+    scenario_fields: int | None = Field(None, ge=1, le=len(PROMPT_FIELDS))
     params: dict[str, Any] = Field(default_factory=dict)
     units: int = Field(ge=1)
     # Staged plans: units per stage, in order (set per sample from its material).
@@ -113,11 +119,26 @@ class Sample(BaseModel):
         """The sample as stored (``_id``, datetimes kept as such)."""
         return self.model_dump(by_alias=True, exclude_none=True)
 
+    def prompt_scenario(self) -> dict[str, Any]:
+        """The scenario as the prompts show it: with the request's ``scenario_fields`` = k,
+        the first k of `PROMPT_FIELDS` keep their values and the others are emptied (a
+        template leaves out a line whose field is empty); otherwise the whole scenario."""
+        shown = self.spec.scenario_fields
+        if shown is None:
+            return self.scenario
+        hidden = set(PROMPT_FIELDS[shown:])
+        return {key: (_emptied(value) if key in hidden else value)
+                for key, value in self.scenario.items()}
+
     def planned_material(self) -> dict[str, Any]:
         """A documents-source sample's material (a ValueError for any other sample)."""
         if self.material is None:
             raise ValueError(f"sample {self.id} has no material (a documents source plans it)")
         return self.material
+
+
+def _emptied(value: Any) -> Any:
+    return {key: "" for key in value} if isinstance(value, dict) else ""
 
 
 class Rejection(BaseModel):

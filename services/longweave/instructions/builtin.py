@@ -17,14 +17,52 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from longweave.contracts.messages import Language
 from longweave.instructions.base import DrawContext, InstructionType, NoParams
-from longweave.language import detect_language
+from longweave.language import detect_language, same_language
 from longweave.llm.tokens import estimate_tokens
 
 Relation = Literal["less than", "at least"]
 RELATIONS: tuple[Relation, ...] = ("less than", "at least")
-LANGUAGE_NAMES = {"en": "English", "fr": "French", "de": "German", "es": "Spanish",
-                  "pt": "Portuguese", "it": "Italian", "nl": "Dutch", "sv": "Swedish"}
+# Every language the validator's identifier answers (the contract's `Language`).
+LANGUAGE_NAMES: dict[str, str] = {
+    "af": "Afrikaans", "am": "Amharic", "ar": "Arabic", "as": "Assamese", "az": "Azerbaijani",
+    "be": "Belarusian", "bg": "Bulgarian", "bn": "Bengali", "br": "Breton", "bs": "Bosnian",
+    "ca": "Catalan", "cs": "Czech", "cy": "Welsh", "da": "Danish", "de": "German",
+    "el": "Greek", "en": "English", "eo": "Esperanto", "es": "Spanish", "et": "Estonian",
+    "eu": "Basque", "fa": "Persian", "fi": "Finnish", "fr": "French", "fy": "Western Frisian",
+    "ga": "Irish", "gd": "Scottish Gaelic", "gl": "Galician", "gu": "Gujarati", "ha": "Hausa",
+    "he": "Hebrew", "hi": "Hindi", "hr": "Croatian", "ht": "Haitian Creole",
+    "hu": "Hungarian", "hy": "Armenian", "id": "Indonesian", "ig": "Igbo", "is": "Icelandic",
+    "it": "Italian", "ja": "Japanese", "jv": "Javanese", "ka": "Georgian", "kk": "Kazakh",
+    "km": "Khmer", "kn": "Kannada", "ko": "Korean", "ku": "Kurdish", "ky": "Kyrgyz",
+    "la": "Latin", "lg": "Ganda", "ln": "Lingala", "lo": "Lao", "lt": "Lithuanian",
+    "lv": "Latvian", "mg": "Malagasy", "mk": "Macedonian", "ml": "Malayalam",
+    "mn": "Mongolian", "mr": "Marathi", "ms": "Malay", "my": "Burmese", "ne": "Nepali",
+    "nl": "Dutch", "no": "Norwegian", "om": "Oromo", "or": "Odia", "pa": "Punjabi",
+    "pl": "Polish", "ps": "Pashto", "pt": "Portuguese", "qu": "Quechua", "ro": "Romanian",
+    "ru": "Russian", "sa": "Sanskrit", "si": "Sinhala", "sk": "Slovak", "sl": "Slovenian",
+    "so": "Somali", "sq": "Albanian", "sr": "Serbian", "sv": "Swedish", "sw": "Swahili",
+    "ta": "Tamil", "te": "Telugu", "th": "Thai", "tl": "Tagalog", "tr": "Turkish",
+    "ug": "Uyghur", "uk": "Ukrainian", "ur": "Urdu", "uz": "Uzbek", "vi": "Vietnamese",
+    "xh": "Xhosa", "yo": "Yoruba", "zh": "Chinese", "zu": "Zulu", "ace": "Acehnese",
+    "bcl": "Central Bikol", "dz": "Dzongkha", "ext": "Extremaduran",
+    "gcf": "Guadeloupean Creole", "gom": "Goan Konkani", "grc": "Ancient Greek",
+    "gug": "Paraguayan Guarani", "hbo": "Ancient Hebrew", "kik": "Kikuyu",
+    "nso": "Northern Sotho", "pcm": "Nigerian Pidgin", "rw": "Kinyarwanda",
+    "se": "Northern Sami", "sn": "Shona", "st": "Southern Sotho", "an": "Aragonese",
+    "ary": "Moroccan Arabic", "crh": "Crimean Tatar", "fo": "Faroese",
+    "fuv": "Nigerian Fulfulde", "gcr": "Guianese Creole", "guw": "Gun", "kab": "Kabyle",
+    "lb": "Luxembourgish", "lij": "Ligurian", "ltg": "Latgalian", "uzs": "Southern Uzbek",
+    "wa": "Walloon", "sdh": "Southern Kurdish", "arz": "Egyptian Arabic", "ba": "Bashkir",
+    "mt": "Maltese", "nn": "Norwegian Nynorsk", "oc": "Occitan", "tg": "Tajik",
+    "tk": "Turkmen", "tt": "Tatar", "vec": "Venetian", "vo": "Volapük", "wuu": "Wu Chinese",
+    "yue": "Cantonese",
+}
+# The languages a drawn response_language instruction asks for: IFEval's thirty.
+DRAWN_LANGUAGES = ("en", "es", "pt", "ar", "hi", "fr", "ru", "de", "ja", "it", "bn", "uk",
+                   "th", "ur", "ta", "te", "bg", "ko", "pl", "he", "fa", "vi", "ne", "sw",
+                   "kn", "mr", "gu", "pa", "ml", "fi")
 FALLBACK_WORDS = ("budget", "schedule", "customer", "report", "deadline", "policy",
                   "contract", "meeting", "invoice", "support", "travel", "quality")
 _WORD = re.compile(r"\w+")
@@ -160,7 +198,7 @@ class LetterFrequency(InstructionType[LetterFrequencyParams]):
 
 
 class LanguageParams(_Params):
-    language: Literal["en", "fr", "de", "es", "pt", "it", "nl", "sv"]
+    language: Language
 
 
 class ResponseLanguage(InstructionType[LanguageParams]):
@@ -174,8 +212,8 @@ class ResponseLanguage(InstructionType[LanguageParams]):
                            "longweave:choose_from"})
 
     def draw(self, rng: random.Random, ctx: DrawContext) -> LanguageParams:
-        others = sorted(set(LANGUAGE_NAMES) - {ctx.language})
-        return LanguageParams(language=rng.choice(others))
+        others = [code for code in DRAWN_LANGUAGES if not same_language(code, ctx.language)]
+        return LanguageParams.model_validate({"language": rng.choice(others)})
 
     def describe(self, params: LanguageParams) -> str:
         name = LANGUAGE_NAMES[params.language]
@@ -183,7 +221,7 @@ class ResponseLanguage(InstructionType[LanguageParams]):
 
     def check(self, response: str, params: LanguageParams) -> str | None:
         detected = detect_language(response)
-        if detected == params.language:
+        if same_language(params.language, detected):
             return None
         return f"not in {LANGUAGE_NAMES[params.language]} (detected: {detected or 'unclear'})"
 

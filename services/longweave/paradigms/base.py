@@ -25,13 +25,15 @@ carries and never name one themselves. It declares:
   draft and on the record);
 - what the rule checks read (`parts`; checks are registered for paradigms in
   ``validator/checks.py``'s registry), its judge prompt (`judge_call`, with
-  ``<name>/rubric.yaml``), and its export rows per format (`export_row`, `dpo_row`).
+  ``<name>/rubric.yaml``), and its export rows per format (`export_row`, `dpo_row`);
+- optionally, its own section of ``longweave report`` (`report_section`: figures only it
+  knows how to read off its records, e.g. where a grounded record's evidence sits).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -96,6 +98,26 @@ class ExportOptions:
     # The corpus texts the rows read (`Paradigm.export_documents`), by document id: the
     # exporter loads them.
     documents: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """A paradigm's own section of ``longweave report`` (`Paradigm.report_section`): plain
+    figures, laid out by the report. `numbers` become a table (one column per run),
+    `counts` bar charts (category → count), `distributions` histograms (the values)."""
+
+    title: str
+    notes: tuple[str, ...] = ()
+    numbers: Mapping[str, float | int | str | None] = field(default_factory=dict)
+    counts: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    distributions: Mapping[str, Sequence[float]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"title": self.title, "notes": list(self.notes),
+                "numbers": dict(self.numbers),
+                "counts": {name: dict(c) for name, c in self.counts.items()},
+                "distributions": {name: [float(v) for v in values]
+                                  for name, values in self.distributions.items()}}
 
 
 class Paradigm(ABC, Generic[P]):
@@ -166,6 +188,13 @@ class Paradigm(ABC, Generic[P]):
     def card_lines(self, records: list[dict[str, Any]]) -> list[str]:
         """Extra lines for an export's dataset card (e.g. coverage figures)."""
         return []
+
+    def report_section(self, records: list[dict[str, Any]], drafts: list[dict[str, Any]]
+                       ) -> ReportSection | None:
+        """The paradigm's own section of a run's report, from its accepted records and all
+        its drafts (their verdicts: attempt, validation, judgment, rejected; not their
+        content); None: the paradigm has none."""
+        return None
 
     @abstractmethod
     def units(self, params: P) -> int:

@@ -118,9 +118,12 @@ def choose_operators(names: list[str], complexity: int, seed: int, index: int) -
 
 
 def choose_noise_names(seed: int, index: int, k: int = 2) -> list[str]:
-    """At least two surface transformations per sample (paper 2509.01185, noise injection),
-    cycling through every k-subset (seeded order) before any repeats."""
-    combos = list(itertools.combinations(sorted(NOISE_INSTRUCTIONS), max(2, k)))
+    """`k` surface transformations per sample (the method asks for at least two, paper
+    2509.01185; a request may ask for fewer in the noise experiment), cycling through every
+    k-subset (seeded order) before any repeats."""
+    if k == 0:  # below the method's two: for the noise experiment only
+        return []
+    combos = list(itertools.combinations(sorted(NOISE_INSTRUCTIONS), k))
     random.Random(f"{seed}:noise-combinations").shuffle(combos)
     return list(combos[index % len(combos)])
 
@@ -134,10 +137,14 @@ def sample_spec(request: ScenarioRequest) -> SampleSpec:
         **request.model_dump(
             include={"paradigm", "objective", "max_attempts", "judge_min_score",
                      "cache", "budget",  # the LLM gateway reads these where calls are made
-                     "forbid_pii", "language"},  # the validator's optional checks read these
+                     "forbid_pii", "language",  # the validator's optional checks read these
+                     "scenario_fields"},  # the prompts read this (Sample.prompt_scenario)
         ),
         "params": params.model_dump(mode="json"),
         "units": paradigm.units(params),
+        # The validator's text checks: only the thresholds the request gave (they layer
+        # over the settings' there).
+        "quality": request.quality,
     })
 
 

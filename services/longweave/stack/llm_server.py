@@ -4,6 +4,10 @@ Run by `LocalStack` as ``python -m longweave.stack.llm_server --model PATH --hos
 --threads N --parallel N --ctx N --alias NAME``. It serves the OpenAI-compatible API
 (/v1/chat/completions, /v1/models, /health, /tokenize) from llama.cpp's own threads and stops
 cleanly on SIGTERM or SIGINT.
+
+With ``--embedding`` it serves /v1/embeddings instead (llama.cpp's embedding mode, mean
+pooling over the last hidden states; `longweave report` starts one for its similarity
+figures). Each input must fit one batch, so the batch is the whole context.
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--parallel", type=int, default=2, help="concurrent request slots")
     parser.add_argument("--ctx", type=int, default=16384, help="context shared by all slots")
     parser.add_argument("--alias", default="smollm2-135m-instruct", help="name in /v1/models")
+    parser.add_argument("--embedding", action="store_true",
+                        help="serve /v1/embeddings (mean pooling) instead of completions")
     return parser.parse_args(argv)
 
 
@@ -66,6 +72,11 @@ def build_params(args: argparse.Namespace) -> xllamacpp.CommonParams:
     params.n_parallel = args.parallel
     params.cpuparams.n_threads = args.threads
     params.cpuparams_batch.n_threads = args.threads
+    if getattr(args, "embedding", False):
+        params.embedding = True
+        params.pooling_type = xllamacpp.llama_pooling_type.LLAMA_POOLING_TYPE_MEAN
+        # An input is embedded in one batch: it may be as long as the context.
+        params.n_batch = params.n_ubatch = args.ctx
     return params
 
 

@@ -478,6 +478,33 @@ _TEMPLATES = (
     "My {n} shows {k}, while the {m} says otherwise.",
     "A {a} {n} is easier to {v} than a {m}.",
     "Keep the {n} until the {p} has checked the {m}.",
+    # More shapes of sentence, so a long text reads (and compresses) like prose rather
+    # than one frame repeated: the validator rejects text whose characters compress past
+    # Whisper's 2.4.
+    "Yesterday the {p} said my {n} would be ready by {d}, which surprised me.",
+    "Honestly, nobody told us that a {a} {n} could delay the whole {m}.",
+    "You may {v} it online, although many people still prefer to go to the {p} in person.",
+    "Without a {a} {n}, the {p} cannot process anything further.",
+    "My neighbour waited {k} minutes at the {p} just to {v} a single {n}.",
+    "Remember that fees change every spring; last year they rose by {k} cents.",
+    "When did you last {v} your {n}? It matters for the {m}.",
+    "Fortunately, the {m} can be sorted out later, even after {d}.",
+    "There were {k} complaints about the {a} {m} before anyone reacted.",
+    "Which {p} handles this kind of {n} in your area?",
+    "Send me a photo of the {n}, front and back, and I will {v} the rest.",
+    "Our office closes early on {d}, so plan around that.",
+    "Whoever signed the {m} should also {v} the {n}.",
+    "It took {k} days, three phone calls and a lot of patience.",
+    "Apparently the {p} lost track of the {a} {n} during the move.",
+    "Nothing on the {m} mentions a {n}, strangely enough.",
+    "Should I {v} both documents or just the {n}?",
+    "After that, expect a short letter confirming the {m}.",
+    "Many customers forget to {v} the {n}, and then everything stalls.",
+    "The rules differ between regions, so ask the {p} first.",
+    "Thanks, that already clears up most of my doubts about the {n}.",
+    "In short: {v} the {n}, wait for the {m}, then call the {p}.",
+    "A clerk at the {p} explained why the {m} was {a}.",
+    "Perhaps a quick visit on {d} would settle it faster than email.",
 )
 _NGRAM = 5
 _MAX_NGRAM_REPEATS = 2  # the validators call 4 repeats of a 5-word phrase a loop

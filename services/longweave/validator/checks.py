@@ -1,17 +1,30 @@
 """The rule checks every paradigm shares: truncation, generation loops, near-duplicates,
-personal data, language, and the verifiable constraint layers a sample was given (the
-registry and `CheckInput`: longweave/checks.py)."""
+personal data, language, the verifiable constraint layers a sample was given, and the
+quality of the text itself (words with letters, word length, symbols, non-word tokens,
+code in prose, stop words, compression, a turn repeating the last of its role: measured
+by text_quality.py, with the thresholds of `CheckInput.quality`). The registry and
+`CheckInput`: longweave/checks.py."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from longweave.checks import CheckInput, failed, passed, register_check
 from longweave.complexify.specs import check_layers
 from longweave.contracts import CheckResult
-from longweave.language import detect_language
+from longweave.language import (
+    detect_language,
+    is_unspaced,
+    language_of_locale,
+    same_language,
+    stop_words,
+)
+from longweave.validator import text_quality as tq
 from longweave.validator.minhash import DUPLICATE_JACCARD
 from longweave.validator.policy import find_pii
 
@@ -109,7 +122,7 @@ def language(draft: Draft) -> CheckResult:
     if not expected:
         return passed(name, applied=False)
     detected = detect_language(" ".join(t.content for t in draft.dialogue))
-    if detected != expected:
+    if not same_language(expected, detected):
         return failed(name, f"the record is not in the requested language {expected!r} "
                      f"(detected: {detected or 'unclear'})", detected=detected)
     return passed(name, detected=detected)
@@ -125,3 +138,327 @@ def constraint_layers(draft: Draft) -> CheckResult:
         return failed(name, "; ".join(f"{r.check}: {r.reason}" for r in broken),
                       failed=[r.check for r in broken])
     return passed(name, checked=[r.check for r in results])
+
+
+# -- text quality --------------------------------------------------------------------------
+
+
+# The language of a text is identified from its beginning: this much says it as well as
+# the whole would, and bounds what the cache below keeps.
+LANGUAGE_SAMPLE_CHARS = 10_000
+
+
+def _language(text: str) -> str | None:
+    return _language_of_sample(text[:LANGUAGE_SAMPLE_CHARS])
+
+
+@lru_cache(maxsize=1024)
+def _language_of_sample(text: str) -> str | None:
+    return detect_language(text)
+
+
+@dataclass(frozen=True)
+class _Prose:
+    """A dialogue turn as the text-quality checks read it."""
+
+    index: int  # in the dialogue
+    role: str
+    text: str  # what the word checks read: without code where the request asks for code
+    code_allowed: bool
+    unspaced: bool  # written without spaces between words: no word statistics
+
+    @property
+    def name(self) -> str:
+        return f"turn {self.index + 1} ({self.role})"
+
+
+def _prose(draft: Draft) -> list[_Prose]:
+    roles = draft.code_roles
+    turns = []
+    for i, part in enumerate(draft.dialogue):
+        allowed = part.role in roles
+        if allowed and tq.is_all_code(part.content):
+            continue
+        text = tq.without_code(part.content) if allowed else part.content
+        if text.strip():
+            turns.append(_Prose(i, part.role, text, allowed, tq.is_unspaced_text(text)))
+    return turns
+
+
+def _record_language(draft: Draft, turns: list[_Prose]) -> str | None:
+    """The language the record is in: the requested one, else the one identified in its
+    prose, else its scenario's (the locale's; e.g. when the prose is too garbled to be
+    identified)."""
+    if draft.spec.language:
+        return draft.spec.language
+    sample: list[str] = []
+    for turn in turns:
+        sample.append(turn.text)
+        if sum(map(len, sample)) >= LANGUAGE_SAMPLE_CHARS:
+            break
+    geography = draft.scenario.get("geography") or {}
+    return _language("\n".join(sample)) or language_of_locale(geography.get("locale"))
+
+
+def _outcome(draft: Draft, name: str, problems: list[tuple[_Prose | None, str]],
+             **details: Any) -> CheckResult:
+    """Passed, or failed naming every turn at fault (a problem of the record as a whole,
+    `None` for a turn, is the whole record's: no units named)."""
+    if not problems:
+        return passed(name, applied=True, **details)
+    whole = any(turn is None for turn, _ in problems)
+    units = [] if whole else [u for turn, _ in problems if turn is not None
+                              for u in draft.units_of_part(turn.index)]
+    shown = "; ".join(reason for _, reason in problems[:4])
+    more = f" (and {len(problems) - 4} more)" if len(problems) > 4 else ""
+    return failed(name, shown + more, units,
+                  turns=sorted({t.index + 1 for t, _ in problems if t is not None}),
+                  **details)
+
+
+Language = Callable[[], str | None]  # the language of what is judged, asked when needed
+
+
+def _word_check(draft: Draft, name: str, enabled: bool,
+                judge: Callable[[tq.WordStats, Language], str | None]) -> CheckResult:
+    """Apply `judge` (a turn's or the record's word statistics and language → the problem
+    or None) to each spaced turn of ``min_words`` words or more, and to the record's prose
+    as a whole."""
+    if not enabled:
+        return passed(name, applied=False)
+    minimum = draft.quality.min_words
+    turns = [t for t in _prose(draft) if not t.unspaced]
+
+    def record_language() -> str | None:
+        return _record_language(draft, turns)
+
+    problems: list[tuple[_Prose | None, str]] = []
+    for turn in turns:
+        stats = tq.word_stats(turn.text)
+        if stats.words >= minimum:
+            problem = judge(stats, lambda text=turn.text: _language(text) or record_language())
+            if problem:
+                problems.append((turn, f"{turn.name}: {problem}"))
+    whole = sum((tq.word_stats(t.text) for t in turns), tq.NO_WORDS)
+    if whole.words >= minimum and not problems:
+        problem = judge(whole, record_language)
+        if problem:
+            problems.append((None, f"the record's prose as a whole: {problem}"))
+    return _outcome(draft, name, problems, measured_turns=len(turns))
+
+
+@register_check("alpha_words")
+def alpha_words(draft: Draft) -> CheckResult:
+    """Most words have a letter (Gopher: 80%). A turn with text but no word at all (only
+    punctuation and symbols) fails whatever its length."""
+    name = "alpha_words"
+    threshold = draft.quality.min_alpha_word_share
+    if threshold is None:
+        return passed(name, applied=False)
+    empty = [(t, f"{t.name} has no word, only punctuation or symbols")
+             for t in _prose(draft) if not t.unspaced and tq.word_stats(t.text).words == 0]
+    if empty:
+        return _outcome(draft, name, list(empty))
+
+    def judge(stats: tq.WordStats, _: Language) -> str | None:
+        if stats.alpha_share < threshold:
+            return (f"{stats.alpha_share:.0%} of its {stats.words} words have a letter, "
+                    f"below {threshold:.0%} (min_alpha_word_share)")
+        return None
+
+    return _word_check(draft, name, True, judge)
+
+
+@register_check("word_length")
+def word_length(draft: Draft) -> CheckResult:
+    """The mean word length is inside Gopher's range (3-10 characters); the lower bound is
+    not applied to languages of short written words (`tq.SHORT_WORD_LANGUAGES`)."""
+    name = "word_length"
+    low, high = draft.quality.min_mean_word_length, draft.quality.max_mean_word_length
+
+    def judge(stats: tq.WordStats, language: Language) -> str | None:
+        mean = stats.mean_word_length
+        if low is not None and mean < low and language() not in tq.SHORT_WORD_LANGUAGES:
+            return (f"mean word length {mean:.1f} characters, below {low:g} "
+                    "(min_mean_word_length)")
+        if high is not None and mean > high:
+            return (f"mean word length {mean:.1f} characters, above {high:g} "
+                    "(max_mean_word_length)")
+        return None
+
+    return _word_check(draft, name, low is not None or high is not None, judge)
+
+
+@register_check("symbol_ratio")
+def symbol_ratio(draft: Draft) -> CheckResult:
+    """Hash signs and ellipses per word (Gopher: each at most 0.1; Markdown heading
+    markers are not counted)."""
+    name = "symbol_ratio"
+    threshold = draft.quality.max_symbol_word_ratio
+
+    def judge(stats: tq.WordStats, _: Language) -> str | None:
+        assert threshold is not None
+        for symbol, count in (("hash signs", stats.hashes), ("ellipses", stats.ellipses)):
+            ratio = stats.per_word(count)
+            if ratio > threshold:
+                return (f"{count} {symbol} for {stats.words} words ({ratio:.2f} a word), "
+                        f"above {threshold:g} (max_symbol_word_ratio)")
+        return None
+
+    return _word_check(draft, name, threshold is not None, judge)
+
+
+@register_check("non_word_tokens")
+def non_word_tokens(draft: Draft) -> CheckResult:
+    """Identifier-like tokens and long digit runs: at most ``max_non_word_share`` of a
+    turn's words (of the record's prose as a whole too); a shorter turn fails when they
+    are most of its words (a turn that is one garbage token), or half of them and two or
+    more (a turn of codes and timestamps). "Room 4B?" stays a question; "Flights LH400 or
+    LX318?" fails, a price paid for catching "<NAME>, 2018-09-21T23:19:56.65Z, 7:34Mb;
+    ESMX" (the broad stop-word lists hold "name", so stop words cannot tell them apart)."""
+    name = "non_word_tokens"
+    threshold = draft.quality.max_non_word_share
+    if threshold is None:
+        return passed(name, applied=False)
+    minimum = draft.quality.min_words
+    problems: list[tuple[_Prose | None, str]] = []
+    turns = [t for t in _prose(draft) if not t.unspaced]
+    for turn in turns:
+        stats = tq.word_stats(turn.text)
+        examples = ", ".join(repr(w[:40]) for w in stats.non_words[:3])
+        if stats.words >= minimum and stats.non_word_share > threshold:
+            problems.append((turn, f"{turn.name}: {len(stats.non_words)} of its "
+                             f"{stats.words} words are non-word tokens ({examples}), "
+                             f"{stats.non_word_share:.0%} above {threshold:.0%} "
+                             "(max_non_word_share)"))
+        elif stats.words < minimum and (2 * len(stats.non_words) > stats.words or (
+                2 * len(stats.non_words) == stats.words and len(stats.non_words) >= 2)):
+            problems.append((turn, f"{turn.name}: {len(stats.non_words)} of its "
+                             f"{stats.words} words are non-word tokens ({examples}), too "
+                             "many for a short turn"))
+    whole = sum((tq.word_stats(t.text) for t in turns), tq.NO_WORDS)
+    if not problems and whole.words >= minimum and whole.non_word_share > threshold:
+        problems.append((None, f"the record's prose as a whole: {whole.non_word_share:.0%} "
+                         f"of its words are non-word tokens, above {threshold:.0%} "
+                         "(max_non_word_share)"))
+    return _outcome(draft, name, problems, measured_turns=len(turns))
+
+
+@register_check("code_in_prose")
+def code_in_prose(draft: Draft) -> CheckResult:
+    """Code or JSON in a turn whose role the request does not ask for it
+    (`CheckInput.code_roles`): at most ``max_code_lines`` such lines."""
+    name = "code_in_prose"
+    allowed = draft.quality.max_code_lines
+    if allowed is None:
+        return passed(name, applied=False)
+    roles = draft.code_roles
+    problems: list[tuple[_Prose | None, str]] = []
+    for i, part in enumerate(draft.dialogue):
+        if part.role in roles:
+            continue
+        lines = tq.code_lines(part.content)
+        if len(lines) > allowed:
+            turn = _Prose(i, part.role, part.content, False, False)
+            problems.append((turn, f"{turn.name} has {len(lines)} line(s) of code or JSON "
+                             f"(e.g. {lines[0].strip()[:60]!r}), above {allowed} "
+                             "(max_code_lines): the request asks for prose there"))
+    return _outcome(draft, name, problems, code_roles=sorted(roles))
+
+
+@register_check("stop_words")
+def stop_words_present(draft: Draft) -> CheckResult:
+    """Stop words of the turn's language (its own if identified, and the record's): at
+    least ``min_stop_words`` in a turn of ``min_words`` words or more and in the record's
+    prose as a whole, one in a turn of `tq.SHORT_TURN_WORDS` words or more. Turns in a
+    language without a list, or without spaces between words, are not checked."""
+    name = "stop_words"
+    wanted = draft.quality.min_stop_words
+    if wanted is None or wanted == 0:
+        return passed(name, applied=False)
+    minimum = draft.quality.min_words
+    turns = _prose(draft)
+    record_language = _record_language(draft, turns)
+    record_list = None if is_unspaced(record_language) or record_language is None \
+        else stop_words(record_language)
+    problems: list[tuple[_Prose | None, str]] = []
+    checked = 0
+    for turn in turns:
+        if turn.unspaced:
+            continue
+        language = _language(turn.text)
+        lists = [x for x in (record_list, stop_words(language) if language else None) if x]
+        if not lists:
+            continue
+        alpha = tq.word_stats(turn.text).alpha_words
+        need = wanted if alpha >= minimum else min(wanted, 1) \
+            if alpha >= tq.SHORT_TURN_WORDS else 0
+        if not need:
+            continue
+        checked += 1
+        found = tq.stop_word_count(turn.text, frozenset().union(*lists))
+        if found < need:
+            languages = "/".join(sorted({x for x in (record_language, language) if x}))
+            problems.append((turn, f"{turn.name}: {found} stop word(s) of {languages} in "
+                             f"{alpha} words, below {need} (min_stop_words): not "
+                             "sentences of the language"))
+    spaced = [t.text for t in turns if not t.unspaced]
+    if record_list and not problems and \
+            sum(tq.word_stats(t).alpha_words for t in spaced) >= minimum:
+        checked += 1
+        found = sum(tq.stop_word_count(t, record_list) for t in spaced)
+        if found < wanted:
+            problems.append((None, f"the record's prose as a whole: {found} stop word(s) "
+                             f"of {record_language}, below {wanted} (min_stop_words)"))
+    if not checked:
+        return passed(name, applied=False, language=record_language)
+    return _outcome(draft, name, problems, language=record_language)
+
+
+@register_check("compression_ratio")
+def compression_ratio(draft: Draft) -> CheckResult:
+    """Whisper's compression ratio (over characters, per window of 1,000; text_quality.py)
+    of each turn: at most ``max_compression_ratio``. Catches repetition the loop check's
+    sentences and 5-grams miss: runs of characters, near-identical lines, lists of one
+    pattern. Quotations are left out, as from the loop check: a trace quoting facts of one
+    form repeats its sources by design."""
+    name = "compression_ratio"
+    threshold = draft.quality.max_compression_ratio
+    if threshold is None:
+        return passed(name, applied=False)
+    problems: list[tuple[_Prose | None, str]] = []
+    highest = 0.0
+    for turn in _prose(draft):
+        ratio, start = tq.max_compression_ratio(_QUOTED.sub(" ", turn.text))
+        highest = max(highest, ratio)
+        if ratio > threshold:
+            problems.append((turn, f"{turn.name} compresses {ratio:.2f}:1 (from "
+                             f"{start[:40]!r}), above {threshold:g} "
+                             "(max_compression_ratio): it repeats itself"))
+    return _outcome(draft, name, problems, highest=round(highest, 3))
+
+
+@register_check("repeated_turn")
+def repeated_turn(draft: Draft) -> CheckResult:
+    """A user or assistant turn mostly the same as the previous turn of its role (both of
+    ``min_words`` words or more): at most ``max_repeat_similarity`` alike."""
+    name = "repeated_turn"
+    threshold = draft.quality.max_repeat_similarity
+    if threshold is None:
+        return passed(name, applied=False)
+    minimum = draft.quality.min_words
+    last: dict[str, _Prose] = {}
+    problems: list[tuple[_Prose | None, str]] = []
+    for turn in _prose(draft):
+        if turn.role not in ("user", "assistant"):
+            continue
+        before = last.get(turn.role)
+        last[turn.role] = turn
+        if before is None or min(tq.word_count(turn.text), tq.word_count(before.text)) < minimum:
+            continue
+        alike = tq.similarity(turn.text, before.text)
+        if alike > threshold:
+            problems.append((turn, f"{turn.name} is {alike:.0%} the same as turn "
+                             f"{before.index + 1}, the previous {turn.role} turn, above "
+                             f"{threshold:.0%} (max_repeat_similarity)"))
+    return _outcome(draft, name, problems)

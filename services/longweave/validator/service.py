@@ -65,7 +65,8 @@ def build_router(ctx: ServiceContext) -> KafkaRouter:
             token_count=token_count,
             tokenizer="endpoint" if token_count is not None else "estimate",
             duplicate_of=await dedup.find_duplicate(stitched.run_id, stitched.sample_id, sig),
-            layers=sample.layers, content=content,
+            layers=sample.layers, content=content, scenario=sample.scenario,
+            quality_settings=ctx.settings.quality,
         ))
         report = ValidationReport(
             run_id=stitched.run_id, sample_id=stitched.sample_id, attempt=stitched.attempt,

@@ -119,6 +119,22 @@ def test_noise_is_at_least_two_distinct_transformations_cycling_through_all_pair
     assert doc["noise"] == [NOISE_INSTRUCTIONS[n] for n in doc["sampled"]["noise"]]
 
 
+def test_noise_levels_below_the_methods_two_exist_for_the_noise_experiment():
+    assert choose_noise_names(5, 0, k=0) == []
+    singles = {tuple(choose_noise_names(5, i, k=1)) for i in range(len(NOISE_INSTRUCTIONS))}
+    assert singles == {(name,) for name in NOISE_INSTRUCTIONS}
+    assert [d["noise"] for d in samples(count=3, noise_transformations=0)] == [[], [], []]
+    # The same seed draws the same scenarios whatever the noise level (the arms compare).
+    assert ([d["scenario_id"] for d in samples(count=5, noise_transformations=0)]
+            == [d["scenario_id"] for d in samples(count=5, noise_transformations=2)])
+
+
+def test_scenario_fields_reach_the_spec_the_prompts_read():
+    doc = samples(count=1, scenario_fields=3)[0]
+    assert doc["spec"]["scenario_fields"] == 3
+    assert samples(count=1)[0]["spec"].get("scenario_fields") is None
+
+
 def test_requests_that_cannot_be_sampled_say_why():
     assert request_problems(request(), CATALOG) == []
     problems = request_problems(request(complexify_operators=["teleport"], complexity=1,

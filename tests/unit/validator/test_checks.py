@@ -10,24 +10,31 @@ from longweave.validator.service import regeneration_scope
 from support.drafts import conversation_draft
 
 SPEC = {"segments": 2, "turns_per_segment": 2, "target_tokens": 400, "length_tolerance": 0.5}
-SENTENCES = [
-    "The invoice from March was charged twice to the business account.",
-    "Please send the statement page and the supplier's invoice number.",
-    "We opened a dispute and the refund window is eight weeks long.",
-    "The supplier confirmed the duplicate by email this morning.",
-    "Your bank will credit the amount provisionally within five days.",
-    "Keep the reference number for any later correspondence with us.",
-    "Could the same thing happen with the April direct debit as well?",
-    "We can set a limit on that mandate so it cannot exceed the usual amount.",
+# A clean conversation: real prose, about 25 words a turn.
+EXCHANGES = [
+    "The invoice from March was charged twice to the business account. I only noticed it "
+    "this morning when I checked the statement for the bakery.",
+    "Please send the statement page and the supplier's invoice number. With both documents I "
+    "can see whether the two debits come from the same mandate or from two different ones.",
+    "I have attached both now. The supplier told me on the phone that their billing system "
+    "ran the batch twice by mistake last week.",
+    "We opened a dispute, and the refund window is eight weeks long, so you are well within "
+    "it. I will mark the second debit as unauthorised today.",
+    "That is a relief. The supplier also confirmed the duplicate by email this morning, so I "
+    "can forward that message to you if it helps the case.",
+    "Yes, please forward it. Your bank will credit the amount provisionally within five days, "
+    "and the credit becomes final once the supplier's bank accepts the return.",
+    "Could the same thing happen with the April direct debit as well? I would rather not "
+    "spend another morning chasing the same mistake next month.",
+    "We can set a limit on that mandate so it cannot exceed the usual amount. Any debit above "
+    "the limit is refused, and you receive a message when that happens.",
 ]
 
 
-def clean_turns(words_per_turn=25):
+def clean_turns():
     turns = [Turn(role="system", content="You are a bank clerk.")]
-    for i, sentence in enumerate(SENTENCES):
-        role = "user" if i % 2 == 0 else "assistant"
-        filler = " ".join(f"detail{i}x{j}" for j in range(words_per_turn - len(sentence.split())))
-        turns.append(Turn(role=role, content=f"{sentence} {filler}".strip()))
+    for i, text in enumerate(EXCHANGES):
+        turns.append(Turn(role="user" if i % 2 == 0 else "assistant", content=text))
     return turns
 
 
@@ -42,7 +49,8 @@ def test_clean_draft_passes_every_conversation_check():
     assert {r.name for r in results} == {
         "turn_structure", "token_window", "truncation", "loop_detection", "near_duplicate",
         "pii_policy", "language", "json_parseable", "json_schema", "required_fields",
-        "constraint_layers"}
+        "constraint_layers", "alpha_words", "word_length", "symbol_ratio", "non_word_tokens",
+        "code_in_prose", "stop_words", "compression_ratio", "repeated_turn"}
 
 
 def test_turn_structure_fails_on_wrong_order_and_names_the_segment():

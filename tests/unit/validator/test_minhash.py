@@ -57,3 +57,11 @@ def test_a_signature_is_stored_packed_and_read_back_in_either_form():
     assert isinstance(packed, bytes) and len(packed) == 8 * NUM_PERM
     assert unpack_signature(packed) == sig
     assert unpack_signature(list(sig)) == sig  # entries written before packing
+
+
+def test_signatures_are_the_same_in_every_process_and_fit_bson_int64():
+    # Pinned: records signed by different validator processes (or versions of rensa) are
+    # compared with one another, so the hashing must never change under a run.
+    sig = signature("the quick brown fox jumps over the lazy dog")
+    assert sig[:4] == [3299698207, 3340583497, 3521487089, 3392661266]
+    assert len(sig) == NUM_PERM and all(0 <= v < 2**32 < 2**63 for v in sig)

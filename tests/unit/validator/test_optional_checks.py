@@ -2,7 +2,7 @@
 
 from longweave.contracts import Turn
 from longweave.contracts.messages import Language
-from longweave.language import STOPWORDS, detect_language
+from longweave.language import detect_language, identifier_languages
 from longweave.paradigms.conversation.checks import (
     json_parseable,
     json_schema,
@@ -46,7 +46,7 @@ def test_language_check_compares_with_the_requested_language():
 
 
 def test_contract_languages_are_the_detectors_languages():
-    assert set(Language.__args__) == set(STOPWORDS)
+    assert set(Language.__args__) == set(identifier_languages())
     assert detect_language("too short") is None
 
 

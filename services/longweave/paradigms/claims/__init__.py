@@ -34,7 +34,15 @@ from typing import Any, ClassVar
 
 from longweave.contracts.records import Draft, Sample
 from longweave.llm.parsing import ReplyParseError
-from longweave.paradigms.base import ExportOptions, Paradigm, Part, Plan, UnitCall, UnitInput
+from longweave.paradigms.base import (
+    ExportOptions,
+    Paradigm,
+    Part,
+    Plan,
+    ReportSection,
+    UnitCall,
+    UnitInput,
+)
 from longweave.paradigms.claims import checks  # noqa: F401 - registers its checks
 from longweave.paradigms.claims.logic import (
     VERDICTS,
@@ -419,6 +427,12 @@ class ClaimsParadigm(Paradigm[ClaimsParams]):
             *compression_lines(records),
             f"- Books: {'; '.join(books) or '-'}",
         ]
+
+    def report_section(self, records: list[dict[str, Any]], drafts: list[dict[str, Any]]
+                       ) -> ReportSection | None:
+        from longweave.paradigms.claims.report import report_section
+
+        return report_section(records)
 
 
 def compression_lines(records: list[dict[str, Any]]) -> list[str]:

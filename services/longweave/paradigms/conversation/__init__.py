@@ -84,7 +84,7 @@ class ConversationParadigm(Paradigm[ConversationParams]):
     def judge_call(self, sample: Sample, content: dict[str, Any]
                    ) -> tuple[str, dict[str, Any]]:
         return "conversation/judge.j2", {
-            "scenario": sample.scenario,
+            "scenario": sample.prompt_scenario(),
             "turns": [t for t in content["messages"] if t["role"] != "system"],
         }
 

@@ -73,7 +73,7 @@ def segment_prompt_context(
 ) -> dict[str, Any]:
     k = params.turns_per_segment
     return {
-        "scenario": sample.scenario,
+        "scenario": sample.prompt_scenario(),
         "running_summary": running_summary,
         "running_summary_is_transcript": running_summary_is_transcript,
         "first_exchange": segment_index * k + 1,

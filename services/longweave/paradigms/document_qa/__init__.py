@@ -18,7 +18,15 @@ from typing import Any, ClassVar
 from longweave.contracts.records import Draft, Sample
 from longweave.corpus.passages import locate, position_of
 from longweave.llm.parsing import ReplyParseError
-from longweave.paradigms.base import ExportOptions, Paradigm, Part, Plan, UnitCall, UnitInput
+from longweave.paradigms.base import (
+    ExportOptions,
+    Paradigm,
+    Part,
+    Plan,
+    ReportSection,
+    UnitCall,
+    UnitInput,
+)
 from longweave.paradigms.document_qa import checks, operators  # noqa: F401 - registrations
 from longweave.paradigms.document_qa.logic import build_context, conversation_rows, plan_sample
 from longweave.paradigms.document_qa.params import ALL_TASK_TYPES, DocumentQAParams, TaskType
@@ -171,6 +179,12 @@ class DocumentQAParadigm(Paradigm[DocumentQAParams]):
             f"- Task types: {', '.join(f'{t} ({n})' for t, n in tasks.most_common()) or '-'}",
             f"- Source documents: {'; '.join(sources) or '-'}",
         ]
+
+    def report_section(self, records: list[dict[str, Any]], drafts: list[dict[str, Any]]
+                       ) -> ReportSection | None:
+        from longweave.paradigms.document_qa.report import report_section
+
+        return report_section(records)
 
 
 document_qa = DocumentQAParadigm()

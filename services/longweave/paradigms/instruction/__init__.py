@@ -21,7 +21,15 @@ from typing import Any, ClassVar
 
 from longweave.contracts.records import Draft, Sample
 from longweave.llm.parsing import ReplyParseError
-from longweave.paradigms.base import ExportOptions, Paradigm, Part, Plan, UnitCall, UnitInput
+from longweave.paradigms.base import (
+    ExportOptions,
+    Paradigm,
+    Part,
+    Plan,
+    ReportSection,
+    UnitCall,
+    UnitInput,
+)
 from longweave.paradigms.instruction import checks  # noqa: F401 - registers its check
 from longweave.paradigms.instruction.logic import (
     build_excerpt,
@@ -80,7 +88,7 @@ class InstructionParadigm(Paradigm[InstructionParams]):
         excerpt = (unit.sample.material or {}).get("excerpt")
         if _is_request(unit.index):
             return UnitCall(template="instruction/request.j2",
-                            variables={"scenario": unit.sample.scenario,
+                            variables={"scenario": unit.sample.prompt_scenario(),
                                        "noise": unit.sample.noise, "excerpt": excerpt,
                                        "history": history},
                             max_tokens=300, json_schema=_text_schema("request", 20, 800),
@@ -90,7 +98,7 @@ class InstructionParadigm(Paradigm[InstructionParams]):
         turns = [{**history[0], "content": first}, *history[1:]]
         return UnitCall(
             template="instruction/response.j2",
-            variables={"scenario": unit.sample.scenario, "turns": turns,
+            variables={"scenario": unit.sample.prompt_scenario(), "turns": turns,
                        "feedback": unit.feedback},
             max_tokens=1200, json_schema=_text_schema("response", 1, 6000),
             schema_name="response")
@@ -173,6 +181,12 @@ class InstructionParadigm(Paradigm[InstructionParams]):
             return None
         return {"prompt": messages[:-1], "chosen": messages[-1:], "rejected": worse[-1:],
                 "failed_checks": failed}
+
+    def report_section(self, records: list[dict[str, Any]], drafts: list[dict[str, Any]]
+                       ) -> ReportSection | None:
+        from longweave.paradigms.instruction.report import report_section
+
+        return report_section(records, drafts)
 
 
 def _messages(content: dict[str, Any]) -> list[dict[str, str]]:

@@ -29,7 +29,15 @@ from typing import Any, ClassVar
 from longweave.contracts.records import Draft, Sample
 from longweave.corpus.passages import locate
 from longweave.llm.parsing import ReplyParseError
-from longweave.paradigms.base import ExportOptions, Paradigm, Part, Plan, UnitCall, UnitInput
+from longweave.paradigms.base import (
+    ExportOptions,
+    Paradigm,
+    Part,
+    Plan,
+    ReportSection,
+    UnitCall,
+    UnitInput,
+)
 from longweave.paradigms.reasoning import checks  # noqa: F401 - registers its checks
 from longweave.paradigms.reasoning.logic import (
     assistant_message,
@@ -205,6 +213,12 @@ class ReasoningParadigm(Paradigm[ReasoningParams]):
             f"{', '.join(f'{b} {n}' for b, n in sorted(buckets.items())) or '-'}",
             f"- Source documents: {'; '.join(sources) or '-'}",
         ]
+
+    def report_section(self, records: list[dict[str, Any]], drafts: list[dict[str, Any]]
+                       ) -> ReportSection | None:
+        from longweave.paradigms.reasoning.report import report_section
+
+        return report_section(records)
 
 
 reasoning = ReasoningParadigm()

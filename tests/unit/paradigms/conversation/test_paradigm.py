@@ -5,7 +5,8 @@ import pytest
 from pydantic import ValidationError
 
 from longweave.paradigms import PARADIGMS, Plan, UnitInput
-from support.samples import make_draft, make_sample
+from longweave.prompts import PromptLibrary
+from support.samples import make_draft, make_sample, spec_for
 
 conversation = PARADIGMS["conversation"]
 SCENARIO = {"assistant_persona": "a clerk", "audience": "citizens", "tone": "calm",
@@ -45,6 +46,43 @@ def test_a_unit_call_asks_for_k_exchanges_and_parses_them_into_turns():
     jsonschema.validate(reply, call.json_schema)
     output = conversation.parse_unit(reply, unit)
     assert [t["role"] for t in output] == ["user", "assistant"] * 3
+
+
+FULL_SCENARIO = {"scenario_id": "s1", "business_scenario": "A bakery disputes an invoice.",
+                 "guidance": "Ask for the invoice number first.", "tone": "calm",
+                 "domain": "banking", "user_persona": "a baker", "assistant_persona": "a clerk",
+                 "register": "plain", "audience": "owners", "document_type": "chat",
+                 "geography": {"city": "Lyon", "country": "France", "language": "French",
+                               "regulatory_notes": "SEPA rules"}}
+
+
+def rendered_segment_prompt(scenario_fields=None, noise=()):
+    params = conversation.parse_params({})
+    spec = spec_for("conversation", {}, scenario_fields=scenario_fields)
+    sample = make_sample(scenario=FULL_SCENARIO, spec=spec, noise=list(noise))
+    call = conversation.unit_call(UnitInput(sample=sample, params=params, index=0))
+    return PromptLibrary().render(call.template, **call.variables).messages[1]["content"]
+
+
+@pytest.mark.parametrize("shown, present, absent", [
+    (1, ["A bakery disputes"], ["calm", "Lyon", "a baker", "invoice number", "banking"]),
+    (3, ["A bakery disputes", "calm", "Lyon, France", "SEPA rules"],
+     ["a baker", "invoice number", "banking"]),
+    (5, ["A bakery disputes", "calm", "Lyon", "a baker", "invoice number"],
+     ["a clerk", "banking", "Register:"]),
+    (None, ["A bakery disputes", "calm", "Lyon", "a baker", "invoice number", "a clerk",
+            "banking", "Register: plain", "Audience: owners", "Format: chat"], []),
+])
+def test_the_segment_prompt_shows_the_first_k_scenario_fields(shown, present, absent):
+    prompt = rendered_segment_prompt(shown)
+    assert all(text in prompt for text in present), prompt
+    assert not any(text in prompt for text in absent), prompt
+
+
+def test_no_noise_leaves_the_surface_form_instruction_out():
+    assert "Vary the surface form" not in rendered_segment_prompt()
+    assert "Vary the surface form: say it twice." in rendered_segment_prompt(
+        noise=["say it twice"])
 
 
 def test_the_history_is_carried_verbatim_while_it_fits_then_summarised():

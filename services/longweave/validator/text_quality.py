@@ -1,0 +1,278 @@
+"""Text-quality measures of a record's turns: pure functions the validator's checks apply
+(validator/checks.py) with the thresholds of `QualityThresholds`.
+
+The word statistics follow DataTrove's ``GopherQualityFilter`` (v0.x,
+src/datatrove/pipeline/filters/gopher_quality_filter.py, after Rae et al. 2021, "Scaling
+Language Models: Methods, Analysis & Insights from Training Gopher", appendix A): the share
+of words with an alphabetic character (at least 0.8; NeMo Curator's
+``WordsWithoutAlphabetsFilter`` uses the same 0.8), the mean word length (3 to 10
+characters), hash signs and ellipses per word (each at most 0.1), and stop words (at least
+2). The non-word tokens follow NeMo Curator's ``NumbersFilter`` and ``UrlsFilter`` in
+spirit (digits and machine strings crowding out words) but count tokens, not characters.
+The compression ratio is Whisper's (``openai/whisper``, transcribe.py, MIT: UTF-8 length
+over zlib-compressed length, a window whose ratio is above 2.4 is a repetition loop).
+
+Where this departs from them, and why:
+
+- Words are whitespace tokens with the punctuation and symbols around them stripped
+  (DataTrove splits with spaCy or NLTK, whose punctuation tokens count in the alphabetic
+  share's denominator; here tokens of punctuation alone are not words at all, as in
+  DataTrove's mean word length). A word's length counts code points, as ``len`` does there.
+- Markdown heading markers (``##`` at a line's start) are formatting, not hash symbols.
+- The compression ratio is measured on characters, not UTF-8 bytes (ASCII characters are
+  their own byte, the others get one-byte codes from 128 on, two-byte ones past 128 of
+  them): for ASCII text it is Whisper's ratio exactly, and a Greek or Arabic turn, two
+  bytes a letter in UTF-8, is not read as repetitive for its encoding (the same answer
+  in Greek or Arabic: 1.5, in English 1.6, over 500 characters; Greek in bytes: 2.0). It
+  is taken per window of `COMPRESSION_WINDOW` characters, whitespace runs collapsed,
+  because the ratio of prose grows with its length (1,500 windows of five novels: median
+  1.66 over 500 characters, 1.82 over 1,000, 2.11 over 4,000; the highest over 1,000:
+  2.24), as Whisper measures 30-second segments.
+- These thresholds were set on web documents of 50 words and more. A chat turn is often
+  much shorter, and a ratio over three words says nothing (half the words of "2 adults,
+  1 child" have no letter). So the ratio statistics judge a turn alone only from
+  ``min_words`` words (20); shorter turns are judged within the record's prose as a whole
+  (all its turns together), and by rules that need no sample: a short turn fails when
+  most of its words are non-word tokens (a single garbage token is a turn of one word,
+  all of it garbage), a turn of `SHORT_TURN_WORDS` words or more needs a stop word, and
+  code is code at any length.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from collections.abc import Collection
+from dataclasses import dataclass
+from functools import lru_cache
+
+from longweave.language import normalise_word
+
+# Below this many words a turn is a greeting or a confirmation: no stop word is expected.
+SHORT_TURN_WORDS = 6
+# A run of this many digits with no separator is a machine string, not a number in prose.
+LONG_DIGIT_RUN = 7
+COMPRESSION_WINDOW = 1000
+# Scripts written without spaces between words (Thai, Lao, Tibetan, Myanmar, Khmer, kana,
+# CJK ideographs): word statistics mean nothing in them.
+_UNSPACED_LETTER = re.compile(
+    "[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+# Languages whose space-separated units are syllables (Vietnamese) or one Hangul block a
+# syllable (Korean): short "words" by construction, so Gopher's lower bound on the mean
+# word length does not apply (measured: 3.1 and 3.3 on ordinary prose).
+SHORT_WORD_LANGUAGES = frozenset({"vi", "ko"})
+
+_LETTER = re.compile(r"[^\W\d_]")
+# An underscore, a long digit run, or a letter and a digit in one token.
+_NON_WORD = re.compile(r"_|\d{%d,}|[^\W\d_].*\d|\d.*[^\W\d_]" % LONG_DIGIT_RUN)
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?=\s)", re.MULTILINE)
+_ELLIPSIS = re.compile(r"\.\.\.|…")
+_WHITESPACE = re.compile(r"\s+")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_INLINE_CODE = re.compile(r"`[^`\n]+`")
+# TeX math, which braces do not make code: $…$, $$…$$, \(…\), \[…\], \cmd{…}{…}.
+_MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$|\\\(.+?\\\)|\\\[.+?\\\]|\\[A-Za-z]+(?:\{[^{}\n]*\})+")
+# A line with one of these is code or JSON, not prose.
+_CODE_SIGNALS = (
+    re.compile(r"[{}]"),  # braces: blocks, objects, templates
+    re.compile(r"(?<![:/\w])//|/\*|\*/"),  # comments (not a URL's //)
+    re.compile(r'"[^"\n]{1,80}"\s*:\s*(?:["\[{\d-]|true\b|false\b|null\b)'),  # a JSON member
+    re.compile(r"</[A-Za-z][\w:-]*\s*>|<[A-Za-z][\w:-]*(?:\s+[\w:-]+=\"[^\"]*\")*\s*/>"),
+    re.compile(r"=>|:=|==|!=|&&"),  # not ||: an empty cell of a Markdown table
+    re.compile(r"^\s*(?:def|function|func|fn)\s+\w+\s*\("),
+    re.compile(r"^\s*(?:class|struct|interface)\s+\w+\s*[:({]"),
+    re.compile(r"^\s*(?:import\s+[\w.]+\s*;?\s*$|from\s+[\w.]+\s+import\s|#include\s*[<\"])"),
+    re.compile(r"^\s*(?:const|let|var)\s+\w+\s*="),
+    re.compile(r"[\w)\]]\s*\([^()\n]*\)\s*;\s*$|^\s*\w+(?:\.\w+)*\s*=\s*[^=\n]+;\s*$"),
+)
+
+
+def is_punctuation(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    return category[0] in "PSZC"
+
+
+@lru_cache(maxsize=256)
+def words(text: str) -> tuple[str, ...]:
+    """The text's words: whitespace tokens without the punctuation and symbols around them
+    (a token of punctuation alone is no word)."""
+    out = []
+    for token in text.split():
+        if not (token[0].isalnum() and token[-1].isalnum()):
+            start, end = 0, len(token)
+            while start < end and is_punctuation(token[start]):
+                start += 1
+            while end > start and is_punctuation(token[end - 1]):
+                end -= 1
+            token = token[start:end]
+        if token:
+            out.append(token if token.isascii() else unicodedata.normalize("NFC", token))
+    return tuple(out)
+
+
+def has_letter(word: str) -> bool:
+    return _LETTER.search(word) is not None
+
+
+def is_non_word(word: str) -> bool:
+    """Identifier-like (an underscore, or letters and digits mixed in one token) or a long
+    run of digits: a machine string rather than a word of prose."""
+    return _NON_WORD.search(word) is not None
+
+
+def unspaced_share(text: str) -> float:
+    """Share of the text's letters in scripts written without spaces between words."""
+    letters = len(_LETTER.findall(text))
+    return len(_UNSPACED_LETTER.findall(text)) / letters if letters else 0.0
+
+
+@lru_cache(maxsize=256)
+def is_unspaced_text(text: str) -> bool:
+    return unspaced_share(text) >= 0.5
+
+
+def word_count(text: str) -> int:
+    """Words, or for text written without spaces an estimate (a word per two letters)."""
+    if is_unspaced_text(text):
+        return len(_LETTER.findall(text)) // 2
+    return len(words(text))
+
+
+@dataclass(frozen=True)
+class WordStats:
+    """Gopher's word statistics of a text (see the module's docstring); the statistics of
+    several texts together are their sum."""
+
+    words: int
+    alpha_words: int
+    length_sum: int
+    hashes: int
+    ellipses: int
+    non_words: tuple[str, ...]
+
+    @property
+    def mean_word_length(self) -> float:
+        return self.length_sum / self.words if self.words else 0.0
+
+    @property
+    def alpha_share(self) -> float:
+        return self.alpha_words / self.words if self.words else 0.0
+
+    @property
+    def non_word_share(self) -> float:
+        return len(self.non_words) / self.words if self.words else 0.0
+
+    def per_word(self, count: int) -> float:
+        return count / self.words if self.words else float(count > 0)
+
+    def __add__(self, other: WordStats) -> WordStats:
+        return WordStats(self.words + other.words, self.alpha_words + other.alpha_words,
+                         self.length_sum + other.length_sum, self.hashes + other.hashes,
+                         self.ellipses + other.ellipses, self.non_words + other.non_words)
+
+
+NO_WORDS = WordStats(0, 0, 0, 0, 0, ())
+
+
+@lru_cache(maxsize=256)
+def word_stats(text: str) -> WordStats:
+    found = words(text)
+    return WordStats(
+        words=len(found),
+        alpha_words=sum(1 for w in found if has_letter(w)),
+        length_sum=sum(len(w) for w in found),
+        hashes=_HEADING.sub("", text).count("#"),
+        ellipses=len(_ELLIPSIS.findall(text)),
+        non_words=tuple(w for w in found if is_non_word(w)),
+    )
+
+
+def stop_word_count(text: str, stop_words: Collection[str]) -> int:
+    return sum(1 for w in words(text) if normalise_word(w) in stop_words)
+
+
+def _code_flags(lines: list[str]) -> list[bool]:
+    flags, fenced = [], False
+    for line in lines:
+        if _FENCE.match(line):
+            fenced = not fenced
+            flags.append(True)
+            continue
+        bare = _MATH.sub(" ", line)
+        flags.append(fenced or any(signal.search(bare) for signal in _CODE_SIGNALS))
+    return flags
+
+
+def code_lines(text: str) -> list[str]:
+    """The lines of `text` that are code or JSON: inside a fenced block (fences included),
+    or carrying a signal prose never has (braces, comments, JSON members, closing tags,
+    operators, definitions, statements ending in ``;``). TeX math (``$…$``, ``\\(…\\)``,
+    ``\\frac{1}{2}``) is not code."""
+    lines = text.splitlines()
+    return [line for line, code in zip(lines, _code_flags(lines), strict=True) if code]
+
+
+@lru_cache(maxsize=256)
+def is_all_code(text: str) -> bool:
+    """Whether the whole text is code or JSON: every non-blank line is, or it is one JSON
+    value or fenced block from its first character to its last."""
+    stripped = text.strip()
+    if not stripped:
+        return False
+    if (stripped[0], stripped[-1]) in (("{", "}"), ("[", "]")) or (
+            stripped.startswith(("```", "~~~")) and stripped.endswith(("```", "~~~"))):
+        return True
+    lines = [line for line in stripped.splitlines() if line.strip()]
+    return all(_code_flags(lines))
+
+
+@lru_cache(maxsize=256)
+def without_code(text: str) -> str:
+    """`text` with its code lines and inline code spans removed: the prose around them."""
+    lines = text.splitlines()
+    kept = [line for line, code in zip(lines, _code_flags(lines), strict=True) if not code]
+    return _INLINE_CODE.sub(" ", "\n".join(kept))
+
+
+def _char_codes(text: str) -> bytes:
+    """The text one byte a character: ASCII as itself, other characters numbered from 128
+    in order of appearance (two bytes a character when there are more than 128 of them)."""
+    codes: dict[str, int] = {}
+    for ch in text:
+        if ch not in codes and ord(ch) >= 128:
+            codes[ch] = 128 + len(codes)
+    if len(codes) <= 128:
+        return bytes(codes.get(ch) or ord(ch) for ch in text)
+    return b"".join((codes.get(ch) or ord(ch)).to_bytes(2, "little") for ch in text)
+
+
+def compression_ratio(text: str) -> float:
+    """Whisper's compression ratio, over characters (see the module's docstring)."""
+    encoded = _char_codes(text)
+    return len(encoded) / len(zlib.compress(encoded)) if encoded else 0.0
+
+
+def max_compression_ratio(text: str, window: int = COMPRESSION_WINDOW) -> tuple[float, str]:
+    """The highest compression ratio over windows of `window` characters (half-overlapping;
+    a shorter text is one window), whitespace runs collapsed; and the window's start."""
+    flat = _WHITESPACE.sub(" ", text).strip()
+    if len(flat) <= window:
+        return compression_ratio(flat), flat[:60]
+    step = window // 2
+    best = (0.0, "")
+    for start in range(0, len(flat) - window + step, step):
+        piece = flat[start : start + window]
+        ratio = compression_ratio(piece)
+        if ratio > best[0]:
+            best = (ratio, piece[:60])
+    return best
+
+
+def similarity(a: str, b: str) -> float:
+    """How much of two texts is the same, 0 to 1: the normalised Indel similarity of their
+    lower-cased words (rapidfuzz's ``fuzz.ratio``)."""
+    from rapidfuzz import fuzz
+
+    return float(fuzz.ratio(" ".join(words(a.lower())), " ".join(words(b.lower())))) / 100
