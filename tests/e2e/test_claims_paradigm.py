@@ -161,12 +161,16 @@ async def test_a_book_becomes_claim_pairs_and_its_outlines_are_paid_for_once(
         assert "Events:" not in record["evidence"][0]
 
     # The two strategies side by side (the scripted judge passes everything).
-    report = mesh.cli("report", first, naive)
+    report = mesh.cli("report", first, naive, "--json", "--out", str(tmp_path / "report"))
     assert report.returncode == 0, report.stderr
-    rows = {line.split(" | ")[0].strip("| "): line for line in report.stdout.splitlines()}
-    assert rows["strategy"].endswith("| clipper | naive |")
-    assert rows["rejected by claim_pair_minimal"].endswith("| 20% | 0% |")
-    assert rows["judge validity: passed (mean)"].endswith("| 100% (5.00) | 100% (5.00) |")
+    clipper_run, naive_run = json.loads(report.stdout)["runs"]
+    assert (clipper_run["strategy"], naive_run["strategy"]) == ("clipper", "naive")
+    assert clipper_run["rejections"]["by_check"]["claim_pair_minimal"]["rate"] == 0.2
+    assert "claim_pair_minimal" not in naive_run["rejections"]["by_check"]
+    for run in (clipper_run, naive_run):
+        validity = run["judge_scores"]["validity"]
+        assert (validity["pass_rate"], validity["mean"]) == (1.0, 5.0)
+    assert (tmp_path / "report" / "report.html").is_file()
 
     # Evaluation: a model that calls every claim true is right on half the claims and on
     # no pair, asked from the run or from its sft export.

@@ -70,7 +70,7 @@ async def test_programmatic_and_free_form_reasoning_through_the_mesh(start_mesh,
     for run_id, count in ((chain_run, 2), (free_run, 1)):
         status = await mesh.wait(run_id, timeout_s=180)
         letters = await db.dead_letters.find({"run_id": run_id}).to_list(None)
-        assert status["stages"]["accepted"] == count, letters
+        assert status["stages"]["accepted"] == count, [h["reasons"] for d in letters for h in d["history"]]
 
     for record in await db.records.find({"run_id": chain_run}).to_list(None):
         assert record["answer"] == record["answer_key"]

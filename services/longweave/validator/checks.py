@@ -249,8 +249,9 @@ def _word_check(draft: Draft, name: str, enabled: bool,
 
 @register_check("alpha_words")
 def alpha_words(draft: Draft) -> CheckResult:
-    """Most words have a letter (Gopher: 80%). A turn with text but no word at all (only
-    punctuation and symbols) fails whatever its length."""
+    """Most words have a letter or are numbers (Gopher: 80% with a letter; numbers in prose
+    count here, `text_quality`). A turn with text but no word at all (only punctuation and
+    symbols) fails whatever its length."""
     name = "alpha_words"
     threshold = draft.quality.min_alpha_word_share
     if threshold is None:
@@ -261,8 +262,12 @@ def alpha_words(draft: Draft) -> CheckResult:
         return _outcome(draft, name, list(empty))
 
     def judge(stats: tq.WordStats, _: Language) -> str | None:
+        if 2 * stats.numbers > stats.words:
+            return (f"{stats.numbers} of its {stats.words} words are numbers: figures, not "
+                    "prose")
         if stats.alpha_share < threshold:
-            return (f"{stats.alpha_share:.0%} of its {stats.words} words have a letter, "
+            return (f"{stats.alpha_share:.0%} of its {stats.words} words have a letter or "
+                    "are numbers, "
                     f"below {threshold:.0%} (min_alpha_word_share)")
         return None
 

@@ -18,6 +18,10 @@ Where this departs from them, and why:
   (DataTrove splits with spaCy or NLTK, whose punctuation tokens count in the alphabetic
   share's denominator; here tokens of punctuation alone are not words at all, as in
   DataTrove's mean word length). A word's length counts code points, as ``len`` does there.
+- A number as prose writes it (12, 3.5, 1,200, 40%) counts as a word in the alphabetic
+  share: Gopher's rule reads number-dense prose, such as a reasoning trace over figures
+  ("locker 12 opens locker 7 ... holds 40 coins"), as symbol soup. Machine digit runs and
+  identifiers stay non-words (`is_non_word`).
 - Markdown heading markers (``##`` at a line's start) are formatting, not hash symbols.
 - The compression ratio is measured on characters, not UTF-8 bytes (ASCII characters are
   their own byte, the others get one-byte codes from 128 on, two-byte ones past 128 of
@@ -116,6 +120,15 @@ def has_letter(word: str) -> bool:
     return _LETTER.search(word) is not None
 
 
+# A number as prose writes it: up to six digits a group, with separators, a sign, a
+# percent (12, 3.5, 1,200, -4, 40%, 10:30, 3/4); longer digit runs are machine strings.
+_NUMBER = re.compile(r"[-+]?\d{1,6}(?:[.,:/]\d{1,6})*%?")
+
+
+def is_number(word: str) -> bool:
+    return _NUMBER.fullmatch(word) is not None
+
+
 def is_non_word(word: str) -> bool:
     """Identifier-like (an underscore, or letters and digits mixed in one token) or a long
     run of digits: a machine string rather than a word of prose."""
@@ -151,6 +164,7 @@ class WordStats:
     hashes: int
     ellipses: int
     non_words: tuple[str, ...]
+    numbers: int = 0  # numbers as prose writes them (`is_number`)
 
     @property
     def mean_word_length(self) -> float:
@@ -158,7 +172,8 @@ class WordStats:
 
     @property
     def alpha_share(self) -> float:
-        return self.alpha_words / self.words if self.words else 0.0
+        """Words with a letter, or numbers, per word (see the module's docstring)."""
+        return (self.alpha_words + self.numbers) / self.words if self.words else 0.0
 
     @property
     def non_word_share(self) -> float:
@@ -170,7 +185,8 @@ class WordStats:
     def __add__(self, other: WordStats) -> WordStats:
         return WordStats(self.words + other.words, self.alpha_words + other.alpha_words,
                          self.length_sum + other.length_sum, self.hashes + other.hashes,
-                         self.ellipses + other.ellipses, self.non_words + other.non_words)
+                         self.ellipses + other.ellipses, self.non_words + other.non_words,
+                         self.numbers + other.numbers)
 
 
 NO_WORDS = WordStats(0, 0, 0, 0, 0, ())
@@ -186,6 +202,7 @@ def word_stats(text: str) -> WordStats:
         hashes=_HEADING.sub("", text).count("#"),
         ellipses=len(_ELLIPSIS.findall(text)),
         non_words=tuple(w for w in found if is_non_word(w)),
+        numbers=sum(1 for w in found if is_number(w)),
     )
 
 
