@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import secrets
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 from aiokafka import AIOKafkaProducer
+from pymongo.errors import PyMongoError
 
 from longweave import __version__
 from longweave.contracts import ScenarioRequest
@@ -29,6 +31,13 @@ from longweave.export import (
 from longweave.kafka_admin import ensure_topics
 from longweave.kafka_security import kafka_client_options
 from longweave.paradigms import ExportOptions
+from longweave.run_summary import throughput_and_eta
+from longweave.runs import (
+    failure_reasons,
+    published_request,
+    recent_completion_times,
+    record_published,
+)
 from longweave.settings import Settings
 from longweave.store import (
     ACTIVE_STAGES,
@@ -36,11 +45,17 @@ from longweave.store import (
     RUN_COUNTERS,
     TERMINAL_STAGES,
     Store,
+    now,
 )
 from longweave.topics import Topics
 
+log = logging.getLogger(__name__)
+
 STAGES = (*ACTIVE_STAGES, *TERMINAL_STAGES)
 EXPORT_TEXTS_KEPT = 4  # corpus texts an export keeps loaded (books are large)
+# How long publishing waits for the store to note the request: it is published already.
+PUBLISHED_RECORD_TIMEOUT_MS = 3_000
+THROUGHPUT_WINDOW_S = 300.0  # the recent completions throughput and ETA are measured on
 
 
 def new_run_id() -> str:
@@ -86,7 +101,23 @@ async def publish_request(settings: Settings, request: ScenarioRequest) -> str:
         )
     finally:
         await producer.stop()
+    await _note_published(settings, request)
     return request.run_id
+
+
+async def _note_published(settings: Settings, request: ScenarioRequest) -> None:
+    """Record the published request, so `status` knows its run before the sampler reads
+    it. An unreachable store is only warned about: the request is on its way anyway."""
+    store = Store(settings.mongodb_uri, settings.mongodb_db,
+                  server_selection_timeout_ms=PUBLISHED_RECORD_TIMEOUT_MS)
+    try:
+        await record_published(store, request)
+    except PyMongoError as exc:
+        log.warning("run %s is published, but the store could not note it (%s): `status` "
+                    "will know the run once the sampler has read it", request.run_id,
+                    type(exc).__name__)
+    finally:
+        store.close()
 
 
 async def cancel_run(store: Store, run_id: str) -> str:
@@ -103,16 +134,29 @@ async def cancel_run(store: Store, run_id: str) -> str:
 
 
 async def run_status(store: Store, run_id: str) -> dict[str, Any]:
+    """A run's progress. A run published but not read by the sampler yet is known, with
+    status "published"; a run id neither the sampler nor a publish recorded is not known."""
     run = await store.get_run(run_id)
+    published = await published_request(store, run_id) if run is None else None
     # Finished samples are counted on the run; only unfinished ones are counted here.
     progress = {**await store.unfinished_samples(run_id),
                 **{counter: (run or {}).get(counter, 0) for counter in RUN_COUNTERS}}
     requested = run["requested"] if run else None
     done = progress.get("accepted", 0) + progress.get("dead_lettered", 0)
+    ended = done + progress.get("stopped", 0)
+    status = run.get("status") if run else "published" if published else "unknown"
+    per_min, eta_s = None, None
+    if run is not None and ended:
+        at = now()
+        per_min, eta_s = throughput_and_eta(
+            await recent_completion_times(store, run_id, at - timedelta(
+                seconds=THROUGHPUT_WINDOW_S)),
+            max(0, requested - ended), at, THROUGHPUT_WINDOW_S)
+    has_failures = status == "failed" or progress.get("dead_lettered", 0) > 0
     return {
         "run_id": run_id,
-        "known": run is not None,
-        "status": run.get("status") if run else "waiting for the sampler",
+        "known": run is not None or published is not None,
+        "status": status,
         "error": run.get("error") if run else None,  # why a whole run failed
         "requested": requested,
         "done": done,
@@ -122,6 +166,13 @@ async def run_status(store: Store, run_id: str) -> dict[str, Any]:
         "regenerated": progress.get("regenerated", 0),
         "usage": run.get("usage") if run else None,
         "llm_usage": run.get("llm_usage") if run else None,  # paid, incl. cost and cache hits
+        "paradigm": (run.get("request") or {}).get("paradigm") if run else
+        (published or {}).get("paradigm"),
+        "created_at": run.get("created_at") if run else (published or {}).get("published_at"),
+        "throughput_per_min": per_min,  # samples ended per minute, lately
+        "eta_s": eta_s,
+        # The top reasons dead letters give (and a failed run's error), when there are any.
+        "reasons": await failure_reasons(store, run_id) if has_failures else [],
     }
 
 

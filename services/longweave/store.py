@@ -12,6 +12,8 @@ Collections
                 a rejected one keeps ``rejected: {stage, reasons}`` (DPO exports pair them)
 - records       accepted records, with full metadata (what exports read)
 - dead_letters  bad inputs and samples out of attempts, with reasons
+- published_requests  requests as they were published, before the sampler reads them
+                (runs.py: what `status` and `runs` know of a run not started yet)
 - llm_calls     one document per completed LLM call, keyed by request hash: what it served
                 (run, sample, attempt, purpose, prompt version), usage, latency, cost and
                 the reply; also the LLM gateway's response cache (llm/cache.py)
@@ -22,6 +24,7 @@ Collections
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -30,7 +33,7 @@ from urllib.parse import parse_qs
 
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 from pymongo import ASCENDING, ReplaceOne, UpdateOne
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 from pymongo.monitoring import CommandListener
 
 from longweave.contracts.records import AttemptFailure, Draft, Sample, SegmentRef
@@ -54,6 +57,8 @@ _PROGRESS_FIELDS = ("requested", "fanned_out", "status", "stop_requested", "crea
 # How a run ends: every sample finished, or a stop (cancel, budget) drained it.
 RUN_END_STATUS = {None: "complete", "cancelled": "cancelled", "budget": "budget_stopped"}
 FINISHED_RUN_STATUSES = ("complete", "cancelled", "budget_stopped", "failed")
+# The samples index before (run_id, stage, updated_at), which serves all its queries.
+_SUPERSEDED_SAMPLES_INDEX = "run_id_1_stage_1"
 
 
 def now() -> datetime:
@@ -70,10 +75,14 @@ def draft_id(sample_id: str, attempt: int) -> str:
 
 class Store:
     def __init__(self, uri: str, db_name: str, batch_linger_s: float = 0.0,
-                 listeners: Sequence[CommandListener] = ()) -> None:
+                 listeners: Sequence[CommandListener] = (),
+                 server_selection_timeout_ms: int | None = None) -> None:
+        # A command line gives up on an unreachable server in seconds; services wait longer.
+        timeout = {} if server_selection_timeout_ms is None else \
+            {"serverSelectionTimeoutMS": server_selection_timeout_ms}
         self.client: AsyncIOMotorClient = AsyncIOMotorClient(
             uri, tz_aware=True, event_listeners=[StoreOperationCounter(), *listeners],
-            **_retryable_writes_option(uri))
+            **_retryable_writes_option(uri), **timeout)
         self.db: AsyncIOMotorDatabase = self.client[db_name]
         self._batch_linger_s = batch_linger_s
         self._batches: dict[str, CollectionBatches] = {}
@@ -96,7 +105,13 @@ class Store:
 
     async def ensure_indexes(self) -> None:
         await self.db.runs.create_index("request_id", unique=True)
-        await self.db.samples.create_index([("run_id", ASCENDING), ("stage", ASCENDING)])
+        # updated_at: when a sample last moved, which for an ended sample is when it ended
+        # (the recent completions a run's throughput is measured on). It changes with the
+        # stage, so the longer key costs the writes nothing more.
+        await self.db.samples.create_index([("run_id", ASCENDING), ("stage", ASCENDING),
+                                            ("updated_at", ASCENDING)])
+        with contextlib.suppress(OperationFailure):  # the index it replaces, if still there
+            await self.db.samples.drop_index(_SUPERSEDED_SAMPLES_INDEX)
         await self.db.drafts.create_index([("run_id", ASCENDING), ("sample_id", ASCENDING)])
         await self.db.records.create_index([("run_id", ASCENDING), ("sample_id", ASCENDING)])
         await self.db.dead_letters.create_index("run_id")

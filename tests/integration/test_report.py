@@ -434,4 +434,4 @@ async def test_the_cli_writes_the_report_and_status_points_at_it(store, servers,
     elsewhere = await asyncio.to_thread(cli, "report", "run-clean", "--out", "x", "--json")
     assert json.loads(elsewhere.stdout)["run_ids"] == ["run-clean"]
     missing = await asyncio.to_thread(cli, "report", "run-gone")
-    assert missing.returncode == 2 and "no run run-gone" in missing.stderr
+    assert missing.returncode == 2 and "no run 'run-gone'" in missing.stderr

@@ -13,12 +13,13 @@ PACKAGE = Path(__file__).resolve().parents[2] / "services" / "longweave"
 
 SERVICE_PACKAGES = ("sampler", "generator", "stitcher", "validator", "judge", "sink")
 # Entry points and tools: what users and scripts call. Nothing else imports them.
-APPLICATION = ("__main__", "cli", "demo", "client", "export", "watch", "contract_files",
-               "experiment_run", "report", "stack", "testing")
+APPLICATION = ("__main__", "cli", "versions", "demo", "client", "export", "watch",
+               "contract_files", "experiment_run", "report", "stack", "testing")
 # Wiring a pure-logic module may not touch, directly or through longweave modules.
 WIRING_LIBRARIES = ("faststream", "aiokafka", "motor", "pymongo", "httpx")
-WIRING_MODULES = ("runtime", "mesh", "store", "store_batches", "kafka_admin", "kafka_compat",
-                  "kafka_membership", "kafka_parallel", "kafka_purge", "kafka_security",
+WIRING_MODULES = ("runtime", "mesh", "store", "store_batches", "runs", "kafka_admin",
+                  "kafka_compat", "kafka_membership", "kafka_parallel", "kafka_purge",
+                  "kafka_security",
                   "llm.client", "llm.cache", "llm.ledger",
                   "report.build", "report.collect", "report.embeddings")
 
@@ -112,9 +113,10 @@ def test_pure_logic_reaches_no_wiring():
                                                "reasoning", "budget_watch", "experiments",
                                                "judge.calibration", "report.figures",
                                                "report.diversity", "report.charts",
-                                               "report.render", "language",
+                                               "report.render", "language", "run_summary",
                                                "validator.checks", "validator.text_quality",
-                                               "validator.minhash") or \
+                                               "validator.minhash", "cli.errors",
+                                               "cli.request_flags", "versions") or \
                 in_layer(name, "paradigms") or in_layer(name, "instructions"):
             reached = reachable(name) | {name}
             wiring = {m for m in reached if any(in_layer(m, w) for w in WIRING_MODULES)}

@@ -9,7 +9,7 @@ Values compare case-insensitively.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,21 +94,35 @@ def unknown_values(
     filters: Mapping[str, str | list[str]],
     weights: Mapping[str, Mapping[str, float]],
 ) -> list[str]:
-    """Filter and weight values no scenario has: almost always a typo, never silently ignored."""
-    known: dict[str, set[str]] = {f: set() for f in SCENARIO_FIELDS}
+    """Filter and weight values no scenario has: almost always a typo, never silently ignored.
+    Each problem lists the values the field does have."""
+    known: dict[str, dict[str, str]] = {f: {} for f in SCENARIO_FIELDS}  # casefolded -> as written
     for scenario in scenarios:
         for variant in variants_of(scenario):
             for field in SCENARIO_FIELDS:
-                known[field].add(variant.value(field).casefold())
+                value = variant.value(field)
+                known[field].setdefault(value.casefold(), value)
     problems = []
     for kind, field, values in (
         *(("filters", f, [v] if isinstance(v, str) else v) for f, v in filters.items()),
         *(("weights", f, list(by)) for f, by in weights.items()),
     ):
-        missing = [v for v in values if v.casefold() not in known.get(field, set())]
+        if field not in known:
+            problems.append(f"{kind}.{field}: not a scenario field (fields: "
+                            f"{', '.join(SCENARIO_FIELDS)})")
+            continue
+        missing = [v for v in values if v.casefold() not in known[field]]
         if missing:
-            problems.append(f"{kind}.{field}: no scenario has {', '.join(map(repr, missing))}")
+            problems.append(f"{kind}.{field}: no scenario has {', '.join(map(repr, missing))} "
+                            f"({_some(known[field].values())})")
     return problems
+
+
+def _some(values: Iterable[str], shown: int = 12) -> str:
+    """The values a field has, the first `shown` of them in order, for an error message."""
+    ordered = sorted(values, key=str.casefold)
+    more = f", … {len(ordered) - shown} more" if len(ordered) > shown else ""
+    return "values: " + ", ".join(ordered[:shown]) + more
 
 
 def _distinct(values: list[str]) -> list[str]:

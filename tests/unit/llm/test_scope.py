@@ -32,12 +32,11 @@ def test_samples_written_before_the_switch_existed_use_the_cache():
 
 
 def test_publish_flags_set_the_cache_switch_and_budget():
-    from longweave.cli import _parser, _request_fields
+    from longweave.cli.request_flags import request_fields
     from longweave.client import build_request
 
-    args = _parser().parse_args(["publish", "--count", "2", "--no-cache",
-                                 "--budget-tokens", "5000", "--budget-usd", "1.5"])
-    request = build_request(_request_fields(args))
+    request = build_request(request_fields({"count": 2, "no_cache": True,
+                                            "budget_tokens": 5000, "budget_usd": 1.5}))
     assert request.cache is False
     assert request.budget == RunBudget(max_tokens=5000, max_cost_usd=1.5)
     assert build_request({"count": 1}).cache is True

@@ -1,3 +1,4 @@
+from longweave.contracts.messages import SCENARIO_FIELDS
 from longweave.sampler.fields import (
     field_value,
     matches,
@@ -54,5 +55,8 @@ def test_values_no_scenario_has_are_reported():
     problems = unknown_values([scenario(alt_tones=["warm"])],
                               {"tone": ["warm", "Icy"], "domain": "finance"},
                               {"geography.city": {"Atlantis": 2}})
-    assert problems == ["filters.tone: no scenario has 'Icy'",
-                        "weights.geography.city: no scenario has 'Atlantis'"]
+    city = scenario()["geography"]["city"]
+    assert problems == ["filters.tone: no scenario has 'Icy' (values: calm, warm)",
+                        f"weights.geography.city: no scenario has 'Atlantis' (values: {city})"]
+    assert unknown_values([scenario()], {"colour": "red"}, {}) == [
+        "filters.colour: not a scenario field (fields: " + ", ".join(SCENARIO_FIELDS) + ")"]
