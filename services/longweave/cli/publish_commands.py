@@ -149,8 +149,8 @@ def publish(**flags: Any) -> int:
     problems = asyncio.run(scenario_problems(request)) if request.filters or \
         request.weights else []
     if problems is None:
-        print("note: scenario database not reachable; filters and weights are checked by "
-              "the sampler", file=sys.stderr)
+        print("note: filters and weights not checked here (the scenario database did not "
+              "answer, or holds no scenarios yet): the sampler checks them", file=sys.stderr)
     elif problems:
         raise UserError(*problem_lines(problems, request.model_dump(mode="json"),
                                        _scenario_flag))
