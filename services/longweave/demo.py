@@ -311,7 +311,8 @@ def _summary(settings: Settings, status: dict, exported: int, out: Path, wall_s:
     print(f"requested      {status['requested']}")
     print(f"accepted       {stages['accepted']}")
     print(f"regenerated    {status['regenerated']} (samples that needed more than one attempt)")
-    print(f"dead-lettered  {stages['dead_lettered']} (reasons in MongoDB: dead_letters)")
+    print(f"dead-lettered  {stages['dead_lettered']} (why: below, in the report, and in "
+          f"`longweave status {status['run_id']}` while the stack is up)")
     print(f"tokens         {usage.get('prompt_tokens', 0)} prompt + "
           f"{usage.get('completion_tokens', 0)} completion in {usage.get('calls', 0)} LLM calls")
     print(f"wall time      {wall_s:.0f}s (install excluded)")

@@ -60,6 +60,7 @@ async def run_report(store: Store, run_id: str) -> list[str]:
 
 
 REASONS_SHOWN = 3
+REASON_CHARS_SHOWN = 160
 
 
 def render_status(status: dict[str, Any], width: int = 24) -> str:
@@ -92,9 +93,14 @@ def _progress_line(status: dict[str, Any], width: int) -> str:
 def _reason_lines(status: dict[str, Any]) -> list[str]:
     # The run's error is on the progress line already.
     shown = [r for r in status.get("reasons") or [] if r["reason"] != status.get("error")]
-    return [f"  {r['count']}× {r['reason']}" +
+    return [f"  {r['count']}× {_shortened(r['reason'])}" +
             (f" (e.g. sample {r['example_sample']})" if r.get("example_sample") else "")
             for r in shown[:REASONS_SHOWN]]
+
+
+def _shortened(reason: str, limit: int = REASON_CHARS_SHOWN) -> str:
+    """A reason cut to a line (a check may list every turn it failed; --json keeps all)."""
+    return reason if len(reason) <= limit else reason[:limit - 1].rstrip() + "…"
 
 
 def duration(seconds: float) -> str:

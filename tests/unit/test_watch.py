@@ -49,6 +49,13 @@ def test_reasons_follow_the_line_up_to_three():
                          "  3× check_2: failed (e.g. sample run-1-000002)"]
 
 
+def test_a_long_reason_is_cut_to_a_line():
+    long = "non_word_tokens: " + "; ".join(f"turn {n} (user): 1 of its 1 words" for n in range(20))
+    [line] = render_status({**status(dead_lettered=1), "reasons": [
+        {"reason": long, "count": 1, "example_sample": "s-1"}]}).splitlines()[1:]
+    assert line == f"  1× {long[:159].rstrip()}… (e.g. sample s-1)"
+
+
 def test_a_failed_runs_error_is_not_repeated_under_the_line():
     error = "filters.domain: no scenario has 'nonexistent'"
     text = render_status({**status(), "status": "failed", "error": error, "reasons": [

@@ -15,7 +15,8 @@ from typing import Any
 USER_ERROR = 2  # a wrong flag, value, file or run id: fix the command
 FAILED = 1  # the command ran and failed (a server down, a run that failed)
 
-_URL_IN_MESSAGE = re.compile(r"\s*(For further information visit|See)\s+https?://\S+", re.IGNORECASE)
+_URL_IN_MESSAGE = re.compile(r"\s*(For further information visit|See)\s+https?://\S+",
+                             re.IGNORECASE)
 _PROBLEM = re.compile(r"^(?P<path>[A-Za-z_][\w.]*): (?P<message>.+)$", re.DOTALL)
 
 
@@ -28,12 +29,14 @@ class UserError(Exception):
 
 
 def value_at(fields: dict[str, Any], path: tuple[Any, ...]) -> Any:
+    """The value at a pydantic error's location in what the user gave (None: not there)."""
     node: Any = fields
     for part in path:
-        if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if not (in_dict or in_list):
             return None
+        node = node[part]
     return node
 
 
