@@ -172,7 +172,7 @@ async def run_status(store: Store, run_id: str) -> dict[str, Any]:
         "throughput_per_min": per_min,  # samples ended per minute, lately
         "eta_s": eta_s,
         # The top reasons dead letters give (and a failed run's error), when there are any.
-        "reasons": await failure_reasons(store, run_id) if has_failures else [],
+        "reasons": await failure_reasons(store, run) if run and has_failures else [],
     }
 
 

@@ -8,6 +8,7 @@ Collection ``published_requests``: one document per published request, keyed by 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -72,13 +73,13 @@ async def list_runs(store: Store, status: str | None = None, paradigm: str | Non
     return newest_first(rows)
 
 
-async def failure_reasons(store: Store, run_id: str, n: int = 3) -> list[Reason]:
-    """The run's top `n` kinds of dead-letter reason (`run_summary.top_reasons`), after
-    why the whole run failed when it did."""
-    run = await store.get_run(run_id) or {}
+async def failure_reasons(store: Store, run: Mapping[str, Any], n: int = 3) -> list[Reason]:
+    """The top `n` kinds of dead-letter reason of `run` (its document, as the caller read
+    it: `run_summary.top_reasons`), after why the whole run failed when it did."""
     error = run.get("error") if run.get("status") == "failed" else None
     letters = await store.db.dead_letters.find(
-        {"run_id": run_id}, {"sample_id": 1, "reasons": 1}).limit(MAX_LETTERS_READ).to_list(None)
+        {"run_id": run["_id"]}, {"sample_id": 1, "reasons": 1}
+    ).limit(MAX_LETTERS_READ).to_list(None)
     return top_reasons(letters, error, n)
 
 

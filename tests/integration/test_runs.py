@@ -113,13 +113,14 @@ async def test_failure_reasons_group_dead_letters_and_put_a_failed_runs_error_fi
     await store.save_dead_letter({"_id": "sample:other-000000", "kind": "attempts_exhausted",
                                   "run_id": "other", "sample_id": "other-000000",
                                   "reasons": ["judge: coherence scored 1/5 (needs 3): y"]})
-    assert await failure_reasons(store, "run-f", n=1) == [
+    run = await store.get_run("run-f")
+    assert await failure_reasons(store, run, n=1) == [
         {"reason": "the corpus is gone", "count": 1, "example_sample": None},
         {"reason": "token_window: 812 tokens outside 900-1100", "count": 3,
          "example_sample": "run-f-000000"},
     ]
-    assert len(await failure_reasons(store, "run-f")) == 3
-    assert await failure_reasons(store, "run-typo") == []
+    assert len(await failure_reasons(store, run)) == 3
+    assert await failure_reasons(store, {"_id": "run-typo"}) == []
 
 
 async def test_a_request_whose_filters_match_nothing_fails_with_the_reason(store):
@@ -152,7 +153,7 @@ async def test_a_request_whose_filters_match_nothing_fails_with_the_reason(store
     letters = await store.db.dead_letters.find({"run_id": "run-typo-filter"}).to_list(None)
     assert [(d["kind"], d["reasons"]) for d in letters] == [
         ("invalid_message", [run["error"]])]
-    reasons = await failure_reasons(store, "run-typo-filter")
+    reasons = await failure_reasons(store, run)
     assert reasons == [{"reason": run["error"], "count": 1, "example_sample": None}]
 
     status = await run_status(store, "run-typo-filter")

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from longweave.cli.common import filter_option, json_option, out_option, with_store
-from longweave.cli.errors import UserError
+from longweave.cli.errors import USER_ERROR, UserError
 
 # -- scenarios ---------------------------------------------------------------------------
 
@@ -121,7 +121,7 @@ def _nothing_added(errors: list[str]) -> int:
     """One line per refused file, and what became of the rest: nothing is added."""
     print("\n".join(errors), file=sys.stderr)
     print(f"nothing added: fix or leave out the {len(errors)} file(s) above", file=sys.stderr)
-    return 2
+    return USER_ERROR
 
 
 @click.group(short_help="the document corpus grounded paradigms read")

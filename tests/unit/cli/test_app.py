@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 
 from longweave.cli import app, common
 from longweave.cli.app import SECTIONS, _leaves, command_table, main
+from longweave.stack import free_loopback_ports
 
 README = Path(__file__).resolve().parents[3] / "README.md"
 
@@ -130,15 +130,9 @@ def test_a_bad_setting_names_its_environment_variable(capsys, monkeypatch):
                           "be a valid integer")
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_an_unreachable_store_is_named_without_its_password(capsys, monkeypatch):
     monkeypatch.setattr(common, "STORE_TIMEOUT_MS", 300)
-    uri = f"mongodb://reader:s3cret@127.0.0.1:{_closed_port()}/"
+    uri = f"mongodb://reader:s3cret@127.0.0.1:{free_loopback_ports(1)[0]}/"  # nothing there
     monkeypatch.setenv("LONGWEAVE_MONGODB_URI", uri)
     code, _, err = run(capsys, "runs")
     assert code == 1
@@ -182,3 +176,16 @@ def test_the_readme_command_table_is_the_one_the_commands_make():
         "README.md's command table is stale: paste the output of "
         "`python -c 'from longweave.cli.app import command_table; print(command_table(), "
         "end=\"\")'`")
+
+
+def test_the_values_spelled_out_for_a_fast_start_match_their_sources():
+    """The command modules spell out a few values instead of importing the modules that
+    own them (each import costs start-up time); these must not drift from their sources."""
+    from longweave import export
+    from longweave.cli import export_commands, mesh_commands, watch_commands
+    from longweave.settings import SERVICE_NAMES
+    from longweave.store import FINISHED_RUN_STATUSES, RUN_END_STATUS
+
+    assert mesh_commands.SERVICES == SERVICE_NAMES
+    assert export_commands.FORMATS == export.FORMATS
+    assert {*FINISHED_RUN_STATUSES, *RUN_END_STATUS.values()} <= set(watch_commands.RUN_STATES)
