@@ -75,6 +75,14 @@ class CheckInput(Generic[P]):
         return [] if unit is None else [unit]
 
     @property
+    def source_text(self) -> str:
+        """What the record draws on rather than writes: its system parts (a reasoning item's
+        facts) and the document it is grounded in (its content's `SOURCE_KEYS`)."""
+        sources = [p.content for p in self.parts if p.role == "system"]
+        sources += [v for k in SOURCE_KEYS if isinstance(v := self.content.get(k), str)]
+        return "\n".join(sources)
+
+    @property
     def quality(self) -> QualityThresholds:
         """The text-quality thresholds in force: the request's where it gave them, else the
         settings' (themselves the defaults where not set)."""
@@ -109,6 +117,9 @@ class CheckInput(Generic[P]):
         return frozenset(roles)
 
 
+# The content keys paradigms keep a record's source document under (document_qa's and
+# reasoning's window, instruction's grounding document).
+SOURCE_KEYS = ("context", "document")
 # What makes a request ask for code or JSON (`CheckInput.code_roles`).
 CODE_INSTRUCTIONS = frozenset({"detectable_format:json_format"})
 CODE_FORMATS = frozenset({"json", "yaml", "xml", "csv", "code", "code_block"})

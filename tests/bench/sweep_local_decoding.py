@@ -34,7 +34,7 @@ from longweave.validator import checks as _registered  # noqa: F401 - registers 
 # The text checks (the length window depends on the tokenizer, the judge is off in the demo).
 RECORD_CHECKS = {"loop_detection", "alpha_words", "word_length", "symbol_ratio",
                   "non_word_tokens", "code_in_prose", "stop_words", "compression_ratio",
-                  "repeated_turn"}
+                  "repeated_turn", "line_punctuation"}
 ENGLISH = {"filters": {"geography.language": "English"}}
 SHORT = {"params": {"segments": 2, "turns_per_segment": 1, "target_tokens": 160,
                     "length_tolerance": 1.0}}

@@ -283,6 +283,15 @@ async def test_the_reports_numbers_are_the_stores(store, tmp_path):
     assert run["usage"]["prompt_tokens"] + run["usage"]["completion_tokens"] == \
         totals["prompt"] + totals["completion"]  # what the export's card reads
 
+    assert figures["judge_scores"]  # the mixed run's judged drafts
+    for axis, scores in figures["judge_scores"].items():
+        rows = await db.drafts.aggregate([
+            {"$match": {**match, f"judgment.scores.{axis}": {"$exists": True}}},
+            {"$group": {"_id": f"$judgment.scores.{axis}.score", "n": {"$sum": 1}}}],
+        ).to_list(None)
+        assert {str(int(r["_id"])): r["n"] for r in rows} == \
+            {score: n for score, n in scores["counts"].items() if n}, axis
+        assert scores["n"] == sum(r["n"] for r in rows), axis
     assert figures["regeneration"]["by_outcome"] == {
         "accepted": {"1": 1, "2": 1}, "dead_lettered": {"2": 1}, "stopped": {"1": 1}}
     reasons = figures["rejections"]["top_reasons"]
@@ -430,8 +439,12 @@ async def test_the_cli_writes_the_report_and_status_points_at_it(store, servers,
     assert (tmp_path / "out/reports/run-clean/report.json").exists()
     assert (tmp_path / "main.png").read_bytes().startswith(b"\x89PNG")
     after = await asyncio.to_thread(cli, "status", "run-clean")
-    assert "report: out/reports/run-clean/report.html" in after.stdout
+    written = (tmp_path / "out/reports/run-clean/report.html").resolve()
+    assert f"report: {written} (`longweave report run-clean` rewrites it)" in after.stdout
     elsewhere = await asyncio.to_thread(cli, "report", "run-clean", "--out", "x", "--json")
     assert json.loads(elsewhere.stdout)["run_ids"] == ["run-clean"]
+    # status points at the run's latest report, wherever it was written.
+    moved = await asyncio.to_thread(cli, "status", "run-clean")
+    assert f"report: {(tmp_path / 'x' / 'report.html').resolve()} " in moved.stdout
     missing = await asyncio.to_thread(cli, "report", "run-gone")
     assert missing.returncode == 2 and "no run 'run-gone'" in missing.stderr

@@ -89,6 +89,210 @@ EXCHANGES: dict[str, tuple[str, str]] = {
     ),
 }
 
+# Everyday exchanges (opening hours, a parcel, a train delay, a bill, ...) in the scenario
+# catalog's other languages, so that every language the catalog draws has genuine prose.
+CATALOG_EXCHANGES: dict[str, tuple[str, str]] = {
+    "am": (
+        "ቅርንጫፋችሁ በየትኞቹ ሰዓታት ክፍት ነው?",
+        "ቅርንጫፋችን ከሰኞ እስከ ዓርብ ከጠዋቱ 2:30 እስከ ቀኑ 11:00 ሰዓት ክፍት ነው። ቅዳሜ ግማሽ ቀን ብቻ እንሠራለን፤ እሑድ እና "
+        "በሕዝባዊ በዓላት ቀናት ግን ቅርንጫፉ ዝግ ነው። አዲስ የቁጠባ ሂሳብ ለመክፈት ከፈለጉ የታደሰ መታወቂያ ካርድዎን እና አንድ ጉርድ "
+        "ፎቶግራፍ ይዘው ይምጡ። ተጨማሪ ጥያቄ ካለዎት በደንበኞች አገልግሎት ስልካችን ሊያገኙን ይችላሉ።",
+    ),
+    "bn": (
+        "আমি কীভাবে আমার পার্সেলটি ফেরত দিতে পারি?",
+        "আপনার পার্সেলটি ফেরত পাঠাতে চাইলে পণ্য হাতে পাওয়ার সাত দিনের মধ্যে আমাদের জানাতে "
+        "হবে। পণ্যটি অবশ্যই অব্যবহৃত অবস্থায় এবং আসল মোড়কের ভেতরে থাকতে হবে। আমাদের "
+        "প্রতিনিধি আপনার ঠিকানা থেকে পার্সেলটি সংগ্রহ করে নেবেন, এর জন্য আপনাকে কোনো অতিরিক্ত "
+        "খরচ দিতে হবে না। পণ্যটি আমাদের গুদামে পৌঁছানোর পর পাঁচ থেকে সাত কার্যদিবসের মধ্যে "
+        "টাকা আপনার অ্যাকাউন্টে ফেরত দেওয়া হবে।",
+    ),
+    "cs": (
+        "Proč má můj vlak zpoždění a co mám dělat?",
+        "Omlouváme se za komplikace. Rychlík z Prahy do Brna má kvůli poruše trakčního vedení "
+        "u Kolína zpoždění přibližně 40 minut. Pokud jste kvůli tomu nestihli přestup, vaše "
+        "jízdenka zůstává platná i pro nejbližší další spoj ve stejném směru. Při zpoždění "
+        "delším než šedesát minut máte nárok na částečné odškodnění, o které můžete požádat "
+        "na kterékoli pokladně nebo prostřednictvím formuláře na našich stránkách.",
+    ),
+    "da": (
+        "Hvordan fornyer jeg mit lånerkort?",
+        "Dit lånerkort kan fornyes ved skranken på alle kommunens biblioteker eller på vores "
+        "hjemmeside. Husk at medbringe dit sundhedskort, så vi kan bekræfte din adresse. "
+        "Selve fornyelsen er gratis, men hvis du har mistet kortet, koster et nyt 30 kroner. "
+        "Har du stadig bøger, der er over afleveringsfristen, eller ubetalte gebyrer, skal de "
+        "være afleveret eller betalt, før kortet kan forlænges.",
+    ),
+    "et": (
+        "Millal saaksin perearsti juurde aja?",
+        "Perearsti vastuvõtule saate registreeruda telefoni teel või meie veebilehel. Lähim "
+        "vaba aeg doktor Tamme juures on neljapäeval kell 10.15. Palun tulge kohale umbes "
+        "kümme minutit varem ja võtke kaasa isikut tõendav dokument. Kui te siiski ei saa "
+        "tulla, andke sellest teada vähemalt ööpäev ette, et saaksime selle aja pakkuda "
+        "mõnele teisele patsiendile.",
+    ),
+    "gu": (
+        "મારું વીજળીનું બિલ આટલું વધારે કેમ આવ્યું?",
+        "તમારું આ મહિનાનું વીજળીનું બિલ ગયા મહિના કરતાં વધારે આવ્યું છે, કારણ કે મીટરની નોંધ "
+        "પ્રમાણે વપરાશ વધ્યો છે. ઉનાળામાં પંખા અને કૂલરનો વધુ ઉપયોગ થવાથી ઘણીવાર આવું બને છે. "
+        "બિલની રકમ ભરવાની છેલ્લી તારીખ આ મહિનાની 15 તારીખ છે, ત્યાર પછી વિલંબ શુલ્ક લાગશે. જો "
+        "તમને લાગે કે મીટરમાં કોઈ ખામી છે, તો અમે તપાસ માટે અમારા કર્મચારીને તમારા ઘરે મોકલી "
+        "શકીએ છીએ.",
+    ),
+    "he": (
+        "איך אני מבטל את המנוי שלי למכון הכושר?",
+        "ניתן לבטל את המנוי למכון הכושר בכל עת וללא קנס, בתנאי שתודיעו לנו על כך לפחות 14 יום "
+        "מראש. את הבקשה אפשר להגיש בדלפק הקבלה או בשיחת טלפון למוקד שירות הלקוחות. לאחר "
+        "הביטול תקבלו אישור בכתב לכתובת הדואר האלקטרוני שלכם. שימו לב שהחיוב האחרון יבוצע "
+        "בסוף החודש הנוכחי, והמנוי יישאר בתוקף עד אז.",
+    ),
+    "hr": (
+        "Kada će stići moja narudžba namirnica?",
+        "Vaša narudžba s kruhom, mlijekom i ostalim namirnicama bit će dostavljena u utorak "
+        "između 16 i 18 sati. Ako u to vrijeme nitko ne bude kod kuće, dostavljač će vas "
+        "nazvati pola sata prije dolaska i dogovoriti tko može preuzeti paket. Dostava je "
+        "besplatna za narudžbe iznad 40 eura, a narudžbu možete izmijeniti najkasnije dan "
+        "prije isporuke. Ako vam neki proizvod ne odgovara, možete ga vratiti u roku od "
+        "tjedan dana uz račun.",
+    ),
+    "hu": (
+        "Miért nem működik az internet a lakásomban?",
+        "Tájékoztatjuk, hogy az Ön lakóhelyén jelenleg hálózati karbantartás folyik, ezért az "
+        "internetszolgáltatás átmenetileg nem elérhető. Szerelőink várhatóan ma délután négy "
+        "óráig elhárítják a hibát. Addig kérjük, ne kapcsolja ki és be ismételten a "
+        "készüléket, mert ez nem gyorsítja a helyreállítást. A kiesés idejére járó "
+        "díjcsökkentést a következő havi számlán automatikusan jóváírjuk.",
+    ),
+    "id": (
+        "Apa yang harus saya lakukan jika kartu debit saya hilang?",
+        "Jika kartu debit Anda hilang, segera hubungi layanan nasabah kami yang siap membantu "
+        "24 jam agar kartu tersebut dapat diblokir. Setelah itu, silakan datang ke kantor "
+        "cabang terdekat dengan membawa KTP asli dan buku tabungan untuk mengurus kartu "
+        "pengganti. Biaya penggantian kartu adalah Rp15.000 dan akan dipotong langsung dari "
+        "saldo rekening Anda. Kartu baru biasanya bisa diambil pada hari yang sama, karena "
+        "proses pencetakannya dilakukan langsung di kantor cabang.",
+    ),
+    "is": (
+        "Hvenær er sundlaugin opin?",
+        "Sundlaugin er opin alla virka daga frá klukkan 6.30 til 22.00 og um helgar frá "
+        "klukkan 9 til 18. Á stórhátíðardögum er opnunartíminn styttri og því mælum við með "
+        "að þú skoðir heimasíðuna okkar áður en þú leggur af stað. Börn yngri en tíu ára "
+        "þurfa að vera í fylgd með fullorðnum. Í afgreiðslunni er líka hægt að kaupa kort með "
+        "tíu miðum á afsláttarverði.",
+    ),
+    "it": (
+        "Posso spostare l'appuntamento per il tagliando?",
+        "Possiamo senz'altro spostare il tagliando della sua auto a un altro giorno. Al "
+        "momento la prima data disponibile è giovedì prossimo alle 8:30; il controllo dura "
+        "circa due ore e nel frattempo può attendere nella nostra sala d'aspetto oppure "
+        "usufruire di un'auto sostitutiva. Le ricordiamo di portare con sé il libretto di "
+        "manutenzione. Se l'orario non le va bene, ce lo faccia sapere e cercheremo insieme "
+        "un'alternativa.",
+    ),
+    "ka": (
+        "სად არის ჩემი ბარგი?",
+        "ბოდიშს გიხდით შეფერხებისთვის. თქვენი ჩემოდანი, სამწუხაროდ, შეცდომით სხვა რეისით "
+        "გაიგზავნა და ხვალ დილით ჩამოვა თბილისის აეროპორტში. როგორც კი ბარგი ჩამოვა, ჩვენი "
+        "კურიერი მას უფასოდ მოგიტანთ თქვენ მიერ მითითებულ მისამართზე. თუ მანამდე აუცილებელი "
+        "ნივთების ყიდვა მოგიწევთ, გთხოვთ, შეინახოთ ქვითრები, რათა ხარჯები აგინაზღაუროთ.",
+    ),
+    "lt": (
+        "Kur galiu atsiimti savo siuntą?",
+        "Jūsų siunta jau pristatyta į pasirinktą paštomatą. Paštomatas veikia visą parą, "
+        "todėl siuntą galite atsiimti jums patogiu metu. Atsiėmimo kodą išsiuntėme trumpąja "
+        "žinute, jis galioja 3 dienas. Jei per šį laiką siuntos neatsiimsite, ji bus grąžinta "
+        "siuntėjui. Prireikus saugojimo terminą galite vieną kartą nemokamai pratęsti mūsų "
+        "programėlėje arba paskambinę klientų aptarnavimo skyriui.",
+    ),
+    "mr": (
+        "माझा गॅस सिलिंडर कधी मिळेल?",
+        "तुमच्या गॅस सिलिंडरची नोंदणी यशस्वीरीत्या झाली आहे. सिलिंडर पुढील दोन ते तीन दिवसांत "
+        "तुमच्या घरी पोहोचवला जाईल. सिलिंडर घेताना कृपया तुमचे ग्राहक कार्ड जवळ ठेवा; पैसे "
+        "रोख किंवा मोबाईलद्वारे भरता येतील. रिकामा सिलिंडर परत द्यायला विसरू नका. जर चार "
+        "दिवसांनंतरही सिलिंडर मिळाला नाही, तर आमच्या ग्राहक सेवा केंद्राशी संपर्क साधा.",
+    ),
+    "ms": (
+        "Bagaimana saya boleh memperbaharui insurans kereta saya?",
+        "Terima kasih kerana menghubungi kami. Polisi insurans kereta anda akan tamat tempoh "
+        "pada hujung bulan ini, jadi kami sarankan anda memperbaharuinya sekurang-kurangnya "
+        "seminggu lebih awal. Anda boleh membuat bayaran di mana-mana cawangan kami atau "
+        "melalui perbankan dalam talian, dan cukai jalan boleh diperbaharui serentak tanpa "
+        "sebarang caj tambahan. Pelanggan yang memperbaharui polisi sebelum tarikh akhir juga "
+        "layak menerima pemeriksaan kereta percuma, jadi anda dapat menjimatkan wang.",
+    ),
+    "nl": (
+        "Wat moet ik doen met mijn energiecontract als ik verhuis?",
+        "Als u gaat verhuizen, kunt u uw energiecontract eenvoudig meenemen naar uw nieuwe "
+        "adres. Geef de verhuizing uiterlijk vijf werkdagen van tevoren aan ons door, samen "
+        "met de meterstanden op de dag van de sleuteloverdracht. Wij passen daarna uw "
+        "maandelijkse termijnbedrag aan op basis van het verwachte verbruik in de nieuwe "
+        "woning. U ontvangt binnen twee weken een schriftelijke bevestiging van de wijziging.",
+    ),
+    "pt": (
+        "Posso cancelar a minha reserva do hotel?",
+        "A sua reserva pode ser cancelada sem qualquer custo até 48 horas antes da data de "
+        "chegada. Depois desse prazo, será cobrado o valor correspondente à primeira noite de "
+        "estadia. Para cancelar, basta contactar a nossa receção por telefone ou utilizar a "
+        "área de cliente no nosso sítio. Caso pretenda apenas alterar as datas, teremos todo "
+        "o gosto em verificar a disponibilidade para o período que preferir.",
+    ),
+    "ro": (
+        "Cum pot transmite indexul contorului de apă?",
+        "Indexul contorului de apă se transmite lunar, între 20 și 25 ale lunii, fie "
+        "telefonic, fie din contul dumneavoastră de client. Dacă nu ne comunicați indexul la "
+        "timp, factura va fi emisă pe baza unui consum estimat, care se regularizează "
+        "ulterior. Plata se poate face la orice ghișeu poștal sau prin transfer bancar, fără "
+        "comision suplimentar. Vă mulțumim pentru înțelegere și vă stăm la dispoziție pentru "
+        "orice alte întrebări.",
+    ),
+    "ru": (
+        "Я забыл зонт в такси. Как мне его вернуть?",
+        "Мы связались с водителем, и он подтвердил, что ваш зонт остался в машине. Забрать "
+        "его можно в нашем офисе в будние дни с девяти утра до шести вечера. При себе "
+        "необходимо иметь паспорт или другой документ, удостоверяющий личность. Если вам так "
+        "удобнее, водитель может привезти зонт по вашему адресу, но эта услуга платная и "
+        "стоит 300 рублей.",
+    ),
+    "rw": (
+        "Fagitire yanjye y'amazi izaboneka ryari?",
+        "Murakoze kutwandikira. Fagitire yanyu y'amazi y'uku kwezi izaboneka bitarenze ku "
+        "itariki ya 5. Mushobora kuyishyura ku ishami ryacu cyangwa mukoresheje telefoni "
+        "yanyu igendanwa. Niba mubona ko amafaranga mwishyuzwa ari menshi kurusha uko "
+        "bisanzwe, muduhamagare kugira ngo abakozi bacu baze kugenzura mubazi yanyu.",
+    ),
+    "si": (
+        "මගේ වෛද්‍ය හමුව කවදාද?",
+        "ඔබගේ වෛද්‍ය හමුව හෙට උදේ 9.30ට තහවුරු කර ඇත. කරුණාකර නියමිත වේලාවට මිනිත්තු පහළොවකට "
+        "පෙර රෝහලේ පිළිගැනීමේ කවුළුව වෙත පැමිණෙන්න. ඔබගේ ජාතික හැඳුනුම්පත සහ පෙර වෛද්‍ය "
+        "වාර්තා රැගෙන ඒමට අමතක නොකරන්න. හමුව අවලංගු කිරීමට අවශ්‍ය නම්, අවම වශයෙන් පැය "
+        "විසිහතරකට පෙර අපට දුරකථනයෙන් දැනුම් දෙන්න.",
+    ),
+    "sl": (
+        "Kdaj bo serviser prišel popraviti ogrevanje?",
+        "Hvala za vaše sporočilo. Serviser bo prišel k vam v sredo med deveto in dvanajsto "
+        "uro, da pregleda peč za centralno ogrevanje. Prosimo, da je v tem času nekdo doma in "
+        "da omogočite dostop do kotlovnice. Če je okvara krita z garancijo, za popravilo ne "
+        "boste plačali ničesar; v nasprotnem primeru vam bomo pred začetkom dela sporočili "
+        "predvideno ceno.",
+    ),
+    "tl": (
+        "Bakit po mawawalan ng tubig bukas?",
+        "Magandang araw po. May nakatakdang pagkukumpuni sa mga tubo ng tubig sa inyong lugar "
+        "bukas, kaya pansamantalang mawawalan ng tubig mula alas-otso ng umaga hanggang "
+        "alas-tres ng hapon. Ipinapayo po naming mag-ipon kayo ng sapat na tubig ngayong gabi "
+        "para sa pagluluto at paglilinis. Kung hindi pa rin bumabalik ang daloy ng tubig "
+        "pagkatapos ng nasabing oras, huwag po kayong mag-atubiling tumawag sa aming "
+        "tanggapan.",
+    ),
+    "ur": (
+        "میرے منسوخ شدہ ٹکٹ کی رقم کب واپس ملے گی؟",
+        "آپ کی درخواست پر آپ کا ریل ٹکٹ منسوخ کر دیا گیا ہے۔ قواعد کے مطابق کرائے میں سے دس "
+        "فیصد کٹوتی کی جائے گی، اور باقی رقم سات سے دس کاروباری دنوں کے اندر آپ کے بینک کھاتے "
+        "میں واپس بھیج دی جائے گی۔ اگر مقررہ مدت گزرنے کے بعد بھی رقم موصول نہ ہو تو براہ کرم "
+        "اپنا ٹکٹ نمبر لے کر ہمارے قریبی دفتر سے رابطہ کریں۔ ہمیں آپ کو پیش آنے والی زحمت پر "
+        "افسوس ہے۔",
+    ),
+}
+
 # The same answer in more languages (script, word length and stop words vary).
 ANSWERS: dict[str, str] = {
     "sv": "Tack för kontoutdraget. Jag ser att marsfakturan från din mjölleverantör har "
@@ -207,7 +411,29 @@ CODE_EXCHANGE = (
 )
 # Short turns a real conversation has: no word statistic applies to them.
 SHORT_TURNS = ("Thanks!", "Yes, please go ahead.", "2 adults, 1 child, 3 nights.",
-               "Room 4B.", "See you at 10am then.", "OK", "Perfect, thank you very much.")
+               "Room 4B.", "See you at 10am then.", "OK", "Perfect, thank you very much.",
+               # codes, units, ordinals and placeholders that short turns cite
+               "Flight BA2490, gate B12?", "Flights LH400 or LX318?", "10am or 2pm?",
+               "The 3rd or the 4th?", "Is it 5kg or 10kg?", "My postcode is SW1A 2AA.",
+               "Use {first_name} in the greeting, please.",
+               'The label reads "Net weight": 500 g, is that right?',
+               "We need both bank statements (March and April); can you upload them?")
+
+# Figures where prose holds figures: a timetable, a table of numbers, a list of items
+# ending in parentheses, quarter codes in a sentence, a template's placeholders.
+SCHEDULE_EXCHANGE = (
+    "When are you open, and how did the last year go for the shop?",
+    "| Day | Opening hours | Staff |\n|---|---|---|\n| Monday | 07:00-13:00 | 2 |\n"
+    "| Tuesday | 07:00-13:00 | 2 |\n| Wednesday | 07:00-19:00 | 3 |\n"
+    "| Saturday | 08:00-12:00 | 1 |\n\n"
+    "| Quarter | Sales | Costs | Margin |\n|---|---|---|---|\n| Q1 | 120 | 80 | 33% |\n"
+    "| Q2 | 135 | 90 | 33% |\n| Q3 | 150 | 96 | 36% |\n| Q4 | 170 | 101 | 41% |\n\n"
+    "Sales by quarter rose from Q1 to Q4, and the year closed at 575 thousand, up 12% on "
+    "the year before. To order, bring these:\n- both bank statements (March and April);\n"
+    "- your passport (valid for six months);\n- the signed form (page 2).\nIn the "
+    "confirmation e-mail we write {first_name} where your name goes, and {{ order_id }} "
+    "for the order; the train from the station leaves at 07:15 and arrives at 09:05.",
+)
 
 # Excerpts of public-domain novels (Project Gutenberg), kept verbatim.
 BOOK_EXCERPTS = {

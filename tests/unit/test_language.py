@@ -15,14 +15,32 @@ from longweave.language import (
     same_language,
     stop_words,
 )
-from support.prose import ANSWERS, EXCHANGES
+from support.prose import ANSWERS, CATALOG_EXCHANGES, EXCHANGES
 
-PROSE = {**{code: answer for code, (_, answer) in EXCHANGES.items()}, **ANSWERS}
+PROSE = {**{code: answer for code, (_, answer) in {**EXCHANGES, **CATALOG_EXCHANGES}.items()},
+         **ANSWERS}
+# Prose the identifier splits between languages written alike (`WRITTEN_ALIKE`).
+SPLIT = {"hr", "ms"}
 
 
 @pytest.mark.parametrize("code", sorted(PROSE))
 def test_prose_is_identified_in_its_language(code):
-    assert detect_language(PROSE[code]) == code
+    assert detect_language(PROSE[code], code) == code
+    assert detect_language(PROSE[code]) == (None if code in SPLIT else code)
+
+
+def test_every_catalog_language_has_prose_to_test_with():
+    languages = {language_of_locale(s["geography"]["locale"]) for s in load_catalog()}
+    assert languages - set(PROSE) == set()
+
+
+def test_languages_written_alike_are_read_as_the_expected_one_only_when_it_leads():
+    croatian, malay = PROSE["hr"], PROSE["ms"]
+    assert dict(language_probabilities(croatian))["hr"] < 0.9  # split with bs
+    assert detect_language(croatian, "hr") == "hr" and detect_language(malay, "ms") == "ms"
+    # Not when another of the group leads, nor for a language outside the group.
+    assert detect_language(croatian, "sr") is None and detect_language(croatian, "sl") is None
+    assert detect_language(PROSE["id"], "ms") == "id"
 
 
 @pytest.mark.parametrize("text", [
@@ -60,6 +78,14 @@ def test_stop_words_are_words_of_letters_compared_without_case_or_accents():
     assert normalise_word("Für") == "fur" and normalise_word("ΚΑΙ") == "και"
     assert normalise_word("Ότι") in stop_words("el")  # listed without accents
     assert stop_words("arz") == stop_words("ar")
+
+
+@pytest.mark.parametrize(("code", "words"), [
+    ("bn", {"আমি", "আমার"}), ("hi", {"किसी", "रहा"}), ("gu", {"છે"}), ("mr", {"आहे"}),
+])
+def test_words_with_vowel_signs_stay_in_the_list(code, words):
+    # Indic vowel signs are combining marks, not letters: a list kept only letters.
+    assert {normalise_word(w) for w in words} <= stop_words(code)
 
 
 def test_catalog_languages_without_a_usable_list_have_none():

@@ -83,9 +83,13 @@ def status(run_id: str, wait: bool, timeout: float, as_json: bool) -> int:
     from longweave.report import default_out_dir
     from longweave.watch import watch_run
 
-    with_store(lambda store: require_runs(store, [run_id]))
+    async def known(store: Any) -> dict[str, Any]:
+        await require_runs(store, [run_id])
+        return await store.get_run(run_id) or {}  # None: published, not yet read
+
+    run = with_store(known)
     code = asyncio.run(watch_run(settings(), run_id, wait, timeout, as_json))
-    report = default_out_dir([run_id]) / "report.html"
+    report = Path(run.get("report_path") or default_out_dir([run_id]) / "report.html")
     where = sys.stderr if as_json else sys.stdout  # --json: standard output is JSON only
     if report.exists():
         print(f"report: {report} (`longweave report {run_id}` rewrites it)", file=where)

@@ -115,8 +115,8 @@ class RunBudget(BaseModel):
 class QualityThresholds(BaseModel):
     """Thresholds of the validator's text-quality checks (validator/text_quality.py says how
     each is measured and on what); null turns a check off. The defaults are the published
-    ones: DataTrove's Gopher quality filter (Rae et al. 2021), NeMo Curator's heuristic
-    filters and Whisper's compression ratio.
+    ones: DataTrove's Gopher and FineWeb quality filters (Rae et al. 2021; Penedo et al.
+    2024), NeMo Curator's heuristic filters and Whisper's compression ratio.
 
     Thresholds layer field by field: a request's over the settings' (``LONGWEAVE_QUALITY__
     <FIELD>``), the settings' over the defaults. A model remembers which fields were given
@@ -163,6 +163,11 @@ class QualityThresholds(BaseModel):
     max_repeat_similarity: float | None = Field(
         0.8, ge=0, le=1,
         description="similarity of a turn to the previous turn of the same role, at most",
+    )
+    min_line_punctuation_share: float | None = Field(
+        0.12, ge=0, le=1,
+        description="share of the record's prose lines that end in terminal punctuation, at "
+                    "least (FineWeb)",
     )
 
     @model_serializer(mode="plain")

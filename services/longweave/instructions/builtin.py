@@ -220,7 +220,7 @@ class ResponseLanguage(InstructionType[LanguageParams]):
         return f"Your entire response should be in {name}, no other language is allowed."
 
     def check(self, response: str, params: LanguageParams) -> str | None:
-        detected = detect_language(response)
+        detected = detect_language(response, params.language)
         if same_language(params.language, detected):
             return None
         return f"not in {LANGUAGE_NAMES[params.language]} (detected: {detected or 'unclear'})"

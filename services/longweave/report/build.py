@@ -195,7 +195,11 @@ async def write_report(runs: list[str], out_dir: Path | None, store: Store,
                        arm_labels: dict[str, str] | None = None, *, png: Path | None = None,
                        question: str | None = None, progress: Progress = _quiet) -> Path:
     """Build the report of `runs` and write it to `out_dir` (default: `default_out_dir`);
-    returns the path of report.html (report.json beside it)."""
+    returns the path of report.html (report.json beside it). Each run remembers where its
+    latest report is (`report_path`), for `longweave status`."""
     report = await build_report(runs, store, settings, title, arm_labels, progress,
                                 question)
-    return write_files(report, out_dir or default_out_dir(runs), png, progress)
+    path = write_files(report, out_dir or default_out_dir(runs), png, progress)
+    for run_id in runs:
+        await store.update_run(run_id, {"report_path": str(path.resolve())})
+    return path

@@ -3,7 +3,7 @@ embedding (hashed TF-IDF vectors) and, from any embeddings, the distribution of 
 cosine similarities and the nearest pairs.
 
 - distinct-n (Li et al., 2016): distinct n-grams over all n-grams of all the texts, words
-  lower-cased (`words`).
+  lower-cased (`words`; a letter is a word in scripts written without spaces).
 - self-BLEU (Zhu et al., 2018): the mean over a seeded sample of the texts of each one's
   sentence BLEU (sacrebleu, 0-100, effective order) against all the others as references;
   higher means more alike.
@@ -23,7 +23,11 @@ from typing import Any
 
 import numpy as np
 
-WORD = re.compile(r"\w+", re.UNICODE)
+from longweave.language import UNSPACED_LETTERS
+
+# A word; in scripts written without spaces, a letter (as sacrebleu's "zh" tokenizer splits
+# Chinese): otherwise a whole sentence of Japanese would be one "word".
+WORD = re.compile(rf"{UNSPACED_LETTERS}|(?:(?!{UNSPACED_LETTERS})\w)+")
 SELF_BLEU_SAMPLE = 30  # texts; each is scored against the others
 SELF_BLEU_MAX_WORDS = 1500  # of each text: BLEU's cost grows with length × references
 HASHED_DIMS = 2**14

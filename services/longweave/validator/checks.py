@@ -121,7 +121,7 @@ def language(draft: Draft) -> CheckResult:
     expected = draft.spec.language
     if not expected:
         return passed(name, applied=False)
-    detected = detect_language(" ".join(t.content for t in draft.dialogue))
+    detected = detect_language(" ".join(t.content for t in draft.dialogue), expected)
     if not same_language(expected, detected):
         return failed(name, f"the record is not in the requested language {expected!r} "
                      f"(detected: {detected or 'unclear'})", detected=detected)
@@ -262,7 +262,7 @@ def alpha_words(draft: Draft) -> CheckResult:
         return _outcome(draft, name, list(empty))
 
     def judge(stats: tq.WordStats, _: Language) -> str | None:
-        if 2 * stats.numbers > stats.words:
+        if stats.mostly_figures:
             return (f"{stats.numbers} of its {stats.words} words are numbers: figures, not "
                     "prose")
         if stats.alpha_share < threshold:
@@ -316,36 +316,50 @@ def symbol_ratio(draft: Draft) -> CheckResult:
 @register_check("non_word_tokens")
 def non_word_tokens(draft: Draft) -> CheckResult:
     """Identifier-like tokens and long digit runs: at most ``max_non_word_share`` of a
-    turn's words (of the record's prose as a whole too); a shorter turn fails when they
-    are most of its words (a turn that is one garbage token), or half of them and two or
-    more (a turn of codes and timestamps). "Room 4B?" stays a question; "Flights LH400 or
-    LX318?" fails, a price paid for catching "<NAME>, 2018-09-21T23:19:56.65Z, 7:34Mb;
-    ESMX" (the broad stop-word lists hold "name", so stop words cannot tell them apart)."""
+    turn's words (of the record's prose as a whole too), short codes of capitals and
+    digits (`tq.is_code`: BA2490, Q1, SW1A) left out, as prose cites them. A shorter turn
+    fails when non-word tokens, codes included, are most of its words (a turn that is one
+    garbage token), or half of them unless all are codes: "Flight BA2490, gate B12?"
+    passes; "<NAME>, 2018-09-21T23:19:56.65Z, 7:34Mb; ESMX" fails. A token the record
+    draws from its source (`CheckInput.source_text`: a document's invoice number) or from
+    an earlier turn is quoted, not written, and is not counted."""
     name = "non_word_tokens"
     threshold = draft.quality.max_non_word_share
     if threshold is None:
         return passed(name, applied=False)
     minimum = draft.quality.min_words
+    source = draft.source_text
+    source_words: frozenset[str] | None = None  # read only when a turn has non-words
+    earlier: set[str] = set()  # the non-word tokens of earlier turns
     problems: list[tuple[_Prose | None, str]] = []
     turns = [t for t in _prose(draft) if not t.unspaced]
+    total_words = total_non_words = 0
     for turn in turns:
         stats = tq.word_stats(turn.text)
-        examples = ", ".join(repr(w[:40]) for w in stats.non_words[:3])
-        if stats.words >= minimum and stats.non_word_share > threshold:
-            problems.append((turn, f"{turn.name}: {len(stats.non_words)} of its "
+        non_words = [w for w in stats.non_words if w not in earlier]
+        if non_words and source:
+            source_words = source_words or frozenset(tq.words(source))
+            non_words = [w for w in non_words if w not in source_words]
+        earlier.update(stats.non_words)
+        machine = [w for w in non_words if not tq.is_code(w)]
+        total_words += stats.words
+        total_non_words += len(machine)
+        share = len(machine) / stats.words if stats.words else 0.0
+        if stats.words >= minimum and share > threshold:
+            examples = ", ".join(repr(w[:40]) for w in machine[:3])
+            problems.append((turn, f"{turn.name}: {len(machine)} of its "
                              f"{stats.words} words are non-word tokens ({examples}), "
-                             f"{stats.non_word_share:.0%} above {threshold:.0%} "
-                             "(max_non_word_share)"))
-        elif stats.words < minimum and (2 * len(stats.non_words) > stats.words or (
-                2 * len(stats.non_words) == stats.words and len(stats.non_words) >= 2)):
-            problems.append((turn, f"{turn.name}: {len(stats.non_words)} of its "
+                             f"{share:.0%} above {threshold:.0%} (max_non_word_share)"))
+        elif stats.words < minimum and (2 * len(non_words) > stats.words or (
+                2 * len(non_words) == stats.words and machine)):
+            examples = ", ".join(repr(w[:40]) for w in non_words[:3])
+            problems.append((turn, f"{turn.name}: {len(non_words)} of its "
                              f"{stats.words} words are non-word tokens ({examples}), too "
                              "many for a short turn"))
-    whole = sum((tq.word_stats(t.text) for t in turns), tq.NO_WORDS)
-    if not problems and whole.words >= minimum and whole.non_word_share > threshold:
-        problems.append((None, f"the record's prose as a whole: {whole.non_word_share:.0%} "
-                         f"of its words are non-word tokens, above {threshold:.0%} "
-                         "(max_non_word_share)"))
+    share = total_non_words / total_words if total_words else 0.0
+    if not problems and total_words >= minimum and share > threshold:
+        problems.append((None, f"the record's prose as a whole: {share:.0%} of its words "
+                         f"are non-word tokens, above {threshold:.0%} (max_non_word_share)"))
     return _outcome(draft, name, problems, measured_turns=len(turns))
 
 
@@ -441,6 +455,29 @@ def compression_ratio(draft: Draft) -> CheckResult:
                              f"{start[:40]!r}), above {threshold:g} "
                              "(max_compression_ratio): it repeats itself"))
     return _outcome(draft, name, problems, highest=round(highest, 3))
+
+
+@register_check("line_punctuation")
+def line_punctuation(draft: Draft) -> CheckResult:
+    """FineWeb's line-punctuation ratio (DataTrove's ``FineWebQualityFilter``, Penedo et
+    al. 2024: at least 12% of a document's lines end in terminal punctuation), over the
+    record's prose lines as a whole from ``min_words`` words: prose ends its sentences,
+    lists of names and strings of keywords do not. Code lines and Markdown table rows are
+    not prose lines (a table the scenario asks for would outweigh the sentences around it)."""
+    name = "line_punctuation"
+    threshold = draft.quality.min_line_punctuation_share
+    if threshold is None:
+        return passed(name, applied=False)
+    turns = _prose(draft)
+    lines = [line for turn in turns for line in tq.prose_lines(turn.text)]
+    if not lines or sum(tq.word_count(t.text) for t in turns) < draft.quality.min_words:
+        return passed(name, applied=False)
+    ended = sum(map(tq.ends_a_sentence, lines))
+    share = ended / len(lines)
+    problems: list[tuple[_Prose | None, str]] = [] if share >= threshold else [(None, (
+        f"{ended} of the record's {len(lines)} prose lines end in terminal punctuation "
+        f"({share:.0%}), below {threshold:.0%} (min_line_punctuation_share): not sentences"))]
+    return _outcome(draft, name, problems, share=round(share, 3))
 
 
 @register_check("repeated_turn")

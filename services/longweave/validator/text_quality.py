@@ -7,8 +7,10 @@ Language Models: Methods, Analysis & Insights from Training Gopher", appendix A)
 of words with an alphabetic character (at least 0.8; NeMo Curator's
 ``WordsWithoutAlphabetsFilter`` uses the same 0.8), the mean word length (3 to 10
 characters), hash signs and ellipses per word (each at most 0.1), and stop words (at least
-2). The non-word tokens follow NeMo Curator's ``NumbersFilter`` and ``UrlsFilter`` in
-spirit (digits and machine strings crowding out words) but count tokens, not characters.
+2). The line punctuation is DataTrove's ``FineWebQualityFilter``'s (Penedo et al. 2024,
+"The FineWeb Datasets": at least 12% of the lines end in terminal punctuation). The
+non-word tokens follow NeMo Curator's ``NumbersFilter`` and ``UrlsFilter`` in spirit
+(digits and machine strings crowding out words) but count tokens, not characters.
 The compression ratio is Whisper's (``openai/whisper``, transcribe.py, MIT: UTF-8 length
 over zlib-compressed length, a window whose ratio is above 2.4 is a repetition loop).
 
@@ -22,7 +24,21 @@ Where this departs from them, and why:
   share: Gopher's rule reads number-dense prose, such as a reasoning trace over figures
   ("locker 12 opens locker 7 ... holds 40 coins"), as symbol soup. Machine digit runs and
   identifiers stay non-words (`is_non_word`).
+- A number with its unit, ordinal or time of day (5kg, 3rd, 1990s, 10:30am), a range or a
+  date (07:00-13:00, 2024-03-01) is a number, not an identifier; a short code of capitals
+  and digits (BA2490, SW1A, Q1) is a non-word token that prose cites, left out of the
+  share and counted only in a short turn's rule (`is_code`); a token the record quotes
+  from its source document or an earlier turn is not counted at all.
+- Stop words are stopwords-iso's lists for the record's language (language.py), not
+  Gopher's eight English words (the, be, to, of, and, that, have, with): the records are
+  in 45 languages. The lists are broad (English: 1,261 entries), so a turn passes
+  on fewer real function words than Gopher's rule would need.
 - Markdown heading markers (``##`` at a line's start) are formatting, not hash symbols.
+- FineWeb's line punctuation is measured over the record's prose lines as a whole, code
+  and Markdown table rows left out; its other rules do not transfer to dialogue: short
+  lines (most lines at most 30 characters) are what chat turns are, duplicated lines are
+  the loop, compression and repeated-turn checks' work, and newlines per word penalise
+  the lists and tables an answer may rightly hold.
 - The compression ratio is measured on characters, not UTF-8 bytes (ASCII characters are
   their own byte, the others get one-byte codes from 128 on, two-byte ones past 128 of
   them): for ASCII text it is Whisper's ratio exactly, and a Greek or Arabic turn, two
@@ -51,45 +67,54 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
-from longweave.language import normalise_word
+from longweave.language import UNSPACED_LETTERS, normalise_word
 
 # Below this many words a turn is a greeting or a confirmation: no stop word is expected.
 SHORT_TURN_WORDS = 6
 # A run of this many digits with no separator is a machine string, not a number in prose.
 LONG_DIGIT_RUN = 7
 COMPRESSION_WINDOW = 1000
-# Scripts written without spaces between words (Thai, Lao, Tibetan, Myanmar, Khmer, kana,
-# CJK ideographs): word statistics mean nothing in them.
-_UNSPACED_LETTER = re.compile(
-    "[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
-    "\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+# Scripts written without spaces between words: word statistics mean nothing in them.
+_UNSPACED_LETTER = re.compile(UNSPACED_LETTERS)
 # Languages whose space-separated units are syllables (Vietnamese) or one Hangul block a
 # syllable (Korean): short "words" by construction, so Gopher's lower bound on the mean
 # word length does not apply (measured: 3.1 and 3.3 on ordinary prose).
 SHORT_WORD_LANGUAGES = frozenset({"vi", "ko"})
 
 _LETTER = re.compile(r"[^\W\d_]")
-# An underscore, a long digit run, or a letter and a digit in one token.
-_NON_WORD = re.compile(r"_|\d{%d,}|[^\W\d_].*\d|\d.*[^\W\d_]" % LONG_DIGIT_RUN)
+# An underscore, a long digit run, a letter and a digit in one token, or brackets, braces,
+# angle brackets and operators inside a token (a regex, markup, a query string).
+_NON_WORD = re.compile(r"_|\d{%d,}|[^\W\d_].*\d|\d.*[^\W\d_]|[\[\]{}<>\\|^=~]" % LONG_DIGIT_RUN)
+# A short code of capitals and digits, as prose cites flight numbers, postcodes, models and
+# references (BA2490, SW1A, INV-0311, COVID-19): a non-word token, but not a sign of garbage
+# on its own (`is_code`).
+_CODE = re.compile(r"(?=[^a-z]*\d)(?=[^a-z]*[A-Z])[A-Z\d]+(?:[-/][A-Z\d]+)*")
+MAX_CODE_LENGTH = 10
 _HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?=\s)", re.MULTILINE)
+_TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$", re.MULTILINE)
 _ELLIPSIS = re.compile(r"\.\.\.|…")
 _WHITESPACE = re.compile(r"\s+")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _INLINE_CODE = re.compile(r"`[^`\n]+`")
 # TeX math, which braces do not make code: $…$, $$…$$, \(…\), \[…\], \cmd{…}{…}.
 _MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$|\\\(.+?\\\)|\\\[.+?\\\]|\\[A-Za-z]+(?:\{[^{}\n]*\})+")
+# A template placeholder prose talks about ({first_name}, {{ order_id }}): not code either.
+_PLACEHOLDER = re.compile(r"\{\{?\s*[^\W\d][\w.]*\s*\}\}?")
 # A line with one of these is code or JSON, not prose.
 _CODE_SIGNALS = (
     re.compile(r"[{}]"),  # braces: blocks, objects, templates
     re.compile(r"(?<![:/\w])//|/\*|\*/"),  # comments (not a URL's //)
-    re.compile(r'"[^"\n]{1,80}"\s*:\s*(?:["\[{\d-]|true\b|false\b|null\b)'),  # a JSON member
+    # a JSON member, opening a line or after {, [ or , (not a quoted label: 'reads "Net": 5')
+    re.compile(r'(?:^|[{\[,])\s*"[^"\n]{1,80}"\s*:\s*(?:["\[{\d-]|true\b|false\b|null\b)'),
     re.compile(r"</[A-Za-z][\w:-]*\s*>|<[A-Za-z][\w:-]*(?:\s+[\w:-]+=\"[^\"]*\")*\s*/>"),
     re.compile(r"=>|:=|==|!=|&&"),  # not ||: an empty cell of a Markdown table
     re.compile(r"^\s*(?:def|function|func|fn)\s+\w+\s*\("),
     re.compile(r"^\s*(?:class|struct|interface)\s+\w+\s*[:({]"),
     re.compile(r"^\s*(?:import\s+[\w.]+\s*;?\s*$|from\s+[\w.]+\s+import\s|#include\s*[<\"])"),
     re.compile(r"^\s*(?:const|let|var)\s+\w+\s*="),
-    re.compile(r"[\w)\]]\s*\([^()\n]*\)\s*;\s*$|^\s*\w+(?:\.\w+)*\s*=\s*[^=\n]+;\s*$"),
+    # a call or an assignment ending in ";" (a call's "(" follows its name: not "bank
+    # statements (March and April);" nor "item(s);")
+    re.compile(r"[\w)\]]\((?!s\))[^()\n]*\)\s*;\s*$|^\s*\w+(?:\.\w+)*\s*=\s*[^=\n]+;\s*$"),
 )
 
 
@@ -121,8 +146,13 @@ def has_letter(word: str) -> bool:
 
 
 # A number as prose writes it: up to six digits a group, with separators, a sign, a
-# percent (12, 3.5, 1,200, -4, 40%, 10:30, 3/4); longer digit runs are machine strings.
-_NUMBER = re.compile(r"[-+]?\d{1,6}(?:[.,:/]\d{1,6})*%?")
+# percent (12, 3.5, 1,200, -4, 40%, 10:30, 3/4), a range or a date (9-5, 07:00-13:00,
+# 2024-03-01), an ordinal, a decade or a time of day (3rd, 1990s, 10:30am), or a unit
+# after a plain number (5kg, 64GB, 24h, 3D); longer digit runs are machine strings.
+_GROUPS = r"\d{1,6}(?:[.,:/]\d{1,6})*"
+_NUMBER = re.compile(
+    rf"[-+]?(?:{_GROUPS}(?:[-\u2013]{_GROUPS})*(?:%|[ap]\.?m\.?|st|nd|rd|th|s)?"
+    r"|\d{1,6}(?:[.,]\d{1,6})?[^\W\d_]{1,3})", re.IGNORECASE)
 
 
 def is_number(word: str) -> bool:
@@ -130,9 +160,16 @@ def is_number(word: str) -> bool:
 
 
 def is_non_word(word: str) -> bool:
-    """Identifier-like (an underscore, or letters and digits mixed in one token) or a long
-    run of digits: a machine string rather than a word of prose."""
-    return _NON_WORD.search(word) is not None
+    """A machine string rather than a word of prose: identifier-like (an underscore,
+    letters and digits mixed in one token, brackets or operators inside it) or a long run
+    of digits. A number with its unit or ordinal (`is_number`) is a word."""
+    return _NON_WORD.search(word) is not None and not is_number(word)
+
+
+def is_code(word: str) -> bool:
+    """A short code of capitals and digits (BA2490, SW1A, INV-0311): a non-word token
+    ordinary prose cites."""
+    return len(word) <= MAX_CODE_LENGTH and _CODE.fullmatch(word) is not None
 
 
 def unspaced_share(text: str) -> float:
@@ -164,7 +201,15 @@ class WordStats:
     hashes: int
     ellipses: int
     non_words: tuple[str, ...]
-    numbers: int = 0  # numbers as prose writes them (`is_number`)
+    numbers: int = 0  # figures as prose writes them (`is_number`), without a letter
+    table_words: int = 0  # words in the rows of Markdown tables
+    table_numbers: int = 0  # figures among them
+
+    @property
+    def mostly_figures(self) -> bool:
+        """More than half the words outside tables are figures (a table of figures is
+        what a table is for)."""
+        return 2 * (self.numbers - self.table_numbers) > self.words - self.table_words
 
     @property
     def mean_word_length(self) -> float:
@@ -175,10 +220,6 @@ class WordStats:
         """Words with a letter, or numbers, per word (see the module's docstring)."""
         return (self.alpha_words + self.numbers) / self.words if self.words else 0.0
 
-    @property
-    def non_word_share(self) -> float:
-        return len(self.non_words) / self.words if self.words else 0.0
-
     def per_word(self, count: int) -> float:
         return count / self.words if self.words else float(count > 0)
 
@@ -186,15 +227,21 @@ class WordStats:
         return WordStats(self.words + other.words, self.alpha_words + other.alpha_words,
                          self.length_sum + other.length_sum, self.hashes + other.hashes,
                          self.ellipses + other.ellipses, self.non_words + other.non_words,
-                         self.numbers + other.numbers)
+                         self.numbers + other.numbers, self.table_words + other.table_words,
+                         self.table_numbers + other.table_numbers)
 
 
 NO_WORDS = WordStats(0, 0, 0, 0, 0, ())
 
 
+def _figures(found: tuple[str, ...]) -> int:
+    return sum(1 for w in found if is_number(w) and not has_letter(w))
+
+
 @lru_cache(maxsize=256)
 def word_stats(text: str) -> WordStats:
     found = words(text)
+    in_tables = words("\n".join(_TABLE_ROW.findall(text)))
     return WordStats(
         words=len(found),
         alpha_words=sum(1 for w in found if has_letter(w)),
@@ -202,7 +249,9 @@ def word_stats(text: str) -> WordStats:
         hashes=_HEADING.sub("", text).count("#"),
         ellipses=len(_ELLIPSIS.findall(text)),
         non_words=tuple(w for w in found if is_non_word(w)),
-        numbers=sum(1 for w in found if is_number(w)),
+        numbers=_figures(found),
+        table_words=len(in_tables),
+        table_numbers=_figures(in_tables),
     )
 
 
@@ -217,7 +266,7 @@ def _code_flags(lines: list[str]) -> list[bool]:
             fenced = not fenced
             flags.append(True)
             continue
-        bare = _MATH.sub(" ", line)
+        bare = _PLACEHOLDER.sub(" ", _MATH.sub(" ", line))
         flags.append(fenced or any(signal.search(bare) for signal in _CODE_SIGNALS))
     return flags
 
@@ -251,6 +300,26 @@ def without_code(text: str) -> str:
     lines = text.splitlines()
     kept = [line for line, code in zip(lines, _code_flags(lines), strict=True) if not code]
     return _INLINE_CODE.sub(" ", "\n".join(kept))
+
+
+# Marks that end a sentence, in the scripts the catalog writes (FineWeb counts ". ' " ! ?";
+# a quote or bracket closing after the mark is stripped instead).
+TERMINAL_PUNCTUATION = frozenset(".!?…。！？｡।॥۔؟።፧။។")
+_CLOSING = "\"'”’»)]*_"
+
+
+def prose_lines(text: str) -> list[str]:
+    """The text's non-blank lines that are prose: not code or JSON (`code_lines`) and not
+    rows of a Markdown table."""
+    lines = text.splitlines()
+    return [line for line, code in zip(lines, _code_flags(lines), strict=True)
+            if line.strip() and not code and not _TABLE_ROW.fullmatch(line)]
+
+
+def ends_a_sentence(line: str) -> bool:
+    """Whether the line ends in terminal punctuation (FineWeb's line test)."""
+    bare = line.rstrip().rstrip(_CLOSING)
+    return bool(bare) and bare[-1] in TERMINAL_PUNCTUATION
 
 
 def _char_codes(text: str) -> bytes:

@@ -37,7 +37,10 @@ def test_every_figure_of_the_page_is_a_png_data_uri(run_docs):
     assert {"funnel", "rounds", "lengths", "similarity", "judge", "coverage_domain",
             "coverage_country", "coverage_tone", "coverage_operator",
             section_chart_key("Extra", "counts", "kind"),
-            section_chart_key("Extra", "distributions", "ratio")} == set(charts)
+            section_chart_key("Extra", "distributions", "ratio"),
+            *(section_chart_key(one["paradigm_section"]["title"], kind, name)
+              for kind in ("counts", "distributions")
+              for name in one["paradigm_section"][kind])} == set(charts)
     for uri in charts.values():
         prefix, _, data = uri.partition(",")
         assert prefix == "data:image/png;base64"

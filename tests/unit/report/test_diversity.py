@@ -25,6 +25,13 @@ def test_distinct_n_is_distinct_ngrams_over_all_ngrams_of_all_texts():
     assert distinct_n(["one"], 2) is None
 
 
+def test_in_scripts_without_spaces_a_letter_is_a_word():
+    assert words("東京は晴れ, Tokyo 2024") == ["東", "京", "は", "晴", "れ", "tokyo", "2024"]
+    # Two sentences sharing half their characters: not two distinct one-word texts.
+    assert distinct_n(["東京は晴れ", "東京は雨"], 1) == 6 / 9
+    assert self_bleu(["東京は晴れです", "大阪は雨でした"])["value"] > 0
+
+
 def test_self_bleu_is_100_for_copies_0_for_disjoint_texts_and_seeded():
     copies = ["the cat sat on the mat today"] * 3
     assert self_bleu(copies) == {"value": pytest.approx(100.0), "texts": 3}

@@ -1,12 +1,14 @@
 """Each paradigm's own section of the report (`Paradigm.report_section`), looked up by the
 run's paradigm: evidence positions (document_qa), pass rates per instruction type
-(instruction), compression (claims), question kinds and fact depth (reasoning); a paradigm
-without one (conversation, or one that does not override the hook) has none."""
+(instruction), compression (claims), question kinds and fact depth (reasoning), turns and
+openings (conversation); a paradigm that does not override the hook has none."""
+
+import statistics
 
 import pytest
 
 from longweave.paradigms import PARADIGMS
-from longweave.paradigms.base import ReportSection
+from longweave.paradigms.base import Paradigm, ReportSection
 from longweave.report.figures import paradigm_section
 
 
@@ -81,8 +83,32 @@ def test_reasoning_shows_question_kinds_and_fact_depth():
     assert section["numbers"]["citations per record"] == 1.0
 
 
+def conversation(*turns):
+    return {"messages": [{"role": "system", "content": "You are a support agent."}] + [
+        {"role": "user" if i % 2 == 0 else "assistant", "content": t}
+        for i, t in enumerate(turns)]}
+
+
+def test_conversation_shows_turns_by_role_and_how_the_openings_vary():
+    records = [conversation("Hello, I need help with my bill?", "Of course: " + "x" * 76,
+                            "Thanks.", "You are welcome."),
+               conversation("Hello, I need to move my booking.", "Sure, which date?"),
+               conversation("Hi! My parcel never came?", "I am sorry to hear that.")]
+    section = paradigm_section("conversation", records, [])
+    assert section["counts"]["first turn opens with"] == {"hello i need": 2, "hi my parcel": 1}
+    numbers = section["numbers"]
+    assert (numbers["records"], numbers["turns per record"]) == (3, 8 / 3)
+    assert numbers["user turns asking a question"] == 2 / 4
+    assert numbers["records with an opening no other record has"] == 1 / 3
+    assert len(section["distributions"]["tokens per user turn"]) == 4
+    assistant = section["distributions"]["tokens per assistant turn"]
+    assert len(assistant) == 4 and max(assistant) >= 20  # the 87-character reply
+    assert numbers["tokens per assistant turn (median)"] == statistics.median(assistant)
+    assert paradigm_section("conversation", [], [])["numbers"]["records"] == 0
+
+
 def test_a_paradigm_without_a_section_has_none_and_the_hook_is_on_the_contract():
-    assert paradigm_section("conversation", [{"messages": []}], []) is None
+    assert Paradigm.report_section(PARADIGMS["conversation"], [], []) is None  # the default
     assert paradigm_section("not-registered", [], []) is None
     for name in PARADIGMS:
         section = PARADIGMS[name].report_section([], [])

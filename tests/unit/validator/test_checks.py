@@ -50,7 +50,8 @@ def test_clean_draft_passes_every_conversation_check():
         "turn_structure", "token_window", "truncation", "loop_detection", "near_duplicate",
         "pii_policy", "language", "json_parseable", "json_schema", "required_fields",
         "constraint_layers", "alpha_words", "word_length", "symbol_ratio", "non_word_tokens",
-        "code_in_prose", "stop_words", "compression_ratio", "repeated_turn"}
+        "code_in_prose", "stop_words", "compression_ratio", "repeated_turn",
+        "line_punctuation"}
 
 
 def test_turn_structure_fails_on_wrong_order_and_names_the_segment():

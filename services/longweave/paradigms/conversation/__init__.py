@@ -8,7 +8,15 @@ from typing import Any, ClassVar
 
 from longweave.contracts import Turn
 from longweave.contracts.records import Draft, Sample
-from longweave.paradigms.base import ExportOptions, Paradigm, Part, Plan, UnitCall, UnitInput
+from longweave.paradigms.base import (
+    ExportOptions,
+    Paradigm,
+    Part,
+    Plan,
+    ReportSection,
+    UnitCall,
+    UnitInput,
+)
 from longweave.paradigms.conversation import checks  # noqa: F401 - registers its checks
 from longweave.paradigms.conversation.logic import (
     SUMMARY_MAX_WORDS,
@@ -101,6 +109,12 @@ class ConversationParadigm(Paradigm[ConversationParams]):
         if rejected.judgment is None or rejected.judgment.passed:
             return None  # the judge's rejections only: a broken structure is no preference
         return dpo_row(record["messages"], rejected.content(self.content_keys)["messages"])
+
+    def report_section(self, records: list[dict[str, Any]], drafts: list[dict[str, Any]]
+                       ) -> ReportSection | None:
+        from longweave.paradigms.conversation.report import report_section
+
+        return report_section(records)
 
 
 conversation = ConversationParadigm()
