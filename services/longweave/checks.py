@@ -80,7 +80,7 @@ class CheckInput(Generic[P]):
         facts) and the document it is grounded in (its content's `SOURCE_KEYS`)."""
         sources = [p.content for p in self.parts if p.role == "system"]
         sources += [v for k in SOURCE_KEYS if isinstance(v := self.content.get(k), str)]
-        return "\n".join(sources)
+        return "\n".join(dict.fromkeys(sources))  # reasoning's context is both
 
     @property
     def quality(self) -> QualityThresholds:

@@ -21,6 +21,7 @@ words here: a check that counts words skips them.
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from functools import cache, lru_cache
@@ -41,11 +42,19 @@ MACROLANGUAGE: dict[str, str] = {
 WRITTEN_ALIKE = (frozenset({"hr", "bs", "sr"}), frozenset({"ms", "id"}))
 # Languages written without spaces between words: word counts mean nothing in them.
 UNSPACED = frozenset({"zh", "ja", "th", "lo", "km", "my", "dz", "wuu", "yue"})
-# The letters of scripts written without spaces between words (Thai, Lao, Tibetan,
-# Myanmar, Khmer, kana, CJK ideographs), as a regex character class.
+# A letter of a script written without spaces between words (Thai, Lao, Tibetan, Myanmar,
+# Khmer, kana, CJK ideographs), as a regex (the blocks' punctuation and symbols left out).
 UNSPACED_LETTERS = (
-    "[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
-    "\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+    "(?:(?=[^\\W\\d_])[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff])")
+# A word, or in scripts written without spaces a letter (as sacrebleu's "zh" tokenizer
+# splits Chinese): what counting and comparing words reads in any script.
+_TOKEN = re.compile(rf"{UNSPACED_LETTERS}|(?:(?!{UNSPACED_LETTERS})\w)+")
+
+
+def tokens(text: str) -> list[str]:
+    """The text's words, lower-cased; a letter is a word in scripts without spaces."""
+    return _TOKEN.findall(text.lower())
 # Languages with a list whose entries cannot match a written word (see above).
 NO_STOP_WORDS = frozenset({"ko"})
 
@@ -111,7 +120,7 @@ def detect_language(text: str, expected: str | None = None) -> str | None:
     if probability >= MIN_PROBABILITY:
         return code
     group = next((g for g in WRITTEN_ALIKE if expected in g), None)
-    if group is not None and ranked[0][0] == expected and \
+    if group is not None and code == expected and \
             sum(p for c, p in ranked if c in group) >= MIN_PROBABILITY:
         return expected
     return None

@@ -445,6 +445,7 @@ async def test_the_cli_writes_the_report_and_status_points_at_it(store, servers,
     assert json.loads(elsewhere.stdout)["run_ids"] == ["run-clean"]
     # status points at the run's latest report, wherever it was written.
     moved = await asyncio.to_thread(cli, "status", "run-clean")
-    assert f"report: {(tmp_path / 'x' / 'report.html').resolve()} " in moved.stdout
+    assert f"report: {(tmp_path / 'x' / 'report.html').resolve()} (the latest written)" \
+        in moved.stdout
     missing = await asyncio.to_thread(cli, "report", "run-gone")
     assert missing.returncode == 2 and "no run 'run-gone'" in missing.stderr

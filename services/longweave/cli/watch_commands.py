@@ -89,12 +89,16 @@ def status(run_id: str, wait: bool, timeout: float, as_json: bool) -> int:
 
     run = with_store(known)
     code = asyncio.run(watch_run(settings(), run_id, wait, timeout, as_json))
-    report = Path(run.get("report_path") or default_out_dir([run_id]) / "report.html")
+    default = default_out_dir([run_id]) / "report.html"
+    latest = Path(run["report_path"]) if run.get("report_path") else None
     where = sys.stderr if as_json else sys.stdout  # --json: standard output is JSON only
-    if report.exists():
-        print(f"report: {report} (`longweave report {run_id}` rewrites it)", file=where)
+    if latest is not None and latest.exists() and latest != default.resolve():
+        print(f"report: {latest} (the latest written)", file=where)
+    elif default.exists():
+        print(f"report: {default.resolve()} (`longweave report {run_id}` rewrites it)",
+              file=where)
     else:
-        print(f"report: `longweave report {run_id}` writes {report}", file=where)
+        print(f"report: `longweave report {run_id}` writes {default}", file=where)
     return code
 
 

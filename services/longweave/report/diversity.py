@@ -15,7 +15,6 @@ cosine similarities and the nearest pairs.
 from __future__ import annotations
 
 import random
-import re
 import zlib
 from collections import Counter
 from collections.abc import Sequence
@@ -23,11 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from longweave.language import UNSPACED_LETTERS
+from longweave.language import tokens
 
-# A word; in scripts written without spaces, a letter (as sacrebleu's "zh" tokenizer splits
-# Chinese): otherwise a whole sentence of Japanese would be one "word".
-WORD = re.compile(rf"{UNSPACED_LETTERS}|(?:(?!{UNSPACED_LETTERS})\w)+")
 SELF_BLEU_SAMPLE = 30  # texts; each is scored against the others
 SELF_BLEU_MAX_WORDS = 1500  # of each text: BLEU's cost grows with length × references
 HASHED_DIMS = 2**14
@@ -36,7 +32,7 @@ MAX_VALUES_KEPT = 5000  # pairs whose similarities the JSON lists one by one
 
 
 def words(text: str) -> list[str]:
-    return WORD.findall(text.lower())
+    return tokens(text)  # a letter is a word in scripts written without spaces
 
 
 def ngrams(tokens: Sequence[str], n: int) -> list[tuple[str, ...]]:

@@ -263,8 +263,9 @@ def alpha_words(draft: Draft) -> CheckResult:
 
     def judge(stats: tq.WordStats, _: Language) -> str | None:
         if stats.mostly_figures:
-            return (f"{stats.numbers} of its {stats.words} words are numbers: figures, not "
-                    "prose")
+            return (f"{stats.numbers - stats.table_numbers} of its "
+                    f"{stats.words - stats.table_words} words outside tables are numbers: "
+                    "figures, not prose")
         if stats.alpha_share < threshold:
             return (f"{stats.alpha_share:.0%} of its {stats.words} words have a letter or "
                     "are numbers, "
@@ -317,7 +318,8 @@ def symbol_ratio(draft: Draft) -> CheckResult:
 def non_word_tokens(draft: Draft) -> CheckResult:
     """Identifier-like tokens and long digit runs: at most ``max_non_word_share`` of a
     turn's words (of the record's prose as a whole too), short codes of capitals and
-    digits (`tq.is_code`: BA2490, Q1, SW1A) left out, as prose cites them. A shorter turn
+    digits (`tq.is_code`: BA2490, Q1, SW1A) counted as half a token, as prose cites them
+    (a list of them is still a list of codes). A shorter turn
     fails when non-word tokens, codes included, are most of its words (a turn that is one
     garbage token), or half of them unless all are codes: "Flight BA2490, gate B12?"
     passes; "<NAME>, 2018-09-21T23:19:56.65Z, 7:34Mb; ESMX" fails. A token the record
@@ -333,30 +335,33 @@ def non_word_tokens(draft: Draft) -> CheckResult:
     earlier: set[str] = set()  # the non-word tokens of earlier turns
     problems: list[tuple[_Prose | None, str]] = []
     turns = [t for t in _prose(draft) if not t.unspaced]
-    total_words = total_non_words = 0
+    total_words, total_weight = 0, 0.0
     for turn in turns:
         stats = tq.word_stats(turn.text)
         non_words = [w for w in stats.non_words if w not in earlier]
         if non_words and source:
-            source_words = source_words or frozenset(tq.words(source))
+            if source_words is None:
+                source_words = frozenset(tq.words(source))
             non_words = [w for w in non_words if w not in source_words]
         earlier.update(stats.non_words)
         machine = [w for w in non_words if not tq.is_code(w)]
+        weight = len(machine) + (len(non_words) - len(machine)) / 2
         total_words += stats.words
-        total_non_words += len(machine)
-        share = len(machine) / stats.words if stats.words else 0.0
+        total_weight += weight
+        share = weight / stats.words if stats.words else 0.0
         if stats.words >= minimum and share > threshold:
-            examples = ", ".join(repr(w[:40]) for w in machine[:3])
-            problems.append((turn, f"{turn.name}: {len(machine)} of its "
-                             f"{stats.words} words are non-word tokens ({examples}), "
-                             f"{share:.0%} above {threshold:.0%} (max_non_word_share)"))
+            examples = ", ".join(repr(w[:40]) for w in (machine or non_words)[:3])
+            problems.append((turn, f"{turn.name}: {len(non_words)} of its "
+                             f"{stats.words} words are non-word tokens ({examples}; "
+                             f"{len(non_words) - len(machine)} short codes, half a token "
+                             f"each), {share:.0%} above {threshold:.0%} (max_non_word_share)"))
         elif stats.words < minimum and (2 * len(non_words) > stats.words or (
                 2 * len(non_words) == stats.words and machine)):
             examples = ", ".join(repr(w[:40]) for w in non_words[:3])
             problems.append((turn, f"{turn.name}: {len(non_words)} of its "
                              f"{stats.words} words are non-word tokens ({examples}), too "
                              "many for a short turn"))
-    share = total_non_words / total_words if total_words else 0.0
+    share = total_weight / total_words if total_words else 0.0
     if not problems and total_words >= minimum and share > threshold:
         problems.append((None, f"the record's prose as a whole: {share:.0%} of its words "
                          f"are non-word tokens, above {threshold:.0%} (max_non_word_share)"))

@@ -83,29 +83,31 @@ SHORT_WORD_LANGUAGES = frozenset({"vi", "ko"})
 
 _LETTER = re.compile(r"[^\W\d_]")
 # An underscore, a long digit run, a letter and a digit in one token, or brackets, braces,
-# angle brackets and operators inside a token (a regex, markup, a query string).
-_NON_WORD = re.compile(r"_|\d{%d,}|[^\W\d_].*\d|\d.*[^\W\d_]|[\[\]{}<>\\|^=~]" % LONG_DIGIT_RUN)
+# angle brackets, a backslash, a pipe or "=" inside a token (a regex, markup, a query).
+_NON_WORD = re.compile(r"_|\d{%d,}|[^\W\d_].*\d|\d.*[^\W\d_]|[\[\]{}<>\\|=]" % LONG_DIGIT_RUN)
 # A short code of capitals and digits, as prose cites flight numbers, postcodes, models and
 # references (BA2490, SW1A, INV-0311, COVID-19): a non-word token, but not a sign of garbage
 # on its own (`is_code`).
-_CODE = re.compile(r"(?=[^a-z]*\d)(?=[^a-z]*[A-Z])[A-Z\d]+(?:[-/][A-Z\d]+)*")
+_CODE = re.compile(r"(?=.*\d)(?=.*[A-Z])[A-Z\d]+(?:[-/][A-Z\d]+)*")
 MAX_CODE_LENGTH = 10
 _HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?=\s)", re.MULTILINE)
 _TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$", re.MULTILINE)
+_HEADING_OR_ITEM = re.compile(r"[ \t]*(?:#{1,6}|[-*+•]|\d{1,3}[.)])[ \t]")
 _ELLIPSIS = re.compile(r"\.\.\.|…")
 _WHITESPACE = re.compile(r"\s+")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _INLINE_CODE = re.compile(r"`[^`\n]+`")
 # TeX math, which braces do not make code: $…$, $$…$$, \(…\), \[…\], \cmd{…}{…}.
 _MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$|\\\(.+?\\\)|\\\[.+?\\\]|\\[A-Za-z]+(?:\{[^{}\n]*\})+")
-# A template placeholder prose talks about ({first_name}, {{ order_id }}): not code either.
-_PLACEHOLDER = re.compile(r"\{\{?\s*[^\W\d][\w.]*\s*\}\}?")
+# A template placeholder prose talks about ({first_name}, {{ order_id }}): not code, and
+# not a word either. A shell's ${HOME} and a block's { return } are code.
+_PLACEHOLDER = re.compile(r"(?<![$\w])(?:\{[^\W\d][\w.]*\}|\{\{\s*[^\W\d][\w.]*\s*\}\})")
 # A line with one of these is code or JSON, not prose.
 _CODE_SIGNALS = (
     re.compile(r"[{}]"),  # braces: blocks, objects, templates
     re.compile(r"(?<![:/\w])//|/\*|\*/"),  # comments (not a URL's //)
-    # a JSON member, opening a line or after {, [ or , (not a quoted label: 'reads "Net": 5')
-    re.compile(r'(?:^|[{\[,])\s*"[^"\n]{1,80}"\s*:\s*(?:["\[{\d-]|true\b|false\b|null\b)'),
+    # a JSON member, opening a line or an object (not a quoted label: 'reads "Net": 5')
+    re.compile(r'(?:^|[{\[])\s*"[^"\n]{1,80}"\s*:\s*(?:["\[{\d-]|true\b|false\b|null\b)'),
     re.compile(r"</[A-Za-z][\w:-]*\s*>|<[A-Za-z][\w:-]*(?:\s+[\w:-]+=\"[^\"]*\")*\s*/>"),
     re.compile(r"=>|:=|==|!=|&&"),  # not ||: an empty cell of a Markdown table
     re.compile(r"^\s*(?:def|function|func|fn)\s+\w+\s*\("),
@@ -126,8 +128,10 @@ def is_punctuation(ch: str) -> bool:
 @lru_cache(maxsize=256)
 def words(text: str) -> tuple[str, ...]:
     """The text's words: whitespace tokens without the punctuation and symbols around them
-    (a token of punctuation alone is no word)."""
+    (a token of punctuation alone is no word, nor is a template placeholder)."""
     out = []
+    if "{" in text:
+        text = _PLACEHOLDER.sub(" ", text)
     for token in text.split():
         if not (token[0].isalnum() and token[-1].isalnum()):
             start, end = 0, len(token)
@@ -146,13 +150,18 @@ def has_letter(word: str) -> bool:
 
 
 # A number as prose writes it: up to six digits a group, with separators, a sign, a
-# percent (12, 3.5, 1,200, -4, 40%, 10:30, 3/4), a range or a date (9-5, 07:00-13:00,
-# 2024-03-01), an ordinal, a decade or a time of day (3rd, 1990s, 10:30am), or a unit
-# after a plain number (5kg, 64GB, 24h, 3D); longer digit runs are machine strings.
-_GROUPS = r"\d{1,6}(?:[.,:/]\d{1,6})*"
+# percent, a unit, an ordinal or a decade (12, 3.5, 1,200, -4, 40%, 3/4, 5kg, 64GB, 20°C,
+# 3rd, 1990s), a time (10:30, 10:30am), a range or a date (9-5, 10-12kg, 07:00-13:00,
+# 2024-03-01); longer digit runs are machine strings, other letters after digits are not
+# units (4471ab, 0xFF).
+_UNITS = ("km/h|m/s|kbps|mbps|gbps|kwh|mah|khz|mhz|ghz|mph|kph|kmh|hrs|min|mins|sec|"
+          "bn|mn|kg|mg|km|cm|mm|ml|cl|hr|ms|kb|mb|gb|tb|kw|hz|px|pt|ft|lb|lbs|oz|yo|"
+          "st|nd|rd|th|am|pm|k|m|b|g|t|l|h|s|w|v|x|p|d")
+_QUANTITY = rf"\d{{1,6}}(?:[.,/]\d{{1,6}})*(?:%|°[CF]?|{_UNITS})?"
+_CLOCK = r"\d{1,2}(?::\d{2}){1,2}(?:[ap]\.?m\.?)?"
 _NUMBER = re.compile(
-    rf"[-+]?(?:{_GROUPS}(?:[-\u2013]{_GROUPS})*(?:%|[ap]\.?m\.?|st|nd|rd|th|s)?"
-    r"|\d{1,6}(?:[.,]\d{1,6})?[^\W\d_]{1,3})", re.IGNORECASE)
+    rf"[-+]?(?:{_QUANTITY}(?:[-\u2013]{_QUANTITY})*|{_CLOCK}(?:[-\u2013]{_CLOCK})?)",
+    re.IGNORECASE)
 
 
 def is_number(word: str) -> bool:
@@ -305,15 +314,16 @@ def without_code(text: str) -> str:
 # Marks that end a sentence, in the scripts the catalog writes (FineWeb counts ". ' " ! ?";
 # a quote or bracket closing after the mark is stripped instead).
 TERMINAL_PUNCTUATION = frozenset(".!?…。！？｡।॥۔؟።፧။។")
-_CLOSING = "\"'”’»)]*_"
+_CLOSING = "\"'”’»)]*_」』）"
 
 
 def prose_lines(text: str) -> list[str]:
-    """The text's non-blank lines that are prose: not code or JSON (`code_lines`) and not
-    rows of a Markdown table."""
+    """The text's non-blank lines that are sentences: not code or JSON (`code_lines`), and
+    not a Markdown table row, heading or list item (which end without a full stop)."""
     lines = text.splitlines()
     return [line for line, code in zip(lines, _code_flags(lines), strict=True)
-            if line.strip() and not code and not _TABLE_ROW.fullmatch(line)]
+            if line.strip() and not code and not _TABLE_ROW.fullmatch(line)
+            and not _HEADING_OR_ITEM.match(line)]
 
 
 def ends_a_sentence(line: str) -> bool:

@@ -105,6 +105,11 @@ def test_conversation_shows_turns_by_role_and_how_the_openings_vary():
     assert len(assistant) == 4 and max(assistant) >= 20  # the 87-character reply
     assert numbers["tokens per assistant turn (median)"] == statistics.median(assistant)
     assert paradigm_section("conversation", [], [])["numbers"]["records"] == 0
+    # Without spaces between words, an opening is its first letters.
+    japanese = [conversation("予約を変更したいです。", "承知しました。"),
+                conversation("予約をキャンセルしたい。", "承知しました。")]
+    opened = paradigm_section("conversation", japanese, [])["counts"]["first turn opens with"]
+    assert opened == {"予 約 を": 2}
 
 
 def test_a_paradigm_without_a_section_has_none_and_the_hook_is_on_the_contract():

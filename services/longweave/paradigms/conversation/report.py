@@ -9,18 +9,19 @@ import statistics
 from collections import Counter
 from typing import Any
 
+from longweave.language import tokens
 from longweave.llm.tokens import estimate_tokens
 from longweave.paradigms.base import ReportSection
 
 OPENING_WORDS = 3
 SHOWN_OPENINGS = 8
-_QUESTION_MARKS = ("?", "？", "؟", "\u037e")  # the last: the Greek question mark
+_QUESTION_MARKS = ("?", "？", "؟")
 
 
 def opening(text: str) -> str:
-    """The first `OPENING_WORDS` words of a turn, lower-cased, punctuation dropped."""
-    words = ["".join(ch for ch in w if ch.isalnum()) for w in text.lower().split()]
-    return " ".join([w for w in words if w][:OPENING_WORDS])
+    """The first `OPENING_WORDS` words of a turn, lower-cased, punctuation dropped (in
+    scripts written without spaces, its first letters)."""
+    return " ".join(tokens(text)[:OPENING_WORDS])
 
 
 def report_section(records: list[dict[str, Any]]) -> ReportSection:
