@@ -16,6 +16,7 @@ import time
 
 import pytest
 
+from longweave.contracts.messages import QualityThresholds
 from longweave.demo import LOCAL_MODEL_ENV, TOY_MODEL_OPERATORS
 from longweave.judge.logic import load_rubric
 from longweave.paradigms import PARADIGMS
@@ -23,10 +24,7 @@ from longweave.paradigms import PARADIGMS
 pytestmark = pytest.mark.e2e
 
 # A request's text-quality thresholds, every one off (null), carried through the mesh.
-TEXT_QUALITY_OFF = dict.fromkeys(
-    ("min_alpha_word_share", "min_mean_word_length", "max_mean_word_length",
-     "max_symbol_word_ratio", "max_non_word_share", "max_code_lines", "min_stop_words",
-     "max_compression_ratio", "max_repeat_similarity"))
+TEXT_QUALITY_OFF = dict.fromkeys(sorted(QualityThresholds.model_fields.keys() - {"min_words"}))
 
 
 async def test_three_conversations_land_with_complete_metadata_and_export(start_mesh, tmp_path):

@@ -109,6 +109,9 @@ _CODE_SIGNALS = (
     # a JSON member, opening a line or an object (not a quoted label: 'reads "Net": 5')
     re.compile(r'(?:^|[{\[])\s*"[^"\n]{1,80}"\s*:\s*(?:["\[{\d-]|true\b|false\b|null\b)'),
     re.compile(r"</[A-Za-z][\w:-]*\s*>|<[A-Za-z][\w:-]*(?:\s+[\w:-]+=\"[^\"]*\")*\s*/>"),
+    # an HTML element's opening tag (not "<<A plan>>")
+    re.compile(r"(?<!<)<(?:a|b|i|u|p|em|strong|br|hr|div|span|ul|ol|li|h[1-6]|table|tr|td|th|"
+               r"img|code|pre|script|style)(?:\s[^<>]*)?>", re.IGNORECASE),
     re.compile(r"=>|:=|==|!=|&&"),  # not ||: an empty cell of a Markdown table
     re.compile(r"^\s*(?:def|function|func|fn)\s+\w+\s*\("),
     re.compile(r"^\s*(?:class|struct|interface)\s+\w+\s*[:({]"),

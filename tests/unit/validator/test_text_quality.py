@@ -537,6 +537,8 @@ def test_the_compression_ratio_is_whispers_on_ascii_and_counts_characters_elsewh
     ("Write {first_name} and {{ order_id }} in the greeting.", False),
     ('The invoice has two fields, "Net": 50 EUR and "VAT": 10 EUR.', False),
     ("if (x) { return }", True), ("echo ${PATH}", True), ('{"a": 1, "b": [2]}', True),
+    ("<em>I'm proud to be a part of this family", True), ('<a href="/x">here</a>', True),
+    ("Keep a < b > c in mind.", False),
     ('He said "yes": that settled it.', False), ("<<A plan for the week>>", False),
 ])
 def test_code_lines_are_recognised_and_prose_is_not(line, code):
