@@ -26,9 +26,9 @@ Where this departs from them, and why:
   identifiers stay non-words (`is_non_word`).
 - A number with its unit, ordinal or time of day (5kg, 3rd, 1990s, 10:30am), a range or a
   date (07:00-13:00, 2024-03-01) is a number, not an identifier; a short code of capitals
-  and digits (BA2490, SW1A, Q1) is a non-word token that prose cites, left out of the
-  share and counted only in a short turn's rule (`is_code`); a token the record quotes
-  from its source document or an earlier turn is not counted at all.
+  and digits (BA2490, SW1A, Q1) is a non-word token that prose cites, half a token in the
+  share (a list of them still fails) and a whole one in a short turn's rule (`is_code`);
+  a token the record quotes from its source document or an earlier turn is not counted.
 - Stop words are stopwords-iso's lists for the record's language (language.py), not
   Gopher's eight English words (the, be, to, of, and, that, have, with): the records are
   in 45 languages. The lists are broad (English: 1,261 entries), so a turn passes
@@ -253,7 +253,7 @@ def _figures(found: tuple[str, ...]) -> int:
 @lru_cache(maxsize=256)
 def word_stats(text: str) -> WordStats:
     found = words(text)
-    in_tables = words("\n".join(_TABLE_ROW.findall(text)))
+    in_tables = words("\n".join(_TABLE_ROW.findall(text))) if "|" in text else ()
     return WordStats(
         words=len(found),
         alpha_words=sum(1 for w in found if has_letter(w)),
